@@ -1,0 +1,10 @@
+// The `upgrade_core._core` extension module. Python users import
+// `upgrade_core` (bindings/python/upgrade_core/__init__.py), which re-exports
+// these names and adds the pure-Python conveniences.
+#include <pybind11/pybind11.h>
+
+#include "bindings/python/register.h"
+
+PYBIND11_MODULE(_core, m) {
+  m.doc() = "upgrade_core C++ core (use the `upgrade_core` package).";
+}

@@ -1,0 +1,17 @@
+// File: register.h
+// -----------------------------------------------------------------------------
+// One registration function per library package; module.cc calls them all.
+// Each lives in its own <pkg>_bindings.cc so the binding stays a set of thin
+// shims (convert arguments, one C++ call, convert the result).
+#ifndef UPGRADE_CORE_BINDINGS_PYTHON_REGISTER_H_
+#define UPGRADE_CORE_BINDINGS_PYTHON_REGISTER_H_
+
+#include <pybind11/pybind11.h>
+
+namespace upgrade_core::python {
+
+// void Register<Package>(pybind11::module_& m);  // defined in <pkg>_bindings.cc
+
+}  // namespace upgrade_core::python
+
+#endif  // UPGRADE_CORE_BINDINGS_PYTHON_REGISTER_H_

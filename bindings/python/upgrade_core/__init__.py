@@ -1,0 +1,15 @@
+"""upgrade_core: safe multi-part upgrades (versions, dependency graphs, state
+machines, config compatibility checks, plans).
+
+A thin layer over the C++ core in `upgrade_core._core`; see docs/ for guides.
+"""
+
+from upgrade_core._errors import Error, InputError
+from upgrade_core import _core
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Error",
+    "InputError",
+]

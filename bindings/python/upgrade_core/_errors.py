@@ -1,0 +1,22 @@
+"""Exception classes of upgrade_core.
+
+The C++ core reports errors as absl::Status; the binding turns them into these
+(see bindings/python/status_casters.h). Every class derives from `Error`;
+classes for bad input also derive from `ValueError`.
+"""
+
+
+class Error(Exception):
+    """Base class of every upgrade_core error. `code` is the status code name."""
+
+    def __init__(self, message: str, code: str = "UNKNOWN") -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+class InputError(Error, ValueError):
+    """Invalid input: a malformed version, constraint, document or plan."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, "INVALID_ARGUMENT")

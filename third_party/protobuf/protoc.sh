@@ -1,0 +1,3 @@
+#!/bin/sh
+# Runs Debian's protoc (protobuf-compiler) for Bazel's native proto rules.
+exec protoc "$@"

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs the Debian packages that building and testing upgrade_core needs. Idempotent: when
+# every package is already installed it only checks and returns (well under a second);
+# otherwise it runs `apt-get update` once and installs what is missing.
+set -euo pipefail
+
+PACKAGES=(
+  bazel-bootstrap    # Bazel 4.2.3 (WORKSPACE mode)
+  bazel-platforms    # @platforms, passed with --override_repository (.bazelrc)
+  bazel-skylib       # @bazel_skylib, likewise
+  g++                # C++17 compiler used by Bazel's auto-configured toolchain
+  libabsl-dev        # Abseil: Status/StatusOr, strings, containers, flags
+  libprotobuf-dev    # protobuf runtime
+  protobuf-compiler  # protoc for the native proto_library rules
+  libyaml-cpp-dev    # YAML documents, plans, rule packs
+  libgtest-dev       # GoogleTest
+  libgmock-dev       # GoogleMock matchers
+  libbenchmark-dev   # Google Benchmark suites in benchmarks/
+  pybind11-dev       # the Python binding
+  python3            # interpreter for py_test (registered toolchain: /usr/bin/python3)
+  python3-dev        # Python.h, found through the python3 on PATH
+  zlib1g-dev         # crc32 for the journal
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "bootstrap: installing ${missing[*]}" >&2
+SUDO=()
+[ "$(id -u)" -ne 0 ] && SUDO=(sudo)
+export DEBIAN_FRONTEND=noninteractive
+"${SUDO[@]}" apt-get update -qq
+"${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "bootstrap: done" >&2
