@@ -10,7 +10,8 @@
 
 namespace upgrade_core::python {
 
-// void Register<Package>(pybind11::module_& m);  // defined in <pkg>_bindings.cc
+// void Register<Package>(pybind11::module_& m);  // defined in
+// <pkg>_bindings.cc
 
 }  // namespace upgrade_core::python
 

@@ -17,22 +17,22 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 
-#define UC_RETURN_IF_ERROR(expr)                    \
-  do {                                              \
-    ::absl::Status uc_status_ = (expr);             \
-    if (!uc_status_.ok()) return uc_status_;        \
+#define UC_RETURN_IF_ERROR(expr)             \
+  do {                                       \
+    ::absl::Status uc_status_ = (expr);      \
+    if (!uc_status_.ok()) return uc_status_; \
   } while (false)
 
 #define UC_STATUS_MACROS_CONCAT_INNER_(a, b) a##b
 #define UC_STATUS_MACROS_CONCAT_(a, b) UC_STATUS_MACROS_CONCAT_INNER_(a, b)
 
 // `lhs` may declare a variable (`const Foo& foo`) or name an existing one.
-#define UC_ASSIGN_OR_RETURN(lhs, expr)                                       \
-  UC_ASSIGN_OR_RETURN_IMPL_(                                                 \
-      UC_STATUS_MACROS_CONCAT_(uc_statusor_, __LINE__), lhs, expr)
+#define UC_ASSIGN_OR_RETURN(lhs, expr)                                        \
+  UC_ASSIGN_OR_RETURN_IMPL_(UC_STATUS_MACROS_CONCAT_(uc_statusor_, __LINE__), \
+                            lhs, expr)
 
-#define UC_ASSIGN_OR_RETURN_IMPL_(statusor, lhs, expr) \
-  auto statusor = (expr);                              \
+#define UC_ASSIGN_OR_RETURN_IMPL_(statusor, lhs, expr)     \
+  auto statusor = (expr);                                  \
   if (!statusor.ok()) return std::move(statusor).status(); \
   lhs = *std::move(statusor)
 
