@@ -7,6 +7,8 @@ namespace upgrade_core::fsm {
 
 InstanceCore::InstanceCore(StateMachine machine, HistoryOptions history)
     : machine_(std::move(machine)),
+      dispatch_(machine_.dispatch_table()),
+      num_events_(static_cast<uint32_t>(machine_.num_events())),
       state_(machine_.initial()),
       history_options_(history) {
   if (history.mode == HistoryMode::kBounded) {

@@ -35,6 +35,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/base/optimization.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
@@ -124,6 +125,10 @@ class InstanceCore {
   }
 
   StateMachine machine_;
+  // Cached from machine_ (whose shared data outlives this instance) so the
+  // hot path of Fire() is one load from the dispatch table.
+  const uint32_t* dispatch_;
+  uint32_t num_events_;
   StateId state_;
 
  private:
@@ -262,14 +267,23 @@ absl::StatusOr<Instance<Context>> Instance<Context>::Create(
 template <typename Context>
 absl::Status Instance<Context>::Fire(EventId event, Context& context,
                                      absl::Time at) {
-  if (event >= machine_.num_events()) {
+  if (ABSL_PREDICT_FALSE(event >= num_events_)) {
     return absl::InvalidArgumentError(
         absl::StrCat("event id ", event, " out of range"));
   }
-  uint32_t i = machine_.FirstCandidate(state_, event);
-  if (i == StateMachine::kNoTransition) return IllegalEventError(event);
+  const uint32_t cell = dispatch_[state_ * num_events_ + event];
+  if (ABSL_PREDICT_TRUE(cell >= StateMachine::kPlainBit)) {
+    if (ABSL_PREDICT_FALSE(cell == StateMachine::kNoTransition)) {
+      return IllegalEventError(event);
+    }
+    const StateId to = static_cast<StateId>(cell);
+    const StateId from = state_;
+    state_ = to;
+    Record(Step{from, event, to}, at);
+    return absl::OkStatus();
+  }
   const std::vector<CompiledTransition>& rows = machine_.transitions();
-  for (;; ++i) {
+  for (uint32_t i = cell;; ++i) {
     const CompiledTransition& t = rows[i];
     if (t.guard < 0 || guards_[t.guard](context) != t.negate_guard) {
       const Step step{t.from, t.event, t.to};
@@ -277,8 +291,9 @@ absl::Status Instance<Context>::Fire(EventId event, Context& context,
           exit >= 0 && actions_[exit]) {
         actions_[exit](context, step);
       }
-      if (t.action >= 0 && actions_[t.action])
+      if (t.action >= 0 && actions_[t.action]) {
         actions_[t.action](context, step);
+      }
       state_ = t.to;
       Record(step, at);
       if (int32_t entry = machine_.entry_action(t.to);
