@@ -215,20 +215,6 @@ absl::Time TimeFromPy(const std::optional<double>& at) {
                  instance.machine().AllowedEventNames(instance.state()));
 }
 
-EventId EventOrThrow(const StateMachine& m, const std::string& event) {
-  std::optional<EventId> id = m.FindEvent(event);
-  if (!id) {
-    std::vector<std::string> events;
-    for (EventId e = 0; e < m.num_events(); ++e) {
-      events.push_back(m.event_name(e));
-    }
-    ThrowStatus(absl::InvalidArgumentError(
-        absl::StrCat("unknown event '", event,
-                     "' (events: ", absl::StrJoin(events, ", "), ")")));
-  }
-  return *id;
-}
-
 PyStateMachineInstance NewInstance(const StateMachine& machine,
                                    std::optional<py::dict> guards,
                                    std::optional<py::dict> actions,
@@ -307,6 +293,68 @@ py::list History(const fsm::InstanceCore& instance) {
   }
   return out;
 }
+
+// fire() shared by the vectorcall fast path and the pybind11 method.
+void Fire(PyStateMachineInstance& self, absl::string_view event,
+          py::object& context, absl::Time at) {
+  PyInstance& inst = self.instance;
+  std::optional<EventId> id = inst.machine().FindEvent(event);
+  if (!id) ThrowStatus(inst.UnknownEventError(event));
+  absl::Status status = inst.Fire(*id, context, at);
+  if (!status.ok()) {
+    if (status.code() == absl::StatusCode::kFailedPrecondition) {
+      RaiseTransitionError(inst, *id, status);
+    }
+    ThrowStatus(status);
+  }
+}
+
+// `fire` as a METH_FASTCALL method: the common call `inst.fire("event")` or
+// `inst.fire("event", ctx)` skips pybind11's generic argument dispatch (which
+// costs more than the transition itself); anything else (keywords, `at`) is
+// forwarded to the pybind11-bound `_fire`.
+PyObject* FastFire(PyObject* self, PyObject* const* args, Py_ssize_t nargs,
+                   PyObject* kwnames) {
+  auto* inst = reinterpret_cast<py::detail::instance*>(self);
+  if ((nargs == 1 || nargs == 2) && kwnames == nullptr &&
+      PyUnicode_Check(args[0]) && inst->simple_layout) {
+    Py_ssize_t size = 0;
+    const char* utf8 = PyUnicode_AsUTF8AndSize(args[0], &size);
+    if (utf8 == nullptr) return nullptr;
+    auto* state =
+        static_cast<PyStateMachineInstance*>(inst->simple_value_holder[0]);
+    try {
+      py::object context =
+          py::reinterpret_borrow<py::object>(nargs == 2 ? args[1] : Py_None);
+      Fire(*state, absl::string_view(utf8, size), context,
+           absl::InfinitePast());
+    } catch (py::error_already_set& e) {
+      e.restore();
+      return nullptr;
+    } catch (const py::builtin_exception& e) {
+      e.set_error();
+      return nullptr;
+    } catch (const std::exception& e) {
+      PyErr_SetString(PyExc_RuntimeError, e.what());
+      return nullptr;
+    }
+    Py_RETURN_NONE;
+  }
+  PyObject* slow = PyObject_GetAttrString(self, "_fire");
+  if (slow == nullptr) return nullptr;
+  PyObject* result = PyObject_Vectorcall(slow, args, nargs, kwnames);
+  Py_DECREF(slow);
+  return result;
+}
+
+PyMethodDef kFastFireDef = {
+    "fire",
+    reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(&FastFire)),
+    METH_FASTCALL | METH_KEYWORDS,
+    "fire(event, context=None, at=None)\n\n"
+    "Performs the transition (guard, exit, action, entry; callables get "
+    "`context`) or raises TransitionError with the state unchanged. `at`: "
+    "Unix seconds recorded in the history."};
 
 }  // namespace
 
@@ -450,10 +498,11 @@ void RegisterFsm(py::module_& m) {
                             s.transitions().size(), " transitions)");
       });
 
-  py::class_<PyStateMachineInstance>(
+  py::class_<PyStateMachineInstance> instance_class(
       m, "StateMachineInstance",
       "A running instance: current state, optional history, bound "
-      "callables. Not thread-safe.")
+      "callables. Not thread-safe.");
+  instance_class
       .def_property_readonly(
           "state",
           [](const PyStateMachineInstance& i) {
@@ -468,24 +517,13 @@ void RegisterFsm(py::module_& m) {
                                return i.instance.is_terminal();
                              })
       .def(
-          "fire",
+          "_fire",
           [](PyStateMachineInstance& self, const std::string& event,
              py::object context, std::optional<double> at) {
-            PyInstance& inst = self.instance;
-            EventId id = EventOrThrow(inst.machine(), event);
-            absl::Status status = inst.Fire(id, context, TimeFromPy(at));
-            if (!status.ok()) {
-              if (status.code() == absl::StatusCode::kFailedPrecondition) {
-                RaiseTransitionError(inst, id, status);
-              }
-              ThrowStatus(status);
-            }
+            Fire(self, event, context, TimeFromPy(at));
           },
           py::arg("event"), py::arg("context") = py::none(),
-          py::arg("at") = py::none(),
-          "Performs the transition (guard, exit, action, entry; callables "
-          "get `context`) or raises TransitionError with the state "
-          "unchanged. `at`: Unix seconds recorded in the history.")
+          py::arg("at") = py::none(), "fire() with every argument form.")
       .def(
           "can_fire",
           [](const PyStateMachineInstance& self, const std::string& event) {
@@ -539,6 +577,11 @@ void RegisterFsm(py::module_& m) {
         return absl::StrCat(
             "StateMachineInstance(state=", self.instance.state_name(), ")");
       });
+  // Replace nothing pybind11 made: `fire` exists only as this fast method.
+  py::object fast_fire = py::reinterpret_steal<py::object>(PyDescr_NewMethod(
+      reinterpret_cast<PyTypeObject*>(instance_class.ptr()), &kFastFireDef));
+  if (!fast_fire) throw py::error_already_set();
+  instance_class.attr("fire") = fast_fire;
 
   m.def(
       "component_lifecycle", [] { return fsm::ComponentLifecycle(); },

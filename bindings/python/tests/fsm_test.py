@@ -172,6 +172,30 @@ class InstanceTest(unittest.TestCase):
         self.assertFalse(run.can_fire("no_such_event"))
         self.assertEqual(run.allowed_events(), ["start"])
 
+    def test_fire_argument_forms(self):
+        # Positional calls take the fast path, others the general one; both
+        # must behave the same.
+        cases = [
+            ("positional", lambda run, ctx: run.fire("start", ctx)),
+            ("keywords", lambda run, ctx: run.fire(event="start", context=ctx)),
+            ("with time", lambda run, ctx: run.fire("start", ctx, 5.0)),
+        ]
+        for name, call in cases:
+            with self.subTest(name):
+                calls = []
+                run = self.make(calls)
+                ctx = {"retries": 1}
+                call(run, ctx)
+                self.assertEqual(run.state, "running")
+                self.assertEqual(calls, [("on_start", ctx), ("enter_running", ctx)])
+                with self.assertRaises(TransitionError):
+                    call(run, ctx)
+        run = self.make([])
+        with self.assertRaises(TypeError):
+            run.fire()
+        with self.assertRaises(TypeError):
+            run.fire(3)
+
     def test_unknown_event_is_input_error(self):
         run = self.make([])
         with self.assertRaises(upgrade_core.InputError):
