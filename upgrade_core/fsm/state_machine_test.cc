@@ -63,6 +63,34 @@ TEST(StateMachineTest, DenseTable) {
             StateMachine::kNoTransition);
 }
 
+TEST(StateMachineTest, DispatchCellsMarkPlainRows) {
+  absl::StatusOr<StateMachine> m = Sound()
+                                       .OnEntry("rolled_back", "notify")
+                                       .On("pending", "cancel", "failed")
+                                       .Do("log")
+                                       .Build();
+  ASSERT_THAT(m, IsOk());
+  auto cell = [&](const char* state, const char* event) {
+    return m->DispatchCell(*m->FindState(state), *m->FindEvent(event));
+  };
+  // Plain: the target state id with kPlainBit.
+  EXPECT_EQ(cell("pending", "start"),
+            StateMachine::kPlainBit | *m->FindState("running"));
+  EXPECT_EQ(cell("running", "succeed"),
+            StateMachine::kPlainBit | *m->FindState("succeeded"));
+  // Guarded, with an action, or entering a state with an entry action: the
+  // candidate index, as FirstCandidate().
+  for (auto [state, event] :
+       {std::pair("running", "fail"), std::pair("pending", "cancel"),
+        std::pair("failed", "rollback")}) {
+    SCOPED_TRACE(absl::StrCat(state, "+", event));
+    EXPECT_LT(cell(state, event), StateMachine::kPlainBit);
+    EXPECT_EQ(cell(state, event),
+              m->FirstCandidate(*m->FindState(state), *m->FindEvent(event)));
+  }
+  EXPECT_EQ(cell("succeeded", "start"), StateMachine::kNoTransition);
+}
+
 struct BuildErrorCase {
   const char* name;
   StateMachineBuilder builder;
