@@ -408,7 +408,13 @@ void RegisterFsm(py::module_& m) {
       .def_static(
           "from_yaml",
           [](const std::string& text) {
-            return ValueOrThrow(fsm::StateMachineFromYaml(text));
+            absl::StatusOr<StateMachine> machine =
+                absl::UnknownError("not parsed");
+            {
+              py::gil_scoped_release no_gil;
+              machine = fsm::StateMachineFromYaml(text);
+            }
+            return ValueOrThrow(std::move(machine));
           },
           py::arg("text"),
           "Parses the YAML form; InputError names line and column of every "

@@ -125,6 +125,11 @@ TEST(YamlLoaderTest, BadInputHasLineAndColumn) {
        "initial: a\nstates: [a]\ntransitions:\n  - {from: [a], event: e, to: "
        "a}\n",
        {"line 4, column 12: from: want a name"}},
+      {"duplicate keys",
+       "initial: a\ninitial: b\nstates: [a]\ntransitions:\n"
+       "  - {from: a, event: e, to: a, to: a}\n",
+       {"line 2, column 1: duplicate key 'initial'",
+        "line 5, column 32: duplicate key 'to'"}},
       {"undeclared event",
        "initial: a\nstates: [a]\nevents: [go]\ntransitions:\n"
        "  - {from: a, event: jump, to: a}\n",
