@@ -316,8 +316,11 @@ void Fire(PyStateMachineInstance& self, absl::string_view event,
 PyObject* FastFire(PyObject* self, PyObject* const* args, Py_ssize_t nargs,
                    PyObject* kwnames) {
   auto* inst = reinterpret_cast<py::detail::instance*>(self);
+  // simple_layout: the C++ object pointer is simple_value_holder[0] (null
+  // for an instance whose __init__ never ran: the general path reports it).
   if ((nargs == 1 || nargs == 2) && kwnames == nullptr &&
-      PyUnicode_Check(args[0]) && inst->simple_layout) {
+      PyUnicode_Check(args[0]) && inst->simple_layout &&
+      inst->simple_value_holder[0] != nullptr) {
     Py_ssize_t size = 0;
     const char* utf8 = PyUnicode_AsUTF8AndSize(args[0], &size);
     if (utf8 == nullptr) return nullptr;
