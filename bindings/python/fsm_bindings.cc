@@ -302,7 +302,9 @@ void Fire(PyStateMachineInstance& self, absl::string_view event,
   if (!id) ThrowStatus(inst.UnknownEventError(event));
   absl::Status status = inst.Fire(*id, context, at);
   if (!status.ok()) {
-    if (status.code() == absl::StatusCode::kFailedPrecondition) {
+    // A re-entrant fire() from a callable is misuse, not a refused event.
+    if (status.code() == absl::StatusCode::kFailedPrecondition &&
+        !inst.in_transition()) {
       RaiseTransitionError(inst, *id, status);
     }
     ThrowStatus(status);

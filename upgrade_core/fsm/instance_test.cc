@@ -184,6 +184,51 @@ TEST(InstanceTest, ThrowingCallbacks) {
   }
 }
 
+TEST(InstanceTest, ReentrantFire) {
+  // A row action firing on its own instance is refused (the outer transition
+  // would overwrite it); an entry action may fire the next event.
+  absl::StatusOr<StateMachine> m = StateMachineBuilder()
+                                       .States({"a", "b", "c"})
+                                       .Initial("a")
+                                       .Terminal({"c"})
+                                       .OnEntry("b", "advance")
+                                       .On("a", "go", "b")
+                                       .Do("meddle")
+                                       .On("b", "next", "c")
+                                       .Build();
+  ASSERT_THAT(m, IsOk());
+  Instance<>* self = nullptr;
+  absl::Status nested_from_action, nested_from_entry;
+  absl::StatusOr<Instance<>> run = Instance<>::Create(
+      *m,
+      Callbacks<NoContext>()
+          .Action("meddle",
+                  [&](NoContext&, const Step&) {
+                    nested_from_action = self->Fire("next");
+                    EXPECT_THAT(self->Restore(0, {}),
+                                StatusIs(absl::StatusCode::kFailedPrecondition,
+                                         HasSubstr("Restore()")));
+                  })
+          .Action("advance",
+                  [&](NoContext&, const Step&) {
+                    nested_from_entry = self->Fire("next");
+                  }),
+      {HistoryMode::kFull, 0});
+  ASSERT_THAT(run, IsOk());
+  self = &*run;
+  ASSERT_THAT(run->Fire("go"), IsOk());
+  EXPECT_THAT(nested_from_action,
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("Fire('next') called from a guard, exit or "
+                                 "transition action of a transition out of "
+                                 "'a'")));
+  EXPECT_THAT(nested_from_entry, IsOk());
+  EXPECT_EQ(run->state_name(), "c");
+  ASSERT_EQ(run->History().size(), 2u);  // a->b, then b->c: a proper chain
+  EXPECT_EQ(run->History()[1].from, 1);
+  EXPECT_FALSE(run->in_transition());
+}
+
 TEST(InstanceTest, CreateChecksBindings) {
   EXPECT_THAT(Instance<Trace>::Create(Machine()),
               StatusIs(absl::StatusCode::kInvalidArgument,

@@ -212,6 +212,36 @@ class InstanceTest(unittest.TestCase):
             run.fire("fail")
         self.assertEqual(run.state, "running")
 
+    def test_reentrant_fire_from_an_action_is_an_error(self):
+        m = StateMachine.from_dict({
+            "initial": "a", "terminal": ["c"],
+            "states": ["a", {"name": "b", "on_entry": "advance"}, "c"],
+            "transitions": [
+                {"from": "a", "event": "go", "to": "b", "action": "meddle"},
+                {"from": "b", "event": "next", "to": "c"},
+            ],
+        })
+        seen = []
+        holder = {}
+
+        def meddle(ctx):
+            try:
+                holder["run"].fire("next")
+            except TransitionError:
+                seen.append("TransitionError")
+            except upgrade_core.Error as err:
+                seen.append(err.code)
+
+        run = m.instance(actions={"meddle": meddle,
+                                  "advance": lambda ctx: holder["run"].fire("next")},
+                         history="full")
+        holder["run"] = run
+        run.fire("go")
+        self.assertEqual(seen, ["FAILED_PRECONDITION"])
+        self.assertEqual(run.state, "c")
+        self.assertEqual([(h.from_state, h.to_state) for h in run.history],
+                         [("a", "b"), ("b", "c")])
+
     def test_instance_argument_errors(self):
         m = StateMachine.from_yaml(ISSUE_YAML)
         cases = [
