@@ -190,6 +190,9 @@ class DictReader {
 // Python-side wrapper: the C++ instance plus what Python needs beside it.
 struct PyStateMachineInstance {
   PyInstance instance;
+  // Python str of each state name, made on first `.state` read (so reading
+  // the state allocates nothing).
+  std::vector<py::object> state_names;
 };
 
 py::object TimeToPy(absl::Time t) {
@@ -264,7 +267,8 @@ PyStateMachineInstance NewInstance(const StateMachine& machine,
         "history: want None, a positive ring size, or \"full\""));
   }
   PyStateMachineInstance out{
-      ValueOrThrow(PyInstance::Create(machine, std::move(callbacks), options))};
+      ValueOrThrow(PyInstance::Create(machine, std::move(callbacks), options)),
+      {}};
   if (state) {
     std::optional<StateId> id = machine.FindState(*state);
     if (!id) {
@@ -351,6 +355,30 @@ PyObject* FastFire(PyObject* self, PyObject* const* args, Py_ssize_t nargs,
   Py_DECREF(slow);
   return result;
 }
+
+// `state` as a plain getset descriptor: the attribute read in every polling
+// loop, without pybind11's property dispatch.
+PyObject* GetState(PyObject* self, void*) {
+  auto* inst = reinterpret_cast<py::detail::instance*>(self);
+  if (!inst->simple_layout || inst->simple_value_holder[0] == nullptr) {
+    PyErr_SetString(PyExc_TypeError, "StateMachineInstance not initialized");
+    return nullptr;
+  }
+  auto* state =
+      static_cast<PyStateMachineInstance*>(inst->simple_value_holder[0]);
+  if (state->state_names.empty()) {
+    const StateMachine& m = state->instance.machine();
+    for (StateId i = 0; i < m.num_states(); ++i) {
+      state->state_names.push_back(py::str(m.state_name(i)));
+    }
+  }
+  PyObject* name = state->state_names[state->instance.state()].ptr();
+  Py_INCREF(name);
+  return name;
+}
+
+PyGetSetDef kStateGetSetDef = {"state", &GetState, nullptr,
+                               "Current state name.", nullptr};
 
 PyMethodDef kFastFireDef = {
     "fire",
@@ -515,12 +543,6 @@ void RegisterFsm(py::module_& m) {
       "callables. Not thread-safe.");
   instance_class
       .def_property_readonly(
-          "state",
-          [](const PyStateMachineInstance& i) {
-            return i.instance.state_name();
-          },
-          "Current state name.")
-      .def_property_readonly(
           "machine",
           [](const PyStateMachineInstance& i) { return i.instance.machine(); })
       .def_property_readonly("is_terminal",
@@ -593,6 +615,10 @@ void RegisterFsm(py::module_& m) {
       reinterpret_cast<PyTypeObject*>(instance_class.ptr()), &kFastFireDef));
   if (!fast_fire) throw py::error_already_set();
   instance_class.attr("fire") = fast_fire;
+  py::object fast_state = py::reinterpret_steal<py::object>(PyDescr_NewGetSet(
+      reinterpret_cast<PyTypeObject*>(instance_class.ptr()), &kStateGetSetDef));
+  if (!fast_state) throw py::error_already_set();
+  instance_class.attr("state") = fast_state;
 
   m.def(
       "component_lifecycle", [] { return fsm::ComponentLifecycle(); },
