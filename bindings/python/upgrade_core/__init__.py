@@ -4,12 +4,27 @@ machines, config compatibility checks, plans).
 A thin layer over the C++ core in `upgrade_core._core`; see docs/ for guides.
 """
 
-from upgrade_core._errors import Error, InputError
+from upgrade_core._errors import Error, InputError, TransitionError
 from upgrade_core import _core
+from upgrade_core._core import (
+    DefinitionProblem,
+    StateMachine,
+    StateMachineInstance,
+    TransitionRecord,
+    component_lifecycle,
+    plan_lifecycle,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "DefinitionProblem",
     "Error",
     "InputError",
+    "StateMachine",
+    "StateMachineInstance",
+    "TransitionError",
+    "TransitionRecord",
+    "component_lifecycle",
+    "plan_lifecycle",
 ]
