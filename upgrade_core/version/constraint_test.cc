@@ -146,6 +146,10 @@ const MatchCase kMatch[] = {
     {">= 1.25.0-0 < 1.29.0-0", "1.28.9", true},
     {">= 1.25.0-0 < 1.29.0-0", "1.29.0-rc.1", false},
     {">= 1.25.0-0 < 1.29.0-0", "1.28.9-eks-1", true},
+    // From Helm's chartutil compatible_test and helm/helm#9371.
+    {">=1.20.0-0", "v1.27.1-3136+af29f64acbf9e6-dirty", true},
+    {">= v1.16.0,< v1.21", "v1.20.2-34+350770ed07a558", false},
+    {">= v1.16.0-0,< v1.21.0-0", "v1.20.2-34+350770ed07a558", true},
     // v3.4.0: one prerelease comparator admits prereleases for its group.
     {">=1.1-0 <2", "1.5.0-beta", true},
     {">=1.1-0, <2", "1.5.0-beta", true},
