@@ -219,8 +219,10 @@ absl::string_view OpName(Constraint::Op op) {
 // Friend of Constraint: fills its private fields.
 class ConstraintParser {
  public:
-  ConstraintParser(absl::string_view original, ConstraintOptions options)
-      : original_(original), options_(options) {}
+  // keep_original = false skips copying the text (for one-shot Check()).
+  ConstraintParser(absl::string_view original, ConstraintOptions options,
+                   bool keep_original = true)
+      : original_(original), options_(options), keep_original_(keep_original) {}
 
   absl::StatusOr<Constraint> Run() {
     if (original_.size() > version_internal::kMaxTextSize) {
@@ -241,7 +243,7 @@ class ConstraintParser {
       mapped_ = true;
     }
     Constraint c;
-    c.original_ = std::string(original_);
+    if (keep_original_) c.original_ = std::string(original_);
     c.options_ = options_;
     out_ = &c;
     size_t begin = 0;
@@ -398,6 +400,7 @@ class ConstraintParser {
 
   absl::string_view original_;
   ConstraintOptions options_;
+  bool keep_original_;
   absl::string_view text_;  // original_ or rewritten_.text
   Rewritten rewritten_;
   bool mapped_ = false;
@@ -414,7 +417,8 @@ absl::StatusOr<bool> Constraint::Check(absl::string_view constraint,
                                        ConstraintOptions options) {
   absl::StatusOr<Version> v = Version::Parse(version);
   if (!v.ok()) return v.status();
-  absl::StatusOr<Constraint> c = Parse(constraint, options);
+  absl::StatusOr<Constraint> c =
+      ConstraintParser(constraint, options, /*keep_original=*/false).Run();
   if (!c.ok()) return c.status();
   return c->Allows(*v);
 }
