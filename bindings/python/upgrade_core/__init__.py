@@ -13,18 +13,28 @@ from upgrade_core._core import (
     TransitionRecord,
     component_lifecycle,
     plan_lifecycle,
+    SKEW_POLICY_RELEASE,
+    Constraint,
+    SkewViolation,
+    Version,
+    check_version_skew,
 )
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "check_version_skew",
+    "component_lifecycle",
+    "Constraint",
     "DefinitionProblem",
     "Error",
     "InputError",
+    "plan_lifecycle",
+    "SKEW_POLICY_RELEASE",
+    "SkewViolation",
     "StateMachine",
     "StateMachineInstance",
     "TransitionError",
     "TransitionRecord",
-    "component_lifecycle",
-    "plan_lifecycle",
+    "Version",
 ]
