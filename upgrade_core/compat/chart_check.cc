@@ -131,7 +131,6 @@ class ChartChecker {
       absl::string_view key = over.key(i);
       Node value = over.child(i);
       AppendKey(path, key);
-      override_paths_.insert(*path);
       std::optional<Node> o = old_map ? old_map->Get(key) : std::nullopt;
       std::optional<Node> n = new_map ? new_map->Get(key) : std::nullopt;
       const bool gone = removed || (o && !n);
@@ -142,6 +141,7 @@ class ChartChecker {
         Walk(value, o && o->is_map() ? o : std::nullopt,
              n && n->is_map() ? n : std::nullopt, gone, path);
       } else {
+        override_paths_.insert(*path);  // a leaf the user set
         Check(*path, value, over.key_location(i), o, n, gone);
       }
       path->resize(mark);
