@@ -13,6 +13,9 @@ namespace upgrade_core::python {
 // void Register<Package>(pybind11::module_& m);  // defined in
 // <pkg>_bindings.cc
 
+// Version, Constraint, SkewViolation, check_version_skew (version_bindings.cc).
+void RegisterVersion(pybind11::module_& m);
+
 }  // namespace upgrade_core::python
 
 #endif  // UPGRADE_CORE_BINDINGS_PYTHON_REGISTER_H_
