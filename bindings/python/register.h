@@ -15,6 +15,7 @@ namespace upgrade_core::python {
 
 // Version, Constraint, SkewViolation, check_version_skew (version_bindings.cc).
 void RegisterVersion(pybind11::module_& m);
+void RegisterCompat(pybind11::module_& m);  // compat_bindings.cc
 
 }  // namespace upgrade_core::python
 

@@ -265,6 +265,10 @@ class YamlEventLoader {
     const int line = ev.start_mark.line + 1;
     const int column = ev.start_mark.column + 1;
     if (ExpectingKey()) {
+      if (json_ && sc.style != YAML_DOUBLE_QUOTED_SCALAR_STYLE) {
+        return Error(ev.start_mark,
+                     "invalid JSON: object keys must be double-quoted strings");
+      }
       B().SetKey(value, 0, line, column);
       if (sc.style == YAML_PLAIN_SCALAR_STYLE && value == "<<") {
         B().frames[B().depth - 1].has_merge_key = true;

@@ -8,6 +8,18 @@ from upgrade_core._errors import Error, InputError
 from upgrade_core import _core
 from upgrade_core._core import (
     SKEW_POLICY_RELEASE,
+    Change,
+    ChartReport,
+    Document,
+    Finding,
+    Location,
+    Report,
+    RulePack,
+    check_chart_upgrade,
+    check_manifests,
+    diff,
+    drift,
+    merge_values,
     Constraint,
     SkewViolation,
     Version,
@@ -17,7 +29,19 @@ from upgrade_core._core import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "Change",
+    "ChartReport",
     "Constraint",
+    "Document",
+    "Finding",
+    "Location",
+    "Report",
+    "RulePack",
+    "check_chart_upgrade",
+    "check_manifests",
+    "diff",
+    "drift",
+    "merge_values",
     "Error",
     "InputError",
     "SKEW_POLICY_RELEASE",
