@@ -10,6 +10,8 @@ namespace upgrade_core::cli {
 // Defined in <name>_command.cc; add new subcommands to kCommands below.
 int RunVersionCommand(const std::vector<std::string>& args, std::ostream& out,
                       std::ostream& err);
+int RunCheckCommand(const std::vector<std::string>& args, std::ostream& out,
+                    std::ostream& err);
 
 namespace {
 
@@ -19,6 +21,8 @@ int RunHelp(const std::vector<std::string>& args, std::ostream& out,
 constexpr Command kCommands[] = {
     {"help", "show the subcommands", RunHelp},
     {"version", "print upgradectl's version", RunVersionCommand},
+    {"check", "check values/manifests before an upgrade (compat)",
+     RunCheckCommand},
 };
 
 int RunHelp(const std::vector<std::string>&, std::ostream& out, std::ostream&) {
