@@ -33,6 +33,8 @@ absl::string_view RuleKindName(RuleKind kind) {
       return "condition";
     case RuleKind::kApiRemoved:
       return "api-removed";
+    case RuleKind::kVersionSkew:
+      return "version-skew";
   }
   return "unknown";
 }
@@ -97,6 +99,10 @@ struct RuleData {
   Node values;  // allowed-values list
   std::string context;
   VersionConstraintPtr constraint;
+  // version-constraint with `constraint: {path: P}`: the constraint is read
+  // from the document (a Chart.yaml's kubeVersion).
+  bool constraint_from_path = false;
+  Path constraint_path;
   std::unique_ptr<Condition> match;
   std::unique_ptr<Condition> when;
   std::string api_version;
@@ -437,6 +443,7 @@ absl::StatusOr<RulePack> PackLoader::Load(std::string* name,
         {"version-constraint", RuleKind::kVersionConstraint},
         {"condition", RuleKind::kCondition},
         {"api-removed", RuleKind::kApiRemoved},
+        {"version-skew", RuleKind::kVersionSkew},
     };
     bool known = false;
     for (const auto& [kname, k] : kKinds) {
@@ -451,7 +458,7 @@ absl::StatusOr<RulePack> PackLoader::Load(std::string* name,
                                     "' (key-removed, key-renamed, "
                                     "type-changed, allowed-values, "
                                     "required-key, version-constraint, "
-                                    "condition, api-removed)"));
+                                    "condition, api-removed, version-skew)"));
     }
     if (std::optional<Node> s = rn.Get("severity")) {
       absl::StatusOr<Severity> sev = ParseSeverity(s->text());
@@ -536,11 +543,25 @@ absl::StatusOr<RulePack> PackLoader::Load(std::string* name,
       case RuleKind::kVersionConstraint: {
         absl::StatusOr<Node> c = need("constraint");
         if (!c.ok()) return c.status();
-        absl::StatusOr<internal::VersionConstraintPtr> vc =
-            internal::VersionConstraint::Parse(c->text());
-        if (!vc.ok())
-          return LoadError(c->location(), rid, vc.status().message());
-        data->constraint = *std::move(vc);
+        if (c->is_map()) {
+          std::optional<Node> ref = c->Get("path");
+          if (!ref || c->size() != 1) {
+            return LoadError(
+                c->location(), rid,
+                "'constraint' is a constraint string or {path: P}");
+          }
+          if (absl::Status s = parse_path(*ref, &data->constraint_path);
+              !s.ok()) {
+            return s;
+          }
+          data->constraint_from_path = true;
+        } else {
+          absl::StatusOr<internal::VersionConstraintPtr> vc =
+              internal::VersionConstraint::Parse(c->text());
+          if (!vc.ok())
+            return LoadError(c->location(), rid, vc.status().message());
+          data->constraint = *std::move(vc);
+        }
         if (std::optional<Node> ctx = rn.Get("context")) {
           data->context = std::string(ctx->text());
         }
@@ -614,6 +635,9 @@ absl::StatusOr<RulePack> PackLoader::Load(std::string* name,
           break;
         case RuleKind::kCondition:
           rule.message = absl::StrCat("condition ", rule.id, " holds");
+          break;
+        case RuleKind::kVersionSkew:
+          rule.message = "{message}";
           break;
         case RuleKind::kApiRemoved:
           rule.message = "{apiVersion} {kind} {status}";
@@ -1114,28 +1138,69 @@ absl::Status RulePack::EvaluateDoc(absl::Span<const Node> docs, size_t di,
         break;
       }
       case RuleKind::kVersionConstraint: {
-        std::vector<std::pair<std::string, Location>> subjects;
-        std::vector<std::string> values;
-        std::vector<std::string> paths;
-        if (!d.context.empty()) {
-          auto it = context.find(d.context);
-          if (it == context.end()) break;
-          absl::StatusOr<bool> ok = d.constraint->Allows(it->second);
-          if (ok.ok() && *ok) break;
-          add("", Location(),
-              {{"value", it->second},
-               {"subject", d.context},
-               {"constraint", d.constraint->text()}});
-          break;
+        // The constraints: the rule's own, or each one the document holds
+        // at `constraint: {path: P}` (with where it is written).
+        struct Bound {
+          internal::VersionConstraintPtr constraint;
+          std::string path;
+          Location location;
+        };
+        std::vector<Bound> bounds;
+        if (d.constraint_from_path) {
+          for (const PathMatch& m : Select(doc, d.constraint_path)) {
+            if (!m.node.is_scalar() || m.node.is_null()) continue;
+            absl::StatusOr<internal::VersionConstraintPtr> vc =
+                internal::VersionConstraint::Parse(m.node.text());
+            if (!vc.ok()) {
+              add(m.path, m.node.location(),
+                  {{"value", NodeToDisplay(m.node)},
+                   {"subject", m.path},
+                   {"constraint", std::string(m.node.text())}});
+              out->back().message =
+                  absl::StrCat(m.path, " is not a valid version constraint: ",
+                               vc.status().message());
+              continue;
+            }
+            bounds.push_back(Bound{*std::move(vc), m.path, m.node.location()});
+          }
+        } else {
+          bounds.push_back(Bound{d.constraint, "", Location()});
         }
-        for (const PathMatch& m : Select(doc, d.path)) {
-          if (!m.node.is_scalar() || m.node.is_null()) continue;
-          absl::StatusOr<bool> ok = d.constraint->Allows(m.node.text());
-          if (ok.ok() && *ok) continue;
-          add(m.path, m.node.location(),
-              {{"value", NodeToDisplay(m.node)},
-               {"subject", m.path},
-               {"constraint", d.constraint->text()}});
+        for (const Bound& bound : bounds) {
+          if (!d.context.empty()) {
+            auto it = context.find(d.context);
+            if (it == context.end()) break;
+            absl::StatusOr<bool> ok = bound.constraint->Allows(it->second);
+            if (!ok.ok()) {
+              return absl::InvalidArgumentError(absl::StrCat(
+                  "context '", d.context, "': ", ok.status().message()));
+            }
+            if (*ok) continue;
+            add(bound.path, bound.location,
+                {{"value", it->second},
+                 {"subject", d.context},
+                 {"constraint", bound.constraint->text()}});
+            continue;
+          }
+          for (const PathMatch& m : Select(doc, d.path)) {
+            if (!m.node.is_scalar() || m.node.is_null()) continue;
+            absl::StatusOr<bool> ok = bound.constraint->Allows(m.node.text());
+            if (ok.ok() && *ok) continue;
+            add(m.path, m.node.location(),
+                {{"value", NodeToDisplay(m.node)},
+                 {"subject", m.path},
+                 {"constraint", bound.constraint->text()}});
+          }
+        }
+        break;
+      }
+      case RuleKind::kVersionSkew: {
+        absl::StatusOr<std::vector<internal::SkewFinding>> skew =
+            internal::CheckSkew(context);
+        if (!skew.ok()) return skew.status();
+        for (const internal::SkewFinding& s : *skew) {
+          add("", Location(),
+              {{"message", s.message}, {"policy_rule", s.policy_rule}});
         }
         break;
       }

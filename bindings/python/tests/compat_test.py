@@ -82,7 +82,7 @@ class DiffTest(unittest.TestCase):
 class RulePackTest(unittest.TestCase):
     def test_builtin_and_errors(self):
         self.assertEqual(upgrade_core.RulePack.builtin_names(),
-                         ["kubernetes-apis", "workload-safety"])
+                         ["kubernetes-apis", "version-skew", "workload-safety"])
         pack = upgrade_core.RulePack.builtin("workload-safety")
         self.assertIn("workload-safety/daemonset-hostport-surge", pack.rule_ids)
         with self.assertRaises(ValueError):
