@@ -151,6 +151,51 @@ TEST(DocumentTest, BadInputNamesLocation) {
   (void)small_nodes;
 }
 
+// Hostile input never crashes: every truncation and byte flip of a real
+// values file either loads or fails with a located error.
+TEST(DocumentTest, TruncatedAndCorruptedInputNeverCrashes) {
+  const std::string text = R"(controller:
+  image: {registry: "registry.k8s.io", tag: 'v1.12'}
+  args: [--a, --b]
+  anchors: &base
+    x: 1
+  merged:
+    <<: *base
+    y: |
+      line one
+      line two
+  list:
+    - {name: a, v: 0x1F}
+    - !!str 42
+)";
+  for (size_t n = 0; n <= text.size(); ++n) {
+    absl::StatusOr<Document> d =
+        Document::FromYaml(text.substr(0, n), "t.yaml");
+    if (!d.ok()) {
+      EXPECT_THAT(d.status().message(), HasSubstr("t.yaml:"));
+    }
+    (void)n;
+  }
+  const char kBytes[] = {'[', ']',  '{', '}',  ':', '-', '&', '*',  '!',   '\'',
+                         '"', '\n', ' ', '\t', '|', '>', '#', '\0', '\xff'};
+  for (size_t i = 0; i < text.size(); ++i) {
+    for (char b : kBytes) {
+      std::string mutated = text;
+      mutated[i] = b;
+      absl::StatusOr<Document> d = Document::FromYaml(mutated, "t.yaml");
+      if (d.ok()) {
+        EXPECT_GT(d->node_count(), 0);
+      } else {
+        EXPECT_THAT(d.status().message(), HasSubstr("t.yaml"));
+      }
+      absl::StatusOr<Document> j = Document::FromJson(mutated, "t.json");
+      if (!j.ok()) {
+        EXPECT_THAT(j.status().message(), HasSubstr("t.json"));
+      }
+    }
+  }
+}
+
 TEST(PathTest, ParseAndPrint) {
   struct Case {
     const char* in;
