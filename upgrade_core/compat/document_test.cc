@@ -87,6 +87,11 @@ TEST(DocumentTest, Json) {
       Document::FromJson(R"({"a": [1, 2.5, "x", true, null]})", "v.json");
   ASSERT_TRUE(d.ok()) << d.status();
   EXPECT_EQ(d->ToJson(), R"({"a":[1,2.5,"x",true,null]})");
+  absl::StatusOr<Document> emoji = Document::FromJson(
+      R"({"s": "\ud83d\ude00 \\ud83d", "t": "caf\u00e9"})", "e.json");
+  ASSERT_TRUE(emoji.ok()) << emoji.status();
+  EXPECT_EQ(emoji->root().Get("s")->text(), "\xF0\x9F\x98\x80 \\ud83d");
+  EXPECT_EQ(emoji->root().Get("t")->text(), "caf\xC3\xA9");
   EXPECT_THAT(
       Document::FromJson("{\"a\": yes}", "v.json").status(),
       StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("v.json:1:7")));
