@@ -189,8 +189,8 @@ class PackLoader {
  public:
   explicit PackLoader(Document doc) : doc_(std::move(doc)) {}
 
-  absl::StatusOr<RulePack> Load(std::string* name, std::string* description,
-                                std::vector<Rule>* rules);
+  absl::Status Load(std::string* name, std::string* description,
+                    std::vector<Rule>* rules);
 
   absl::StatusOr<Condition> ParseCondition(const Node& n,
                                            absl::string_view rule_id) {
@@ -371,9 +371,8 @@ class PackLoader {
   Document doc_;
 };
 
-absl::StatusOr<RulePack> PackLoader::Load(std::string* name,
-                                          std::string* description,
-                                          std::vector<Rule>* rules) {
+absl::Status PackLoader::Load(std::string* name, std::string* description,
+                              std::vector<Rule>* rules) {
   Node root = doc_.root();
   if (!root.is_map()) {
     return absl::InvalidArgumentError(
@@ -488,7 +487,7 @@ absl::StatusOr<RulePack> PackLoader::Load(std::string* name,
     if (std::optional<Node> p = rn.Get("path")) {
       if (absl::Status s = parse_path(*p, &data->path); !s.ok()) return s;
       data->has_path = true;
-      rule.path = std::string(p->text());
+      rule.path = data->path.ToString();  // canonical spelling
     }
     const bool needs_path = rule.kind == RuleKind::kKeyRemoved ||
                             rule.kind == RuleKind::kKeyRenamed ||
@@ -647,7 +646,7 @@ absl::StatusOr<RulePack> PackLoader::Load(std::string* name,
     rule.data = std::move(data);
     rules->push_back(std::move(rule));
   }
-  return RulePack();
+  return absl::OkStatus();
 }
 
 // ---------------------------------------------------------------------------
@@ -973,9 +972,11 @@ absl::StatusOr<RulePack> RulePack::FromYaml(absl::string_view text,
   if (!doc.ok()) return doc.status();
   RulePack pack;
   PackLoader loader(*doc);
-  absl::StatusOr<RulePack> r =
-      loader.Load(&pack.name_, &pack.description_, &pack.rules_);
-  if (!r.ok()) return r.status();
+  if (absl::Status s =
+          loader.Load(&pack.name_, &pack.description_, &pack.rules_);
+      !s.ok()) {
+    return s;
+  }
   return pack;
 }
 
@@ -984,9 +985,11 @@ absl::StatusOr<RulePack> RulePack::FromFile(const std::string& path) {
   if (!doc.ok()) return doc.status();
   RulePack pack;
   PackLoader loader(*doc);
-  absl::StatusOr<RulePack> r =
-      loader.Load(&pack.name_, &pack.description_, &pack.rules_);
-  if (!r.ok()) return r.status();
+  if (absl::Status s =
+          loader.Load(&pack.name_, &pack.description_, &pack.rules_);
+      !s.ok()) {
+    return s;
+  }
   return pack;
 }
 
