@@ -151,6 +151,24 @@ void RegisterCompat(py::module_& m) {
           },
           py::arg("text"), py::arg("source") = "<input>", "Parses strict JSON.")
       .def_static(
+          "from_python",
+          [](const py::object& value, const std::string& source) {
+            // Through JSON: dicts with string keys, lists, str, int, float,
+            // bool, None (what the Kubernetes client and json.load return).
+            std::string text = py::module_::import("json")
+                                   .attr("dumps")(value, py::arg("indent") = 1)
+                                   .cast<std::string>();
+            absl::StatusOr<Document> d;
+            {
+              py::gil_scoped_release no_gil;
+              d = Document::FromJson(text, source);
+            }
+            return ValueOrThrow(std::move(d));
+          },
+          py::arg("value"), py::arg("source") = "<python>",
+          "A document from Python data (dicts, lists, scalars), e.g. a live "
+          "object from the Kubernetes client.")
+      .def_static(
           "from_file",
           [](const std::string& path) {
             absl::StatusOr<Document> d;

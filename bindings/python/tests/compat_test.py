@@ -47,6 +47,16 @@ class DocumentTest(unittest.TestCase):
         with self.assertRaises(ValueError):
             Document.from_file("/nonexistent/values.yaml")
 
+    def test_from_python(self):
+        doc = Document.from_python({"spec": {"replicas": 3, "ratio": 0.5,
+                                             "tags": ["a"], "on": True, "x": None}},
+                                   source="live")
+        self.assertEqual(doc.get("spec.replicas"), 3)
+        self.assertEqual(doc.to_python()["spec"]["on"], True)
+        self.assertEqual(doc.source, "live")
+        with self.assertRaises(TypeError):
+            Document.from_python({"a": object()})
+
     def test_streams_and_files(self):
         docs = Document.stream_from_yaml("a: 1\n---\nb: 2\n", source="m.yaml")
         self.assertEqual([d.to_python() for d in docs], [{"a": 1}, {"b": 2}])
