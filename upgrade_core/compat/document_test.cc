@@ -48,6 +48,19 @@ TEST(DocumentTest, LoadsYamlWithLocations) {
   EXPECT_EQ(controller.key_location(1).ToString(), "values.yaml:4:3");
 }
 
+TEST(DocumentTest, InvalidHandleReadsAsNull) {
+  Node n;
+  EXPECT_FALSE(n.valid());
+  EXPECT_EQ(n.kind(), NodeKind::kNull);
+  EXPECT_EQ(n.size(), 0);
+  EXPECT_EQ(n.text(), "");
+  EXPECT_FALSE(n.location().known());
+  EXPECT_FALSE(n.Get("x"));
+  EXPECT_FALSE(n.Find("a.b"));
+  EXPECT_EQ(NodeToDisplay(n), "<none>");
+  EXPECT_EQ(NodeToJson(n), "null");
+}
+
 TEST(DocumentTest, ScalarResolution) {
   struct Case {
     const char* yaml;
