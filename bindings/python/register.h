@@ -16,6 +16,7 @@ void RegisterFsm(pybind11::module_& m);  // fsm_bindings.cc
 
 // Version, Constraint, SkewViolation, check_version_skew (version_bindings.cc).
 void RegisterVersion(pybind11::module_& m);
+void RegisterCompat(pybind11::module_& m);  // compat_bindings.cc
 
 }  // namespace upgrade_core::python
 

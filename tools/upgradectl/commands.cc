@@ -12,6 +12,8 @@ int RunVersionCommand(const std::vector<std::string>& args, std::ostream& out,
                       std::ostream& err);
 int RunFsmCommand(const std::vector<std::string>& args, std::ostream& out,
                   std::ostream& err);
+int RunCheckCommand(const std::vector<std::string>& args, std::ostream& out,
+                    std::ostream& err);
 
 namespace {
 
@@ -23,6 +25,8 @@ constexpr Command kCommands[] = {
     {"version", "print upgradectl's version", RunVersionCommand},
     {"fsm", "check a state machine definition or print its diagram",
      RunFsmCommand},
+    {"check", "check values/manifests before an upgrade (compat)",
+     RunCheckCommand},
 };
 
 int RunHelp(const std::vector<std::string>&, std::ostream& out, std::ostream&) {
