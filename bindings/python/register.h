@@ -13,6 +13,8 @@ namespace upgrade_core::python {
 // void Register<Package>(pybind11::module_& m);  // defined in
 // <pkg>_bindings.cc
 
+void RegisterGraph(pybind11::module_& m);  // graph_bindings.cc
+
 }  // namespace upgrade_core::python
 
 #endif  // UPGRADE_CORE_BINDINGS_PYTHON_REGISTER_H_

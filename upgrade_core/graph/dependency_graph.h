@@ -102,7 +102,8 @@ class DependencyGraph {
   // Like Find(), but kNotFound naming the id.
   absl::StatusOr<NodeId> Lookup(absl::string_view id) const;
 
-  // Direct dependencies / dependents, in declaration order of the edges.
+  // Direct dependencies (in the order the edges were added) and direct
+  // dependents (in declaration order of the dependents).
   // REQUIRES: node < size().
   absl::Span<const NodeId> dependencies(NodeId node) const;
   absl::Span<const NodeId> dependents(NodeId node) const;

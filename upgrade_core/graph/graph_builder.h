@@ -69,6 +69,11 @@ class GraphBuilder {
   size_t num_nodes() const { return declared_.size(); }
   size_t num_dependencies() const { return edge_from_.size(); }
   bool HasNode(absl::string_view id) const;
+  // Handles of the declared nodes, in declaration order: the built graph's
+  // NodeId i is declared()[i].
+  const std::vector<NodeHandle>& declared() const { return declared_; }
+  // Number of handles (declared or only referenced by an edge).
+  size_t num_handles() const { return decl_index_.size(); }
   // The id behind a handle. REQUIRES: handle came from this builder.
   absl::string_view id(NodeHandle handle) const;
 
