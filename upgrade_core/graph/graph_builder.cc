@@ -15,6 +15,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "upgrade_core/graph/forward_index.h"
 #include "upgrade_core/graph/graph_format.h"
 #include "upgrade_core/graph/name_table.h"
 
@@ -194,9 +195,8 @@ void GraphBuilder::Reserve(size_t nodes, size_t edges, size_t id_chars) {
 }
 
 NodeHandle GraphBuilder::Handle(absl::string_view id) {
-  if (std::optional<uint32_t> h = names_->Find(id)) return *h;
-  const NodeHandle h = MutableNames().Intern(id).first;
-  decl_index_.push_back(kNone);
+  const auto [h, inserted] = MutableNames().Intern(id);
+  if (inserted) decl_index_.push_back(kNone);
   return h;
 }
 
@@ -225,9 +225,38 @@ void GraphBuilder::AddDependency(absl::string_view dependent,
   AddDependency(a, Handle(dependency));
 }
 
-void GraphBuilder::AddDependency(NodeHandle dependent, NodeHandle dependency) {
-  edge_from_.push_back(dependent);
-  edge_to_.push_back(dependency);
+void GraphBuilder::AddDependencies(absl::Span<const NodeHandle> dependents,
+                                   absl::Span<const NodeHandle> dependencies) {
+  const size_t m = std::min(dependents.size(), dependencies.size());
+  edge_from_.insert(edge_from_.end(), dependents.begin(),
+                    dependents.begin() + m);
+  edge_to_.insert(edge_to_.end(), dependencies.begin(),
+                  dependencies.begin() + m);
+  for (size_t i = 0; i < m; ++i)
+    self_edges_ += dependents[i] == dependencies[i];
+}
+
+template <typename Ids>
+std::vector<NodeHandle> GraphBuilder::AddNodesImpl(const Ids& ids) {
+  constexpr size_t kAhead = 8;  // prefetch distance, in ids
+  std::vector<NodeHandle> handles;
+  handles.reserve(ids.size());
+  MutableNames();  // unshare once, not per id
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (i + kAhead < ids.size()) names_->Prefetch(ids[i + kAhead]);
+    handles.push_back(AddNode(ids[i]));
+  }
+  return handles;
+}
+
+std::vector<NodeHandle> GraphBuilder::AddNodes(
+    absl::Span<const std::string> ids) {
+  return AddNodesImpl(ids);
+}
+
+std::vector<NodeHandle> GraphBuilder::AddNodes(
+    absl::Span<const absl::string_view> ids) {
+  return AddNodesImpl(ids);
 }
 
 bool GraphBuilder::HasNode(absl::string_view id) const {
@@ -250,6 +279,9 @@ DependencyGraph GraphBuilder::BuildUnchecked(bool release) {
   // handle is already the NodeId and the table can be shared as is.
   bool identity = n == names_->size();
   for (size_t i = 0; identity && i < n; ++i) identity = declared_[i] == i;
+  // Fast path (the common case): handles are NodeIds and every edge is
+  // valid, so the edge loops need no per-edge checks.
+  const bool clean = identity && !HasEdgeProblems();
   if (identity) {
     if (release) {
       g.names_ = std::move(names_);
@@ -263,63 +295,71 @@ DependencyGraph GraphBuilder::BuildUnchecked(bool release) {
     for (NodeHandle h : declared_) table->Intern(names_->name(h));
     g.names_ = std::move(table);
   }
-  // Dependencies by dependent: counting sort of the valid edges, stable in
-  // edge order.
+  // Dependents per dependency: a counting sort of the valid edges into the
+  // CSR, filled backwards so no cursor array is needed (off[b] ends as the
+  // start of b's list).
   const size_t m = edge_from_.size();
   auto node_of = [&](NodeHandle h) -> uint32_t {
     return identity ? h : decl_index_[h];
   };
-  g.dep_off_.assign(n + 1, 0);
-  size_t valid = 0;
-  for (size_t i = 0; i < m; ++i) {
-    const uint32_t a = node_of(edge_from_[i]), b = node_of(edge_to_[i]);
-    if (a == kNone || b == kNone || a == b) continue;
-    ++g.dep_off_[a + 1];
-    ++valid;
-  }
-  for (size_t v = 0; v < n; ++v) g.dep_off_[v + 1] += g.dep_off_[v];
-  g.deps_.resize(valid);
-  {
-    std::vector<uint32_t> next(g.dep_off_.begin(), g.dep_off_.end() - 1);
+  std::vector<uint32_t>& off = g.rdep_off_;
+  off.assign(n + 1, 0);
+  if (clean) {
+    for (size_t i = 0; i < m; ++i) ++off[edge_to_[i]];
+  } else {
     for (size_t i = 0; i < m; ++i) {
       const uint32_t a = node_of(edge_from_[i]), b = node_of(edge_to_[i]);
       if (a == kNone || b == kNone || a == b) continue;
-      g.deps_[next[a]++] = b;
+      ++off[b];
+    }
+  }
+  for (size_t v = 1; v <= n; ++v) off[v] += off[v - 1];
+  g.rdeps_.resize(n == 0 ? 0 : off[n - 1]);
+  off[n] = static_cast<uint32_t>(g.rdeps_.size());
+  if (clean) {
+    for (size_t i = m; i-- > 0;) g.rdeps_[--off[edge_to_[i]]] = edge_from_[i];
+  } else {
+    for (size_t i = m; i-- > 0;) {
+      const uint32_t a = node_of(edge_from_[i]), b = node_of(edge_to_[i]);
+      if (a == kNone || b == kNone || a == b) continue;
+      g.rdeps_[--off[b]] = a;
     }
   }
   if (release) {
     std::vector<NodeHandle>().swap(edge_from_);
     std::vector<NodeHandle>().swap(edge_to_);
   }
-  // Drop duplicate edges in place (keeping the first) while counting
-  // dependents per node.
-  g.rdep_off_.assign(n + 1, 0);
+  // Sort each list (declaration order, independent of edge order), drop
+  // duplicate edges in place, and count each node's dependencies for Kahn.
+  std::vector<uint32_t> pending(n, 0);
   {
-    std::vector<uint32_t> stamp(n, kNone);
-    uint32_t write = 0, begin = 0;
-    for (uint32_t v = 0; v < n; ++v) {
-      const uint32_t end = g.dep_off_[v + 1];
-      for (uint32_t i = begin; i < end; ++i) {
-        const NodeId d = g.deps_[i];
-        if (stamp[d] == v) continue;
-        stamp[d] = v;
-        g.deps_[write++] = d;
-        ++g.rdep_off_[d + 1];
+    std::vector<NodeId>& adj = g.rdeps_;
+    uint32_t write = 0;
+    for (size_t v = 0; v < n; ++v) {
+      const uint32_t begin = off[v], end = off[v + 1];
+      NodeId* first = adj.data() + begin;
+      NodeId* last = adj.data() + end;
+      if (end - begin <= 16) {  // typical: a few dependents; insertion sort
+        for (NodeId* p = first + 1; p < last; ++p) {
+          const NodeId x = *p;
+          NodeId* q = p;
+          for (; q > first && q[-1] > x; --q) *q = q[-1];
+          *q = x;
+        }
+      } else {
+        std::sort(first, last);
       }
-      begin = end;
-      g.dep_off_[v + 1] = write;
+      off[v] = write;
+      for (NodeId* p = first; p < last; ++p) {
+        if (p > first && *p == p[-1]) continue;
+        adj[write++] = *p;
+        ++pending[*p];
+      }
     }
-    g.deps_.resize(write);
-    if (write < valid) g.deps_.shrink_to_fit();
-  }
-  for (size_t v = 0; v < n; ++v) g.rdep_off_[v + 1] += g.rdep_off_[v];
-  g.rdeps_.resize(g.deps_.size());
-  {
-    std::vector<uint32_t> next(g.rdep_off_.begin(), g.rdep_off_.end() - 1);
-    for (NodeId v = 0; v < n; ++v) {
-      for (uint32_t i = g.dep_off_[v], e = g.dep_off_[v + 1]; i < e; ++i) {
-        g.rdeps_[next[g.deps_[i]]++] = v;
-      }
+    off[n] = write;
+    if (write < adj.size()) {
+      adj.resize(write);
+      adj.shrink_to_fit();
     }
   }
   if (has_attrs_) {
@@ -338,7 +378,7 @@ DependencyGraph GraphBuilder::BuildUnchecked(bool release) {
       for (const NodeAttributes& a : attrs_) g.weight_.push_back(a.weight);
     }
   }
-  g.ComputeLevels();
+  g.ComputeLevels(std::move(pending));
   return g;
 }
 
@@ -384,8 +424,8 @@ std::vector<GraphProblem> GraphBuilder::Validate() const {
   }
   const DependencyGraph g = BuildUnchecked();
   if (Acyclic(g.level_)) return problems;
-  for (const CyclicComponent& c :
-       FindCyclicComponents(g.dep_off_, g.deps_, g.level_, nullptr)) {
+  for (const CyclicComponent& c : FindCyclicComponents(
+           g.Forward().off, g.Forward().adj, g.level_, nullptr)) {
     problems.push_back(CycleProblem(g, c));
   }
   return problems;
@@ -394,8 +434,8 @@ std::vector<GraphProblem> GraphBuilder::Validate() const {
 std::vector<std::vector<std::string>> GraphBuilder::FindCycles() const {
   const DependencyGraph g = BuildUnchecked();
   std::vector<std::vector<std::string>> cycles;
-  for (const CyclicComponent& c :
-       FindCyclicComponents(g.dep_off_, g.deps_, g.level_, nullptr)) {
+  for (const CyclicComponent& c : FindCyclicComponents(
+           g.Forward().off, g.Forward().adj, g.level_, nullptr)) {
     std::vector<std::string> cycle;
     for (NodeId v : c.cycle) cycle.emplace_back(g.id(v));
     cycles.push_back(std::move(cycle));
@@ -422,12 +462,9 @@ absl::Status ProblemsToStatus(const std::vector<GraphProblem>& problems) {
 }  // namespace
 
 bool GraphBuilder::HasEdgeProblems() const {
-  if (!duplicates_.empty()) return true;
-  if (declared_.size() != names_->size()) return true;  // an unknown id
-  for (size_t i = 0; i < edge_from_.size(); ++i) {
-    if (edge_from_[i] == edge_to_[i]) return true;
-  }
-  return false;
+  // All O(1): problems are counted as nodes and edges are added.
+  return !duplicates_.empty() || self_edges_ > 0 ||
+         declared_.size() != names_->size();  // an id never declared
 }
 
 absl::StatusOr<DependencyGraph> GraphBuilder::Build(
@@ -453,8 +490,8 @@ absl::StatusOr<DependencyGraph> GraphBuilder::Build() && {
   DependencyGraph g = BuildUnchecked(/*release=*/true);
   if (Acyclic(g.level_)) return g;
   std::vector<GraphProblem> problems;
-  for (const CyclicComponent& c :
-       FindCyclicComponents(g.dep_off_, g.deps_, g.level_, nullptr)) {
+  for (const CyclicComponent& c : FindCyclicComponents(
+           g.Forward().off, g.Forward().adj, g.level_, nullptr)) {
     problems.push_back(CycleProblem(g, c));
   }
   return ProblemsToStatus(problems);
@@ -465,7 +502,7 @@ void GraphBuilder::Render(std::vector<internal::RenderNode>* nodes,
   const DependencyGraph g = BuildUnchecked();
   std::vector<uint32_t> comp_of(g.size(), kNone);
   if (!Acyclic(g.level_)) {
-    FindCyclicComponents(g.dep_off_, g.deps_, g.level_, &comp_of);
+    FindCyclicComponents(g.Forward().off, g.Forward().adj, g.level_, &comp_of);
   }
   // Declared nodes in declaration order, then ids only referenced by edges.
   const size_t n = declared_.size();

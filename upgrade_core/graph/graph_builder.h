@@ -28,6 +28,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 #include "upgrade_core/graph/dependency_graph.h"
 #include "upgrade_core/graph/graph_problem.h"
 
@@ -57,13 +58,26 @@ class GraphBuilder {
   // first declaration's attributes win). Returns the id's handle.
   NodeHandle AddNode(absl::string_view id, const NodeAttributes& attrs = {});
 
+  // Bulk AddNode: the same result, faster for many ids (overlaps the hash
+  // table's memory accesses). Returns each id's handle.
+  std::vector<NodeHandle> AddNodes(absl::Span<const std::string> ids);
+  std::vector<NodeHandle> AddNodes(absl::Span<const absl::string_view> ids);
+
   // The handle of `id`, declared or not (not declaring it).
   NodeHandle Handle(absl::string_view id);
 
   // `dependent` depends on `dependency`.
   void AddDependency(absl::string_view dependent, absl::string_view dependency);
   // REQUIRES: both handles come from this builder.
-  void AddDependency(NodeHandle dependent, NodeHandle dependency);
+  void AddDependency(NodeHandle dependent, NodeHandle dependency) {
+    self_edges_ += dependent == dependency;
+    edge_from_.push_back(dependent);
+    edge_to_.push_back(dependency);
+  }
+  // Bulk form: dependents[i] depends on dependencies[i].
+  // REQUIRES: equal sizes; every handle comes from this builder.
+  void AddDependencies(absl::Span<const NodeHandle> dependents,
+                       absl::Span<const NodeHandle> dependencies);
 
   // Number of declared nodes / added dependencies (duplicates included).
   size_t num_nodes() const { return declared_.size(); }
@@ -109,6 +123,8 @@ class GraphBuilder {
   // Builds the graph ignoring duplicates, unknown ids and self edges;
   // `release` frees the builder's edge arrays while building.
   DependencyGraph BuildUnchecked(bool release);
+  template <typename Ids>
+  std::vector<NodeHandle> AddNodesImpl(const Ids& ids);
   DependencyGraph BuildUnchecked() const;
   // True if Validate() would report something other than a cycle.
   bool HasEdgeProblems() const;
@@ -127,6 +143,7 @@ class GraphBuilder {
   // Edge i: edge_from_[i] depends on edge_to_[i] (handles).
   std::vector<NodeHandle> edge_from_;
   std::vector<NodeHandle> edge_to_;
+  size_t self_edges_ = 0;  // edges with dependent == dependency
 };
 
 }  // namespace upgrade_core::graph
