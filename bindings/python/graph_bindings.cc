@@ -136,14 +136,38 @@ class PyDependencyGraph {
     PyObject** edge_items = PySequence_Fast_ITEMS(edge_seq.ptr());
     g->builder_.Reserve(n, m);
     g->ids_.reserve(n);
+    // Ids: interned in bulk (prefetching ahead), then indexed by object.
+    std::vector<absl::string_view> names(n);
+    for (Py_ssize_t i = 0; i < n; ++i) {
+      names[i] = StrView(node_items[i], "node id");
+    }
+    g->builder_.AddNodes(names);
     absl::flat_hash_map<PyObject*, NodeHandle> by_object;
     by_object.reserve(n);
+    const bool distinct = g->builder_.num_handles() == static_cast<size_t>(n);
     for (Py_ssize_t i = 0; i < n; ++i) {
-      py::handle id(node_items[i]);
-      const NodeHandle h = g->builder_.AddNode(StrView(id, "node id"));
-      g->Track(h, py::reinterpret_borrow<py::object>(id));
-      by_object.emplace(id.ptr(), h);
+      const NodeHandle h = distinct ? static_cast<NodeHandle>(i)
+                                    : *g->builder_.FindHandle(names[i]);
+      g->Track(h, py::reinterpret_borrow<py::object>(node_items[i]));
+      by_object.emplace(node_items[i], h);
     }
+    std::vector<absl::string_view>().swap(names);
+    // Edges: ends are looked up by object identity; an equal string that is
+    // a different object falls back to the string (and is then remembered).
+    auto ends = [&](Py_ssize_t i, PyObject** a, PyObject** b) {
+      PyObject* e = edge_items[i];
+      if (PyTuple_Check(e) && PyTuple_GET_SIZE(e) == 2) {
+        *a = PyTuple_GET_ITEM(e, 0);
+        *b = PyTuple_GET_ITEM(e, 1);
+        return true;
+      }
+      if (PyList_Check(e) && PyList_GET_SIZE(e) == 2) {
+        *a = PyList_GET_ITEM(e, 0);
+        *b = PyList_GET_ITEM(e, 1);
+        return true;
+      }
+      return false;
+    };
     auto handle_of = [&](PyObject* obj, const char* what) {
       auto it = by_object.find(obj);
       if (it != by_object.end()) return it->second;
@@ -152,20 +176,18 @@ class PyDependencyGraph {
       by_object.emplace(obj, h);
       return h;
     };
+    constexpr Py_ssize_t kAhead = 8;  // prefetch distance, in edges
     for (Py_ssize_t i = 0; i < m; ++i) {
-      PyObject* e = edge_items[i];
       PyObject* a;
       PyObject* b;
-      if (PyTuple_Check(e) && PyTuple_GET_SIZE(e) == 2) {
-        a = PyTuple_GET_ITEM(e, 0);
-        b = PyTuple_GET_ITEM(e, 1);
-      } else if (PyList_Check(e) && PyList_GET_SIZE(e) == 2) {
-        a = PyList_GET_ITEM(e, 0);
-        b = PyList_GET_ITEM(e, 1);
-      } else {
+      if (i + kAhead < m && ends(i + kAhead, &a, &b)) {
+        by_object.prefetch(a);
+        by_object.prefetch(b);
+      }
+      if (!ends(i, &a, &b)) {
         throw py::type_error(absl::StrCat(
             "edges[", i, "] must be a (dependent, dependency) pair, not ",
-            std::string(py::repr(e))));
+            std::string(py::repr(edge_items[i]))));
       }
       const NodeHandle ha = handle_of(a, "dependent");
       g->builder_.AddDependency(ha, handle_of(b, "dependency"));
@@ -198,7 +220,9 @@ class PyDependencyGraph {
     auto s = std::make_shared<Snapshot>();
     s->graph = *std::move(built);
     s->ids.reserve(builder_.num_nodes());
-    for (NodeHandle h : builder_.declared()) s->ids.push_back(ids_[h]);
+    for (size_t i = 0; i < builder_.num_nodes(); ++i) {
+      s->ids.push_back(ids_[builder_.declared_handle(i)]);
+    }
     snapshot_ = std::move(s);
     return snapshot_;
   }
@@ -280,10 +304,9 @@ class PyDependencyGraph {
               dependents ? s->graph.dependents(v) : s->graph.dependencies(v);
           out.insert(out.end(), direct.begin(), direct.end());
         }
-        if (seeds.size() > 1 || !dependents) {
-          std::sort(out.begin(), out.end());
-          out.erase(std::unique(out.begin(), out.end()), out.end());
-        }
+        // Declaration order, each node once.
+        std::sort(out.begin(), out.end());
+        out.erase(std::unique(out.begin(), out.end()), out.end());
       }
     }
     return IdList(*s, out);
@@ -323,7 +346,9 @@ class PyDependencyGraph {
 
   py::list Nodes() const {
     py::list out;
-    for (NodeHandle h : builder_.declared()) out.append(ids_[h]);
+    for (size_t i = 0; i < builder_.num_nodes(); ++i) {
+      out.append(ids_[builder_.declared_handle(i)]);
+    }
     return out;
   }
 

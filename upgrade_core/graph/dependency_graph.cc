@@ -310,7 +310,7 @@ absl::StatusOr<DependencyGraph> DependencyGraph::Subgraph(
   }
   sub.names_ = std::move(table);
   // Every dependency of a kept node is kept, so an edge survives iff its
-  // dependent is kept; remap is monotonic, so lists stay ascending.
+  // dependent is kept; lists keep their order.
   sub.rdep_off_.clear();
   sub.rdep_off_.push_back(0);
   for (NodeId v = 0; v < n; ++v) {

@@ -103,7 +103,8 @@ class DependencyGraph {
   // Like Find(), but kNotFound naming the id.
   absl::StatusOr<NodeId> Lookup(absl::string_view id) const;
 
-  // Direct dependencies and direct dependents, each in declaration order.
+  // Direct dependencies (in declaration order) and direct dependents (in the
+  // order the edges were added; a duplicate edge counts once).
   // REQUIRES: node < size(). dependencies() builds the forward index on its
   // first use (O(N + E), thread-safe); dependents() is always ready.
   absl::Span<const NodeId> dependencies(NodeId node) const;
@@ -174,7 +175,7 @@ class DependencyGraph {
 
   std::shared_ptr<const internal::NameTable> names_;
   // CSR of dependents: the nodes that depend on v are
-  // rdeps_[rdep_off_[v], rdep_off_[v+1]), ascending. Everything Build() and
+  // rdeps_[rdep_off_[v], rdep_off_[v+1]), in edge order. Everything Build() and
   // the waves need; the forward CSR is derived lazily.
   std::vector<uint32_t> rdep_off_;
   std::vector<NodeId> rdeps_;

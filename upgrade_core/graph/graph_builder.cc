@@ -188,32 +188,68 @@ internal::NameTable& GraphBuilder::MutableNames() {
 
 void GraphBuilder::Reserve(size_t nodes, size_t edges, size_t id_chars) {
   MutableNames().Reserve(nodes, id_chars);
-  declared_.reserve(nodes);
-  decl_index_.reserve(nodes);
   edge_from_.reserve(edges);
   edge_to_.reserve(edges);
 }
 
+uint32_t GraphBuilder::DeclIndex(NodeHandle h) const {
+  if (dense_) return h < num_declared_ ? h : kNone;
+  return decl_index_[h];
+}
+
+size_t GraphBuilder::num_handles() const { return names_->size(); }
+
+std::optional<NodeHandle> GraphBuilder::FindHandle(absl::string_view id) const {
+  return names_->Find(id);
+}
+
+void GraphBuilder::MakeSparse() {
+  if (!dense_) return;
+  dense_ = false;
+  declared_.resize(num_declared_);
+  decl_index_.resize(names_->size(), kNone);
+  for (size_t i = 0; i < num_declared_; ++i) {
+    declared_[i] = static_cast<NodeHandle>(i);
+    decl_index_[i] = static_cast<uint32_t>(i);
+  }
+}
+
 NodeHandle GraphBuilder::Handle(absl::string_view id) {
   const auto [h, inserted] = MutableNames().Intern(id);
-  if (inserted) decl_index_.push_back(kNone);
+  if (inserted) {  // referenced but not declared: no longer dense
+    if (dense_) {
+      MakeSparse();
+    } else {
+      decl_index_.push_back(kNone);
+    }
+  }
   return h;
 }
 
 NodeHandle GraphBuilder::AddNode(absl::string_view id,
                                  const NodeAttributes& attrs) {
-  const NodeHandle h = Handle(id);
-  if (decl_index_[h] != kNone) {
-    duplicates_.emplace_back(id);
-    return h;
+  const auto [h, inserted] = MutableNames().Intern(id);
+  if (dense_) {
+    // Dense: an existing handle is a declared node.
+    if (!inserted) {
+      duplicates_.emplace_back(id);
+      return h;
+    }
+  } else {
+    if (inserted) decl_index_.push_back(kNone);
+    if (decl_index_[h] != kNone) {
+      duplicates_.emplace_back(id);
+      return h;
+    }
+    decl_index_[h] = static_cast<uint32_t>(num_declared_);
+    declared_.push_back(h);
   }
-  decl_index_[h] = static_cast<uint32_t>(declared_.size());
-  declared_.push_back(h);
+  ++num_declared_;
   const NodeAttributes defaults;
   if (!has_attrs_ && (attrs.duration != defaults.duration ||
                       attrs.weight != defaults.weight)) {
     has_attrs_ = true;
-    attrs_.resize(declared_.size() - 1);
+    attrs_.resize(num_declared_ - 1);
   }
   if (has_attrs_) attrs_.push_back(attrs);
   return h;
@@ -237,31 +273,26 @@ void GraphBuilder::AddDependencies(absl::Span<const NodeHandle> dependents,
 }
 
 template <typename Ids>
-std::vector<NodeHandle> GraphBuilder::AddNodesImpl(const Ids& ids) {
-  constexpr size_t kAhead = 8;  // prefetch distance, in ids
-  std::vector<NodeHandle> handles;
-  handles.reserve(ids.size());
-  MutableNames();  // unshare once, not per id
+void GraphBuilder::AddNodesImpl(const Ids& ids) {
+  constexpr size_t kAhead = 16;  // prefetch distance, in ids
+  MutableNames();                // unshare once, not per id
   for (size_t i = 0; i < ids.size(); ++i) {
     if (i + kAhead < ids.size()) names_->Prefetch(ids[i + kAhead]);
-    handles.push_back(AddNode(ids[i]));
+    AddNode(ids[i]);
   }
-  return handles;
 }
 
-std::vector<NodeHandle> GraphBuilder::AddNodes(
-    absl::Span<const std::string> ids) {
-  return AddNodesImpl(ids);
+void GraphBuilder::AddNodes(absl::Span<const std::string> ids) {
+  AddNodesImpl(ids);
 }
 
-std::vector<NodeHandle> GraphBuilder::AddNodes(
-    absl::Span<const absl::string_view> ids) {
-  return AddNodesImpl(ids);
+void GraphBuilder::AddNodes(absl::Span<const absl::string_view> ids) {
+  AddNodesImpl(ids);
 }
 
 bool GraphBuilder::HasNode(absl::string_view id) const {
   std::optional<uint32_t> h = names_->Find(id);
-  return h.has_value() && decl_index_[*h] != kNone;
+  return h.has_value() && DeclIndex(*h) != kNone;
 }
 
 absl::string_view GraphBuilder::id(NodeHandle handle) const {
@@ -274,11 +305,13 @@ DependencyGraph GraphBuilder::BuildUnchecked() const {
 
 DependencyGraph GraphBuilder::BuildUnchecked(bool release) {
   DependencyGraph g;
-  const size_t n = declared_.size();
+  const size_t n = num_declared_;
   // Common case: every interned id was declared, in interning order, so a
   // handle is already the NodeId and the table can be shared as is.
   bool identity = n == names_->size();
-  for (size_t i = 0; identity && i < n; ++i) identity = declared_[i] == i;
+  for (size_t i = 0; !dense_ && identity && i < n; ++i) {
+    identity = declared_[i] == i;
+  }
   // Fast path (the common case): handles are NodeIds and every edge is
   // valid, so the edge loops need no per-edge checks.
   const bool clean = identity && !HasEdgeProblems();
@@ -292,18 +325,21 @@ DependencyGraph GraphBuilder::BuildUnchecked(bool release) {
   } else {
     auto table = std::make_shared<internal::NameTable>();
     table->Reserve(n, names_->char_count());
-    for (NodeHandle h : declared_) table->Intern(names_->name(h));
+    for (size_t i = 0; i < n; ++i) {
+      table->Intern(names_->name(declared_handle(i)));
+    }
     g.names_ = std::move(table);
   }
-  // Dependents per dependency: a counting sort of the valid edges into the
-  // CSR, filled backwards so no cursor array is needed (off[b] ends as the
-  // start of b's list).
+  // The dependents CSR, by dependency.
   const size_t m = edge_from_.size();
   auto node_of = [&](NodeHandle h) -> uint32_t {
-    return identity ? h : decl_index_[h];
+    return identity ? h : DeclIndex(h);
   };
   std::vector<uint32_t>& off = g.rdep_off_;
   off.assign(n + 1, 0);
+  // Dependents per dependency: a counting sort of the valid edges into
+  // the CSR, filled backwards so no cursor array is needed (off[b] ends
+  // as the start of b's list).
   if (clean) {
     for (size_t i = 0; i < m; ++i) ++off[edge_to_[i]];
   } else {
@@ -329,32 +365,25 @@ DependencyGraph GraphBuilder::BuildUnchecked(bool release) {
     std::vector<NodeHandle>().swap(edge_from_);
     std::vector<NodeHandle>().swap(edge_to_);
   }
-  // Sort each list (declaration order, independent of edge order), drop
-  // duplicate edges in place, and count each node's dependencies for Kahn.
+  // Drop duplicate edges in place (keeping the first; a stamp per node
+  // remembers the last dependency that listed it) and count each node's
+  // dependencies for Kahn. Lists keep the order the edges were added.
   std::vector<uint32_t> pending(n, 0);
   {
+    std::vector<uint32_t> stamp(n, kNone);
     std::vector<NodeId>& adj = g.rdeps_;
-    uint32_t write = 0;
-    for (size_t v = 0; v < n; ++v) {
-      const uint32_t begin = off[v], end = off[v + 1];
-      NodeId* first = adj.data() + begin;
-      NodeId* last = adj.data() + end;
-      if (end - begin <= 16) {  // typical: a few dependents; insertion sort
-        for (NodeId* p = first + 1; p < last; ++p) {
-          const NodeId x = *p;
-          NodeId* q = p;
-          for (; q > first && q[-1] > x; --q) *q = q[-1];
-          *q = x;
-        }
-      } else {
-        std::sort(first, last);
-      }
+    uint32_t write = 0, begin = 0;
+    for (uint32_t v = 0; v < n; ++v) {
+      const uint32_t end = off[v + 1];
       off[v] = write;
-      for (NodeId* p = first; p < last; ++p) {
-        if (p > first && *p == p[-1]) continue;
-        adj[write++] = *p;
-        ++pending[*p];
+      for (uint32_t i = begin; i < end; ++i) {
+        const NodeId w = adj[i];
+        if (stamp[w] == v) continue;  // a duplicate edge
+        stamp[w] = v;
+        adj[write++] = w;
+        ++pending[w];
       }
+      begin = end;
     }
     off[n] = write;
     if (write < adj.size()) {
@@ -393,8 +422,8 @@ std::vector<GraphProblem> GraphBuilder::Validate() const {
   std::vector<uint8_t> self_reported;
   for (size_t i = 0; i < edge_from_.size(); ++i) {
     const NodeHandle a = edge_from_[i], b = edge_to_[i];
-    const bool a_known = decl_index_[a] != kNone;
-    const bool b_known = decl_index_[b] != kNone;
+    const bool a_known = DeclIndex(a) != kNone;
+    const bool b_known = DeclIndex(b) != kNone;
     if (!a_known || !b_known) {
       GraphProblem p = MakeProblem(ProblemKind::kUnknownNode,
                                    {std::string(id(a)), std::string(id(b))});
@@ -464,7 +493,7 @@ absl::Status ProblemsToStatus(const std::vector<GraphProblem>& problems) {
 bool GraphBuilder::HasEdgeProblems() const {
   // All O(1): problems are counted as nodes and edges are added.
   return !duplicates_.empty() || self_edges_ > 0 ||
-         declared_.size() != names_->size();  // an id never declared
+         num_declared_ != names_->size();  // an id never declared
 }
 
 absl::StatusOr<DependencyGraph> GraphBuilder::Build(
@@ -505,15 +534,15 @@ void GraphBuilder::Render(std::vector<internal::RenderNode>* nodes,
     FindCyclicComponents(g.Forward().off, g.Forward().adj, g.level_, &comp_of);
   }
   // Declared nodes in declaration order, then ids only referenced by edges.
-  const size_t n = declared_.size();
+  const size_t n = num_declared_;
   std::vector<uint32_t> render_index(names_->size(), kNone);
   nodes->reserve(names_->size());
   for (size_t i = 0; i < n; ++i) {
-    render_index[declared_[i]] = static_cast<uint32_t>(i);
-    nodes->push_back({names_->name(declared_[i]), comp_of[i] != kNone});
+    render_index[declared_handle(i)] = static_cast<uint32_t>(i);
+    nodes->push_back({names_->name(declared_handle(i)), comp_of[i] != kNone});
   }
   for (NodeHandle h = 0; h < names_->size(); ++h) {
-    if (decl_index_[h] != kNone) continue;
+    if (DeclIndex(h) != kNone) continue;
     render_index[h] = static_cast<uint32_t>(nodes->size());
     nodes->push_back({names_->name(h), false, /*missing=*/true});
   }
