@@ -32,9 +32,12 @@ struct CyclicComponent {
   std::vector<NodeId> cycle;    // first node repeated at the end
 };
 
-// Tarjan's algorithm (iterative) restricted to the nodes Kahn could not
-// place; returns the components with more than one node, ordered by their
-// smallest NodeId, each with the shortest cycle through that node.
+// Tarjan's algorithm (iterative) over the dependents CSR `off`/`adj`,
+// restricted to the nodes Kahn could not place (strongly connected
+// components are the same along either edge direction, and this one needs
+// no forward index); returns the components with more than one node,
+// ordered by their smallest NodeId, each with the shortest cycle through
+// that node in "depends on" order.
 // `comp_of` (may be null) receives, per node, the index of its cyclic
 // component or kNone.
 std::vector<CyclicComponent> FindCyclicComponents(
@@ -127,10 +130,11 @@ std::vector<CyclicComponent> FindCyclicComponents(
         }
       }
     }
+    // The BFS followed dependents (s <- ... <- closing <- s); read back, the
+    // parent chain is the cycle in "depends on" order.
     std::vector<NodeId>& cycle = comps[c].cycle;
-    for (NodeId v = closing; v != s; v = parent[v]) cycle.push_back(v);
     cycle.push_back(s);
-    std::reverse(cycle.begin(), cycle.end());
+    for (NodeId v = closing; v != s; v = parent[v]) cycle.push_back(v);
     cycle.push_back(s);
     for (NodeId v : queue) parent[v] = kNone;
   }
@@ -453,8 +457,8 @@ std::vector<GraphProblem> GraphBuilder::Validate() const {
   }
   const DependencyGraph g = BuildUnchecked();
   if (Acyclic(g.level_)) return problems;
-  for (const CyclicComponent& c : FindCyclicComponents(
-           g.Forward().off, g.Forward().adj, g.level_, nullptr)) {
+  for (const CyclicComponent& c :
+       FindCyclicComponents(g.rdep_off_, g.rdeps_, g.level_, nullptr)) {
     problems.push_back(CycleProblem(g, c));
   }
   return problems;
@@ -463,8 +467,8 @@ std::vector<GraphProblem> GraphBuilder::Validate() const {
 std::vector<std::vector<std::string>> GraphBuilder::FindCycles() const {
   const DependencyGraph g = BuildUnchecked();
   std::vector<std::vector<std::string>> cycles;
-  for (const CyclicComponent& c : FindCyclicComponents(
-           g.Forward().off, g.Forward().adj, g.level_, nullptr)) {
+  for (const CyclicComponent& c :
+       FindCyclicComponents(g.rdep_off_, g.rdeps_, g.level_, nullptr)) {
     std::vector<std::string> cycle;
     for (NodeId v : c.cycle) cycle.emplace_back(g.id(v));
     cycles.push_back(std::move(cycle));
@@ -519,8 +523,8 @@ absl::StatusOr<DependencyGraph> GraphBuilder::Build() && {
   DependencyGraph g = BuildUnchecked(/*release=*/true);
   if (Acyclic(g.level_)) return g;
   std::vector<GraphProblem> problems;
-  for (const CyclicComponent& c : FindCyclicComponents(
-           g.Forward().off, g.Forward().adj, g.level_, nullptr)) {
+  for (const CyclicComponent& c :
+       FindCyclicComponents(g.rdep_off_, g.rdeps_, g.level_, nullptr)) {
     problems.push_back(CycleProblem(g, c));
   }
   return ProblemsToStatus(problems);
@@ -531,7 +535,7 @@ void GraphBuilder::Render(std::vector<internal::RenderNode>* nodes,
   const DependencyGraph g = BuildUnchecked();
   std::vector<uint32_t> comp_of(g.size(), kNone);
   if (!Acyclic(g.level_)) {
-    FindCyclicComponents(g.Forward().off, g.Forward().adj, g.level_, &comp_of);
+    FindCyclicComponents(g.rdep_off_, g.rdeps_, g.level_, &comp_of);
   }
   // Declared nodes in declaration order, then ids only referenced by edges.
   const size_t n = num_declared_;
