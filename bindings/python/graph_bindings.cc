@@ -66,16 +66,27 @@ py::object ProblemToPython(const graph::GraphProblem& p) {
              p.message, tuple_of(p.unknown), tuple_of(p.component));
 }
 
-// The validated graph with the Python id object of each NodeId.
+// The caller's id objects, by NodeHandle. Shared by the graph and its
+// snapshots; it only grows, so a snapshot's entries stay valid. Touched
+// with the GIL held only.
+using IdObjects = std::vector<py::object>;
+
+// The validated graph and how to find the Python id object of each NodeId.
 struct Snapshot {
   DependencyGraph graph;
-  std::vector<py::object> ids;  // by NodeId
+  std::shared_ptr<const IdObjects> ids;
+  // Empty while NodeId == NodeHandle (the usual, dense case).
+  std::vector<NodeHandle> handle_of;
+
+  PyObject* Id(NodeId v) const {
+    return (*ids)[handle_of.empty() ? v : handle_of[v]].ptr();
+  }
 };
 
 py::list IdList(const Snapshot& s, absl::Span<const NodeId> nodes) {
   py::list out(nodes.size());
   for (size_t i = 0; i < nodes.size(); ++i) {
-    PyObject* o = s.ids[nodes[i]].ptr();
+    PyObject* o = s.Id(nodes[i]);
     Py_INCREF(o);
     PyList_SET_ITEM(out.ptr(), static_cast<Py_ssize_t>(i), o);
   }
@@ -135,7 +146,7 @@ class PyDependencyGraph {
     PyObject** node_items = PySequence_Fast_ITEMS(node_seq.ptr());
     PyObject** edge_items = PySequence_Fast_ITEMS(edge_seq.ptr());
     g->builder_.Reserve(n, m);
-    g->ids_.reserve(n);
+    g->ids_->reserve(n);
     // Ids: interned in bulk (prefetching ahead), then indexed by object.
     std::vector<absl::string_view> names(n);
     for (Py_ssize_t i = 0; i < n; ++i) {
@@ -176,11 +187,18 @@ class PyDependencyGraph {
       by_object.emplace(obj, h);
       return h;
     };
-    constexpr Py_ssize_t kAhead = 8;  // prefetch distance, in edges
+    // Two-stage prefetch: the edge tuples are scattered over the Python
+    // heap and the map is larger than the caches, so fetch the tuple
+    // 2*kAhead edges ahead and its ends' map slots kAhead edges ahead.
+    // Small inputs stay in cache: no prefetching there.
+    const Py_ssize_t kAhead = n >= (1 << 16) ? 8 : 0;
     for (Py_ssize_t i = 0; i < m; ++i) {
       PyObject* a;
       PyObject* b;
-      if (i + kAhead < m && ends(i + kAhead, &a, &b)) {
+      if (kAhead > 0 && i + 2 * kAhead < m) {
+        __builtin_prefetch(edge_items[i + 2 * kAhead]);
+      }
+      if (kAhead > 0 && i + kAhead < m && ends(i + kAhead, &a, &b)) {
         by_object.prefetch(a);
         by_object.prefetch(b);
       }
@@ -219,9 +237,16 @@ class PyDependencyGraph {
     }
     auto s = std::make_shared<Snapshot>();
     s->graph = *std::move(built);
-    s->ids.reserve(builder_.num_nodes());
-    for (size_t i = 0; i < builder_.num_nodes(); ++i) {
-      s->ids.push_back(ids_[builder_.declared_handle(i)]);
+    s->ids = ids_;
+    bool dense = true;
+    for (size_t i = 0; dense && i < builder_.num_nodes(); ++i) {
+      dense = builder_.declared_handle(i) == i;
+    }
+    if (!dense) {
+      s->handle_of.resize(builder_.num_nodes());
+      for (size_t i = 0; i < builder_.num_nodes(); ++i) {
+        s->handle_of[i] = builder_.declared_handle(i);
+      }
     }
     snapshot_ = std::move(s);
     return snapshot_;
@@ -327,7 +352,8 @@ class PyDependencyGraph {
     for (NodeId v = 0; v < sub->size(); ++v) {
       const NodeId original = *s->graph.Find(sub->id(v));
       const graph::NodeAttributes a = sub->attributes(v);
-      out->AddNode(s->ids[original], a.duration, a.weight);
+      out->AddNode(py::reinterpret_borrow<py::object>(s->Id(original)),
+                   a.duration, a.weight);
     }
     for (NodeId v = 0; v < sub->size(); ++v) {
       for (NodeId d : sub->dependencies(v)) {
@@ -347,7 +373,7 @@ class PyDependencyGraph {
   py::list Nodes() const {
     py::list out;
     for (size_t i = 0; i < builder_.num_nodes(); ++i) {
-      out.append(ids_[builder_.declared_handle(i)]);
+      out.append((*ids_)[builder_.declared_handle(i)]);
     }
     return out;
   }
@@ -375,11 +401,11 @@ class PyDependencyGraph {
 
   // Keeps the caller's id object for a handle the builder just returned.
   void Track(NodeHandle h, py::object id) {
-    if (h == ids_.size()) ids_.push_back(std::move(id));
+    if (h == ids_->size()) ids_->push_back(std::move(id));
   }
 
   GraphBuilder builder_;
-  std::vector<py::object> ids_;  // by NodeHandle
+  std::shared_ptr<IdObjects> ids_ = std::make_shared<IdObjects>();
   std::shared_ptr<const Snapshot> snapshot_;
   int readers_ = 0;
 };
@@ -400,8 +426,9 @@ py::object PyDependencyGraph::CriticalPathOf() {
   }
   PyCriticalPath out{cp.length, IdList(*s, cp.path), py::dict(), py::dict()};
   for (NodeId v = 0; v < s->graph.size(); ++v) {
-    out.earliest_start[s->ids[v]] = cp.earliest_start[v];
-    out.latest_start[s->ids[v]] = cp.latest_start[v];
+    py::handle id(s->Id(v));
+    out.earliest_start[id] = cp.earliest_start[v];
+    out.latest_start[id] = cp.latest_start[v];
   }
   return py::cast(std::move(out));
 }

@@ -280,8 +280,11 @@ template <typename Ids>
 void GraphBuilder::AddNodesImpl(const Ids& ids) {
   constexpr size_t kAhead = 16;  // prefetch distance, in ids
   MutableNames();                // unshare once, not per id
+  // Below ~64k ids the table stays in cache and prefetching (which hashes
+  // each id a second time) only costs.
+  const size_t ahead = ids.size() + names_->size() >= (1u << 16) ? kAhead : 0;
   for (size_t i = 0; i < ids.size(); ++i) {
-    if (i + kAhead < ids.size()) names_->Prefetch(ids[i + kAhead]);
+    if (ahead > 0 && i + ahead < ids.size()) names_->Prefetch(ids[i + ahead]);
     AddNode(ids[i]);
   }
 }
