@@ -272,8 +272,9 @@ void GraphBuilder::AddDependencies(absl::Span<const NodeHandle> dependents,
                     dependents.begin() + m);
   edge_to_.insert(edge_to_.end(), dependencies.begin(),
                   dependencies.begin() + m);
-  for (size_t i = 0; i < m; ++i)
+  for (size_t i = 0; i < m; ++i) {
     self_edges_ += dependents[i] == dependencies[i];
+  }
 }
 
 template <typename Ids>

@@ -12,7 +12,7 @@
 //
 //   GraphBuilder b;
 //   b.AddNode("backend");
-//   b.AddNode("controller", {.duration = 30});
+//   b.AddNode("controller", {/*duration=*/30});
 //   b.AddDependency("controller", "backend");
 //   absl::StatusOr<DependencyGraph> g = b.Build();
 //

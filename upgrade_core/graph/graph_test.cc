@@ -230,6 +230,62 @@ TEST(GraphBuilderTest, BuilderStaysUsableAfterBuild) {
   EXPECT_EQ(second->id(2), "c");
 }
 
+TEST(GraphBuilderTest, BulkPathMatchesOneByOne) {
+  struct Case {
+    std::string name;
+    std::vector<std::string> ids;
+    std::vector<std::string> want_problems;  // ProblemString
+    std::string want_waves;
+  };
+  // Edges are by position in `ids` (handles while the ids are distinct).
+  const std::vector<Case> cases = {
+      {"distinct ids", {"c", "a", "b"}, {}, "c,a | b"},
+      {"duplicate id", {"c", "a", "c", "b"}, {"duplicate_node:c"}, ""},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    GraphBuilder bulk;
+    bulk.Reserve(c.ids.size(), 2);
+    bulk.AddNodes(c.ids);
+    const NodeHandle b = *bulk.FindHandle("b");
+    const NodeHandle dependencies[] = {*bulk.FindHandle("c"),
+                                       *bulk.FindHandle("a")};
+    const NodeHandle dependents[] = {b, b};
+    bulk.AddDependencies(dependents, dependencies);
+    std::vector<std::string> got;
+    for (const GraphProblem& p : bulk.Validate())
+      got.push_back(ProblemString(p));
+    EXPECT_EQ(got, c.want_problems);
+    absl::StatusOr<DependencyGraph> g = std::move(bulk).Build();
+    if (c.want_problems.empty()) {
+      ASSERT_THAT(g.status(), IsOk());
+      EXPECT_EQ(WavesString(*g, g->ComputeWaves()), c.want_waves);
+    } else {
+      EXPECT_THAT(g.status(), StatusIs(absl::StatusCode::kInvalidArgument,
+                                       HasSubstr("duplicate node")));
+    }
+  }
+}
+
+TEST(GraphBuilderTest, HandlesStayValidWhenAnIdIsReferencedFirst) {
+  GraphBuilder b;
+  const NodeHandle a = b.AddNode("a");
+  const NodeHandle later = b.Handle("later");  // referenced, not declared
+  const NodeHandle c = b.AddNode("c");
+  EXPECT_FALSE(b.HasNode("later"));
+  b.AddNode("later");
+  EXPECT_TRUE(b.HasNode("later"));
+  b.AddDependency(c, later);
+  b.AddDependency(later, a);
+  EXPECT_EQ(b.num_handles(), 3u);
+  EXPECT_EQ(b.declared_handle(1), c);  // declaration order a, c, later
+  absl::StatusOr<DependencyGraph> g = b.Build();
+  ASSERT_THAT(g.status(), IsOk());
+  EXPECT_EQ(Ids(*g, g->TopologicalOrder()),
+            (std::vector<std::string>{"a", "later", "c"}));
+  EXPECT_EQ(g->id(2), "later");
+}
+
 TEST(GraphBuilderTest, DuplicateEdgesAreKeptOnce) {
   DependencyGraph g = MustBuild({"a", "b"}, {{"b", "a"}, {"b", "a"}});
   EXPECT_EQ(g.num_edges(), 1u);
