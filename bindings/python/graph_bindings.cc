@@ -54,7 +54,8 @@ absl::string_view StrView(py::handle obj, const char* what) {
   RaiseError("InputError", py::str(message));
 }
 
-py::object ProblemToPython(const graph::GraphProblem& p) {
+// GraphProblem named tuples (upgrade_core._errors.GraphProblem).
+py::list ProblemsToPython(const std::vector<graph::GraphProblem>& problems) {
   py::object cls =
       py::module_::import("upgrade_core._errors").attr("GraphProblem");
   auto tuple_of = [](const std::vector<std::string>& v) {
@@ -62,8 +63,13 @@ py::object ProblemToPython(const graph::GraphProblem& p) {
     for (size_t i = 0; i < v.size(); ++i) t[i] = py::str(v[i]);
     return t;
   };
-  return cls(std::string(graph::ProblemKindName(p.kind)), tuple_of(p.nodes),
-             p.message, tuple_of(p.unknown), tuple_of(p.component));
+  py::list out;
+  for (const graph::GraphProblem& p : problems) {
+    out.append(cls(std::string(graph::ProblemKindName(p.kind)),
+                   tuple_of(p.nodes), p.message, tuple_of(p.unknown),
+                   tuple_of(p.component)));
+  }
+  return out;
 }
 
 // The caller's id objects, by NodeHandle. Shared by the graph and its
@@ -224,9 +230,9 @@ class PyDependencyGraph {
       built = builder_.Build(&problems);
     }
     if (!built.ok()) {
-      py::list problem_list, cycles;
+      py::list problem_list = ProblemsToPython(problems);
+      py::list cycles;
       for (const graph::GraphProblem& p : problems) {
-        problem_list.append(ProblemToPython(p));
         if (p.kind == graph::ProblemKind::kCycle) {
           cycles.append(py::cast(p.nodes));
         }
@@ -259,10 +265,7 @@ class PyDependencyGraph {
       py::gil_scoped_release no_gil;
       problems = builder_.Validate();
     }
-    py::list out;
-    for (const graph::GraphProblem& p : problems)
-      out.append(ProblemToPython(p));
-    return out;
+    return ProblemsToPython(problems);
   }
 
   std::vector<std::vector<std::string>> FindCycles() {
