@@ -13,6 +13,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <cmath>
 #include <memory>
 #include <optional>
 #include <string>
@@ -122,6 +123,15 @@ class PyDependencyGraph {
 
   void AddNode(py::object id, double duration, double weight) {
     CheckNotBusy();
+    if (!std::isfinite(duration) || duration < 0) {
+      RaiseInput(absl::StrCat("duration of \"", StrView(id, "node id"),
+                              "\" must be a finite number >= 0, got ",
+                              duration));
+    }
+    if (!std::isfinite(weight)) {
+      RaiseInput(absl::StrCat("weight of \"", StrView(id, "node id"),
+                              "\" must be a finite number, got ", weight));
+    }
     const NodeHandle h = builder_.AddNode(
         StrView(id, "node id"), graph::NodeAttributes{duration, weight});
     Track(h, std::move(id));

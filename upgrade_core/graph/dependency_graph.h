@@ -40,8 +40,9 @@ using NodeId = uint32_t;
 
 // Optional per-node attributes.
 struct NodeAttributes {
-  // Estimated duration (any unit, typically seconds) used by CriticalPath().
-  // The default of 1 makes the critical path the longest chain of nodes.
+  // Estimated duration (any unit, typically seconds) used by CriticalPath();
+  // finite and >= 0. The default of 1 makes the critical path the longest
+  // chain of nodes.
   double duration = 1.0;
   // Free weight carried for callers (cost, priority, replica count...).
   double weight = 1.0;

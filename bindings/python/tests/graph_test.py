@@ -134,6 +134,11 @@ class OrderTest(unittest.TestCase):
             DependencyGraph().add_node(3)
         with self.assertRaises(TypeError):
             DependencyGraph().add_node("a", colour="red")
+        for bad in (-1.0, float("nan"), float("inf")):
+            with self.subTest(duration=bad):
+                with self.assertRaises(upgrade_core.InputError) as ctx:
+                    DependencyGraph().add_node("a", duration=bad)
+                self.assertIn('duration of "a"', str(ctx.exception))
 
     def test_random_graphs_waves_respect_every_edge(self):
         rng = random.Random(5)
