@@ -31,6 +31,9 @@ from upgrade_core._core import (
     Version,
     check_version_skew,
 )
+from upgrade_core._errors import Error, GraphError, GraphProblem, InputError
+from upgrade_core import _core
+from upgrade_core._core import CriticalPath, DependencyGraph, Scheduler
 
 __version__ = "0.1.0"
 
@@ -42,18 +45,23 @@ __all__ = [
     "check_version_skew",
     "component_lifecycle",
     "Constraint",
+    "CriticalPath",
     "DefinitionProblem",
+    "DependencyGraph",
     "diff",
     "Document",
     "drift",
     "Error",
     "Finding",
+    "GraphError",
+    "GraphProblem",
     "InputError",
     "Location",
     "merge_values",
     "plan_lifecycle",
     "Report",
     "RulePack",
+    "Scheduler",
     "SKEW_POLICY_RELEASE",
     "SkewViolation",
     "StateMachine",
