@@ -1,0 +1,113 @@
+// File: lifecycles.h
+// -----------------------------------------------------------------------------
+// The built-in lifecycles, as ordinary StateMachines:
+//
+// * ComponentLifecycle(): one component being upgraded. Steps run in order
+//   preflight -> backing_up -> terminating_old -> starting_new ->
+//   awaiting_ready -> verifying -> succeeded; `step_done` / `step_failed`
+//   report the outcome of the current step. A failure before the old
+//   instance is touched (preflight, backing_up) ends in `failed` (nothing to
+//   undo); from terminating_old on, a failure goes to `rolling_back` when the
+//   `rollback_on_failure` guard (the plan's policy) holds and to `failed`
+//   otherwise, and `rollback` is accepted in every such state, including
+//   `succeeded` (a later component failed and the plan rolls back). A
+//   component can be paused only before its first step (`pending`); pausing
+//   between the steps of a running plan is the plan lifecycle's `pause`.
+//   Terminal: failed, rolled_back.
+//
+// * PlanLifecycle(): the plan as a whole. `pause` stops new steps
+//   (`pausing`); once in-flight steps have drained (`steps_drained`) the plan
+//   is `paused`, so a plan is only ever paused between steps. A failed step
+//   or verification rolls back per the `rollback_on_failure` policy guard.
+//   Terminal: succeeded, failed, rolled_back.
+//
+// The enums below are the StateIds/EventIds of the definitions (declaration
+// order), so callers can dispatch without name lookups:
+//
+//   auto c = Instance<>::Create(ComponentLifecycle(), Callbacks<>().Guard(
+//       kRollbackOnFailureGuard, [](NoContext&) { return true; }));
+//   c->Fire(component::kStart);
+#ifndef UPGRADE_CORE_FSM_LIFECYCLES_H_
+#define UPGRADE_CORE_FSM_LIFECYCLES_H_
+
+#include "upgrade_core/fsm/state_machine.h"
+
+namespace upgrade_core::fsm {
+
+// The policy guard both lifecycles use: true = roll back on failure.
+inline constexpr char kRollbackOnFailureGuard[] = "rollback_on_failure";
+
+namespace component {
+
+enum State : StateId {
+  kPending,         // not started; waiting for dependencies
+  kPaused,          // held by the operator before its first step
+  kPreflight,       // checks before anything is touched
+  kBackingUp,       // backing up state/config of the old instance
+  kTerminatingOld,  // stopping the old instance (first touch)
+  kStartingNew,     // starting the new instance
+  kAwaitingReady,   // waiting for the new instance to report ready
+  kVerifying,       // post-upgrade verification
+  kSucceeded,       // upgraded and verified (a plan rollback may undo it)
+  kFailed,          // terminal: failed with nothing to undo, or no rollback
+  kRollingBack,     // restoring the old instance
+  kRolledBack,      // terminal: the old instance is back
+  kNumStates
+};
+
+enum Event : EventId {
+  kStart,           // pending -> preflight
+  kPause,           // pending -> paused
+  kResume,          // paused -> pending
+  kStepDone,        // the current step succeeded: go to the next one
+  kStepFailed,      // the current step failed
+  kRollback,        // roll back (operator or plan), once the old was touched
+  kRollbackDone,    // rolling_back -> rolled_back
+  kRollbackFailed,  // rolling_back -> failed
+  kNumEvents
+};
+
+}  // namespace component
+
+namespace plan {
+
+enum State : StateId {
+  kPending,      // not started
+  kPreflight,    // plan-wide checks (config compatibility, skew, capacity)
+  kRunning,      // steps being issued
+  kPausing,      // pause requested: no new steps, in-flight ones finishing
+  kPaused,       // between steps, nothing in flight
+  kVerifying,    // all steps done; plan-wide verification
+  kSucceeded,    // terminal
+  kFailed,       // terminal
+  kRollingBack,  // undoing completed steps in reverse dependency order
+  kRolledBack,   // terminal
+  kNumStates
+};
+
+enum Event : EventId {
+  kStart,            // pending -> preflight
+  kPreflightPassed,  // preflight -> running
+  kPreflightFailed,  // preflight -> failed (nothing touched)
+  kPause,            // running -> pausing
+  kStepsDrained,     // pausing -> paused
+  kResume,           // pausing/paused -> running
+  kStepsCompleted,   // running -> verifying
+  kStepFailed,       // running/pausing -> rolling_back or failed (policy)
+  kVerifyPassed,     // verifying -> succeeded
+  kVerifyFailed,     // verifying -> rolling_back or failed (policy)
+  kRollback,         // operator rollback from running/pausing/paused/verifying
+  kRollbackDone,     // rolling_back -> rolled_back
+  kRollbackFailed,   // rolling_back -> failed
+  kNumEvents
+};
+
+}  // namespace plan
+
+// Built once on first use; the returned references live forever.
+const StateMachine& ComponentLifecycle();
+const StateMachine& PlanLifecycle();
+
+}  // namespace upgrade_core::fsm
+
+#endif  // UPGRADE_CORE_FSM_LIFECYCLES_H_
