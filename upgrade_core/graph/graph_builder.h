@@ -1,0 +1,129 @@
+// File: graph_builder.h
+// -----------------------------------------------------------------------------
+// GraphBuilder: collects nodes (string ids with attributes) and dependencies
+// ("dependent depends on dependency"), validates them, and builds an
+// immutable DependencyGraph.
+//
+// Validation collects EVERY problem (graph_problem.h): unknown nodes (naming
+// both ends of the edge), duplicate nodes, self-dependencies, and each
+// strongly connected component that contains a cycle, with one full cycle
+// path per component. Edges may be added before the nodes they name; unknown
+// ids are only reported by Validate()/Build().
+//
+//   GraphBuilder b;
+//   b.AddNode("backend");
+//   b.AddNode("controller", {.duration = 30});
+//   b.AddDependency("controller", "backend");
+//   absl::StatusOr<DependencyGraph> g = b.Build();
+//
+// Duplicate edges are kept once. Not thread-safe.
+#ifndef UPGRADE_CORE_GRAPH_GRAPH_BUILDER_H_
+#define UPGRADE_CORE_GRAPH_GRAPH_BUILDER_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "upgrade_core/graph/dependency_graph.h"
+#include "upgrade_core/graph/graph_problem.h"
+
+namespace upgrade_core::graph {
+
+namespace internal {
+class NameTable;
+struct RenderNode;
+struct RenderEdge;
+}  // namespace internal
+
+// A builder-local handle for an id (its interned index). Handles let bulk
+// callers (the Python from_edges) add edges without hashing strings again.
+using NodeHandle = uint32_t;
+
+class GraphBuilder {
+ public:
+  GraphBuilder();
+  GraphBuilder(GraphBuilder&&) noexcept;
+  GraphBuilder& operator=(GraphBuilder&&) noexcept;
+  ~GraphBuilder();
+
+  // Pre-sizes for `nodes` ids totalling `id_chars` characters and `edges`.
+  void Reserve(size_t nodes, size_t edges, size_t id_chars = 0);
+
+  // Declares a node. Declaring an id twice is reported as kDuplicateNode (the
+  // first declaration's attributes win). Returns the id's handle.
+  NodeHandle AddNode(absl::string_view id, const NodeAttributes& attrs = {});
+
+  // The handle of `id`, declared or not (not declaring it).
+  NodeHandle Handle(absl::string_view id);
+
+  // `dependent` depends on `dependency`.
+  void AddDependency(absl::string_view dependent, absl::string_view dependency);
+  // REQUIRES: both handles come from this builder.
+  void AddDependency(NodeHandle dependent, NodeHandle dependency);
+
+  // Number of declared nodes / added dependencies (duplicates included).
+  size_t num_nodes() const { return declared_.size(); }
+  size_t num_dependencies() const { return edge_from_.size(); }
+  bool HasNode(absl::string_view id) const;
+  // The id behind a handle. REQUIRES: handle came from this builder.
+  absl::string_view id(NodeHandle handle) const;
+
+  // Every problem, in this order: duplicate nodes (declaration order),
+  // unknown nodes and self-dependencies (edge order), cycles (by the
+  // earliest-declared node of each component). Empty iff Build() succeeds.
+  std::vector<GraphProblem> Validate() const;
+
+  // Every cycle (one per cyclic strongly connected component), as ids with
+  // the first repeated at the end. Self-dependencies are not included (they
+  // are kSelfDependency problems); unknown-node edges are ignored.
+  std::vector<std::vector<std::string>> FindCycles() const;
+
+  // The graph, or kInvalidArgument whose message lists every problem (the
+  // first 20 in full, then a count). The rvalue overload releases the
+  // builder's memory as it goes (peak memory at 1M nodes matters).
+  absl::StatusOr<DependencyGraph> Build() const&;
+  absl::StatusOr<DependencyGraph> Build() &&;
+
+  // Like Build(), and on failure also hands back the structured problems.
+  // `problems` must not be null; it is cleared first.
+  absl::StatusOr<DependencyGraph> Build(
+      std::vector<GraphProblem>* problems) const;
+
+  // Graphviz DOT / Mermaid flowchart of what was added so far, valid or not:
+  // arrows point from dependent to dependency ("depends on"); edges and
+  // nodes on a cycle are highlighted in red, self-dependencies too; edges to
+  // unknown nodes are dashed.
+  std::string ToDot() const;
+  std::string ToMermaid() const;
+
+ private:
+  // Builds the graph ignoring duplicates, unknown ids and self edges;
+  // `release` frees the builder's edge arrays while building.
+  DependencyGraph BuildUnchecked(bool release);
+  DependencyGraph BuildUnchecked() const;
+  // True if Validate() would report something other than a cycle.
+  bool HasEdgeProblems() const;
+  internal::NameTable& MutableNames();
+  void Render(std::vector<internal::RenderNode>* nodes,
+              std::vector<internal::RenderEdge>* edges) const;
+
+  std::shared_ptr<internal::NameTable> names_;
+  // declared_[i] = handle of the i-th declared node.
+  std::vector<NodeHandle> declared_;
+  // decl_index_[handle] = declaration index, or kNone if never declared.
+  std::vector<uint32_t> decl_index_;
+  std::vector<NodeAttributes> attrs_;  // by declaration index, when non-default
+  bool has_attrs_ = false;
+  std::vector<std::string> duplicates_;  // ids declared again, in order
+  // Edge i: edge_from_[i] depends on edge_to_[i] (handles).
+  std::vector<NodeHandle> edge_from_;
+  std::vector<NodeHandle> edge_to_;
+};
+
+}  // namespace upgrade_core::graph
+
+#endif  // UPGRADE_CORE_GRAPH_GRAPH_BUILDER_H_
