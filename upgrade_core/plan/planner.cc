@@ -1,0 +1,781 @@
+// The Planner: plan checks and compilation into an ExecutionPlan.
+#include "upgrade_core/plan/planner.h"
+
+#include <algorithm>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "upgrade_core/fsm/lifecycles.h"
+#include "upgrade_core/graph/graph_builder.h"
+#include "upgrade_core/plan/problem.h"
+#include "upgrade_core/plan/rollout.h"
+
+namespace upgrade_core::plan {
+namespace {
+
+// How one component will be replaced, resolved from its kind and strategy.
+struct Resolved {
+  proto::StrategyType strategy = proto::TERMINATE_FIRST;
+  int64_t count = 1;        // replicas, or nodes for a DaemonSet
+  int64_t surge = 0;        // instances above `count` during the rollout
+  int64_t unavailable = 0;  // instances below `count` during the rollout
+  int64_t min_available = 0;
+  int64_t batch = 1;  // instances replaced at a time
+};
+
+bool IsPerNode(absl::string_view resource) {
+  return absl::StartsWith(resource, "hostPort:") ||
+         absl::StartsWith(resource, "hostPath:") ||
+         absl::StartsWith(resource, "device:") ||
+         absl::StartsWith(resource, "node:");
+}
+
+proto::StrategyType DefaultStrategy(proto::ComponentKind kind) {
+  switch (kind) {
+    case proto::DEPLOYMENT:
+    case proto::DAEMON_SET:
+    case proto::STATEFUL_SET:
+      return proto::ROLLING_UPDATE;  // the Kubernetes default
+    default:
+      return proto::TERMINATE_FIRST;
+  }
+}
+
+std::string CountNoun(const proto::Component& c, int64_t n) {
+  if (c.kind() == proto::DAEMON_SET) {
+    return absl::StrCat(n, n == 1 ? " node" : " nodes");
+  }
+  return absl::StrCat(n, n == 1 ? " instance" : " instances");
+}
+
+// Builds problems with the plan's locations.
+class Checker {
+ public:
+  Checker(const proto::UpgradePlan& plan, const PlannerOptions& options)
+      : plan_(plan), options_(options) {
+    index_.reserve(plan.components_size());
+    for (int i = 0; i < plan.components_size(); ++i) {
+      index_.emplace(plan.components(i).id(), i);
+    }
+  }
+
+  proto::Problem& Add(proto::Severity severity, absl::string_view code,
+                      int component, std::string path, std::string message,
+                      std::string hint,
+                      const proto::SourceLocation* location = nullptr) {
+    proto::Problem& p = problems_.emplace_back();
+    p.set_severity(severity);
+    p.set_code(std::string(code));
+    if (component >= 0) p.set_component(plan_.components(component).id());
+    p.set_path(std::move(path));
+    p.set_message(std::move(message));
+    p.set_hint(std::move(hint));
+    if (location != nullptr) {
+      *p.mutable_location() = *location;
+    } else if (component >= 0) {
+      *p.mutable_location() = plan_.components(component).location();
+    }
+    return p;
+  }
+
+  std::optional<int> Find(absl::string_view id) const {
+    auto it = index_.find(id);
+    if (it == index_.end()) return std::nullopt;
+    return it->second;
+  }
+
+  std::vector<absl::string_view> AllIds() const {
+    std::vector<absl::string_view> ids;
+    ids.reserve(plan_.components_size());
+    for (const proto::Component& c : plan_.components()) ids.push_back(c.id());
+    return ids;
+  }
+
+  const proto::SourceLocation* StrategyLocation(int i) const {
+    const proto::Component& c = plan_.components(i);
+    if (c.has_strategy() && c.strategy().location().line() > 0) {
+      return &c.strategy().location();
+    }
+    return nullptr;
+  }
+
+  // --- the dependency graph -------------------------------------------
+  void BuildGraph() {
+    graph::GraphBuilder builder;
+    size_t edges = 0;
+    for (const proto::Component& c : plan_.components()) {
+      edges += c.depends_on_size();
+    }
+    builder.Reserve(plan_.components_size(), edges);
+    std::vector<graph::NodeHandle> handles;
+    handles.reserve(plan_.components_size());
+    for (const proto::Component& c : plan_.components()) {
+      handles.push_back(builder.AddNode(c.id()));
+    }
+    for (int i = 0; i < plan_.components_size(); ++i) {
+      for (const std::string& dep : plan_.components(i).depends_on()) {
+        auto it = index_.find(dep);
+        if (it != index_.end()) {
+          builder.AddDependency(handles[i], handles[it->second]);
+        } else {
+          builder.AddDependency(plan_.components(i).id(), dep);
+        }
+      }
+    }
+    std::vector<graph::GraphProblem> problems;
+    absl::StatusOr<graph::DependencyGraph> g = builder.Build(&problems);
+    if (g.ok()) {
+      graph_ = *std::move(g);
+      return;
+    }
+    for (const graph::GraphProblem& gp : problems) AddGraphProblem(gp);
+  }
+
+  void AddGraphProblem(const graph::GraphProblem& gp) {
+    switch (gp.kind) {
+      case graph::ProblemKind::kDuplicateNode:
+        return;  // Plan::FromYaml/FromProto already rejected duplicates
+      case graph::ProblemKind::kUnknownNode:
+      case graph::ProblemKind::kSelfDependency: {
+        const int i = *Find(gp.nodes[0]);
+        const std::string& target = gp.nodes.size() > 1 ? gp.nodes[1] : gp.nodes[0];
+        const proto::Component& c = plan_.components(i);
+        int j = 0;
+        while (j < c.depends_on_size() && c.depends_on(j) != target) ++j;
+        const proto::SourceLocation* loc =
+            j < c.depends_on_locations_size() ? &c.depends_on_locations(j) : nullptr;
+        const std::string path = absl::StrCat("components[", i, "].dependsOn[", j, "]");
+        if (gp.kind == graph::ProblemKind::kSelfDependency) {
+          Add(proto::ERROR, "graph.self-dependency", i, path, gp.message,
+              absl::StrCat("remove \"", target, "\" from its own dependsOn"), loc);
+        } else {
+          const std::string guess = DidYouMean(target, AllIds());
+          Add(proto::ERROR, "graph.unknown-dependency", i, path, gp.message,
+              guess.empty() ? "declare that component or remove the dependency"
+                            : absl::StrCat("did you mean \"", guess, "\"?"),
+              loc);
+        }
+        return;
+      }
+      case graph::ProblemKind::kCycle: {
+        const int i = *Find(gp.nodes[0]);
+        Add(proto::ERROR, "graph.cycle", i, absl::StrCat("components[", i, "].dependsOn"),
+            gp.message,
+            "components on a cycle can never start; remove one of these dependsOn "
+            "entries");
+        return;
+      }
+    }
+  }
+
+  // --- strategies --------------------------------------------------------
+  void ResolveStrategies() {
+    resolved_.resize(plan_.components_size());
+    for (int i = 0; i < plan_.components_size(); ++i) ResolveOne(i);
+  }
+
+  void ResolveOne(int i) {
+    const proto::Component& c = plan_.components(i);
+    Resolved& r = resolved_[i];
+    if (c.kind() == proto::DAEMON_SET) {
+      r.count = c.has_nodes() ? c.nodes() : 1;
+    } else {
+      r.count = c.has_replicas() ? c.replicas() : 1;
+    }
+    r.strategy = c.strategy().type() == proto::STRATEGY_TYPE_UNSPECIFIED
+                     ? DefaultStrategy(c.kind())
+                     : c.strategy().type();
+    const std::string path = absl::StrCat("components[", i, "].strategy");
+    if (r.strategy == proto::ROLLING_UPDATE || r.strategy == proto::ON_DELETE) {
+      if (c.kind() == proto::JOB || c.kind() == proto::CRD || c.kind() == proto::WEBHOOK) {
+        Add(proto::ERROR, "strategy.unsupported", i, path,
+            absl::StrCat("a ", ComponentKindName(c.kind()), " cannot use ",
+                         StrategyTypeName(r.strategy),
+                         ": it has no pods to replace one by one"),
+            "use type: TerminateFirst (or StartFirst)", StrategyLocation(i));
+        r.strategy = proto::TERMINATE_FIRST;
+      }
+    }
+    switch (r.strategy) {
+      case proto::TERMINATE_FIRST:
+        r.unavailable = r.count;
+        r.batch = std::max<int64_t>(r.count, 1);
+        break;
+      case proto::START_FIRST:
+        r.surge = r.count;
+        r.batch = std::max<int64_t>(r.count, 1);
+        break;
+      case proto::ON_DELETE:
+        r.unavailable = std::min<int64_t>(1, r.count);
+        r.batch = 1;
+        break;
+      default:
+        ResolveRolling(i, path);
+        break;
+    }
+    r.min_available = std::max<int64_t>(0, r.count - r.unavailable);
+  }
+
+  void ResolveRolling(int i, const std::string& path) {
+    const proto::Component& c = plan_.components(i);
+    Resolved& r = resolved_[i];
+    IntOrString surge = IntOrString::FromProto(c.strategy().max_surge());
+    IntOrString unavailable = IntOrString::FromProto(c.strategy().max_unavailable());
+    RolloutKind kind = RolloutKind::kDeployment;
+    if (c.kind() == proto::DAEMON_SET) kind = RolloutKind::kDaemonSet;
+    if (c.kind() == proto::STATEFUL_SET) {
+      // StatefulSets replace pods in place (no surge); maxUnavailable
+      // (default 1) rounds up like a DaemonSet's.
+      if (surge.is_set() && !(surge.is_int() && surge.int_value() == 0) &&
+          surge.str_value() != "0%") {
+        Add(proto::ERROR, "strategy.invalid", i, absl::StrCat(path, ".maxSurge"),
+            "a StatefulSet cannot surge: its pods keep their identity and "
+            "volumes, so a new pod starts only after the old one is gone",
+            "remove maxSurge", StrategyLocation(i));
+      }
+      surge = IntOrString::Int(0);
+      kind = RolloutKind::kDaemonSet;
+    }
+    for (const std::string& message : ValidateRollingUpdate(kind, surge, unavailable)) {
+      Add(proto::ERROR, "strategy.invalid", i, path, message,
+          absl::StrCat("Kubernetes rejects this ", ComponentKindName(c.kind()),
+                       " rolling update"),
+          StrategyLocation(i));
+    }
+    absl::StatusOr<RolloutBudget> budget =
+        ResolveRolloutBudget(r.count, surge, unavailable, kind, /*validate=*/false);
+    if (!budget.ok()) {
+      Add(proto::ERROR, "strategy.invalid", i, path,
+          std::string(budget.status().message()), "", StrategyLocation(i));
+      r.unavailable = std::min<int64_t>(1, r.count);
+      r.batch = 1;
+      return;
+    }
+    r.surge = std::max<int64_t>(0, budget->surge);
+    r.unavailable = std::clamp<int64_t>(budget->unavailable, 0, r.count);
+    if (kind == RolloutKind::kDaemonSet) {
+      // A DaemonSet replaces node by node: with surge, `surge` nodes at a
+      // time; otherwise `unavailable` nodes at a time.
+      r.batch = std::max<int64_t>(1, r.surge > 0 ? r.surge : r.unavailable);
+    } else {
+      r.batch = std::max<int64_t>(1, r.surge + r.unavailable);
+    }
+  }
+
+  // --- exclusive resources vs strategy -----------------------------------
+  void CheckExclusiveStrategies() {
+    for (int i = 0; i < plan_.components_size(); ++i) {
+      const proto::Component& c = plan_.components(i);
+      if (c.exclusive().empty()) continue;
+      const Resolved& r = resolved_[i];
+      const std::string resources = absl::StrJoin(c.exclusive(), ", ");
+      bool per_node = false;
+      for (const std::string& e : c.exclusive()) per_node |= IsPerNode(e);
+      const std::string scope = per_node ? " on each node" : "";
+      const std::string path = absl::StrCat("components[", i, "].strategy");
+      if (r.strategy == proto::START_FIRST) {
+        Add(proto::ERROR, "exclusive.start-first", i, path,
+            absl::StrCat("\"", c.id(), "\" holds ", resources, " exclusively", scope,
+                         ", but StartFirst starts the new instance while the old one "
+                         "still holds it: the new instance can never become ready "
+                         "and the upgrade hangs"),
+            "use type: TerminateFirst (old stopped and gone before the new starts)",
+            StrategyLocation(i));
+      } else if (r.strategy == proto::ROLLING_UPDATE && r.surge > 0) {
+        Add(proto::ERROR, "exclusive.surge", i, absl::StrCat(path, ".maxSurge"),
+            absl::StrCat(
+                "\"", c.id(), "\" holds ", resources, " exclusively", scope,
+                ", but its rolling update surges (maxSurge resolves to ", r.surge,
+                " of ", CountNoun(c, r.count), "): a surge pod needs ",
+                per_node ? "the port/resource on a node whose old pod still holds it"
+                         : "the resource the old pod still holds",
+                ", so it can never start and the rollout hangs"),
+            "set maxSurge: 0 with maxUnavailable: 1 so each old pod is terminated "
+            "before its replacement starts (or use type: TerminateFirst)",
+            StrategyLocation(i));
+      }
+    }
+  }
+
+  // --- waves -------------------------------------------------------------
+  void ComputeWaves() {
+    if (!graph_) return;
+    graph::WaveOptions options;
+    options.max_parallel = std::max(0, plan_.policy().max_parallel());
+    waves_ = graph_->ComputeWaves(options);
+    wave_of_.assign(plan_.components_size(), 0);
+    for (size_t w = 0; w < waves_.size(); ++w) {
+      for (graph::NodeId n : waves_.wave(w)) wave_of_[n] = w;
+    }
+  }
+
+  void CheckSharedExclusive() {
+    if (!graph_) return;
+    // resource -> holders; std::map keeps the report order stable.
+    std::map<std::string, std::vector<int>> holders;
+    for (int i = 0; i < plan_.components_size(); ++i) {
+      for (const std::string& e : plan_.components(i).exclusive()) {
+        std::vector<int>& v = holders[e];
+        if (v.empty() || v.back() != i) v.push_back(i);
+      }
+    }
+    for (const auto& [resource, list] : holders) {
+      for (size_t a = 0; a < list.size(); ++a) {
+        for (size_t b = a + 1; b < list.size(); ++b) {
+          if (wave_of_[list[a]] != wave_of_[list[b]]) continue;
+          const std::string& first = plan_.components(list[a]).id();
+          const std::string& second = plan_.components(list[b]).id();
+          Add(proto::ERROR, "exclusive.shared", list[b],
+              absl::StrCat("components[", list[b], "].exclusive"),
+              absl::StrCat("\"", first, "\" and \"", second, "\" both hold ", resource,
+                           " exclusively and would be upgraded in the same wave (",
+                           wave_of_[list[a]], ")"),
+              absl::StrCat("order them: add \"", first, "\" to the dependsOn of \"",
+                           second, "\""));
+          break;  // one report per holder
+        }
+      }
+    }
+  }
+
+  // --- availability floors -------------------------------------------------
+  void CheckAvailability() {
+    std::map<std::string, std::vector<int>> providers;
+    for (int i = 0; i < plan_.components_size(); ++i) {
+      for (const std::string& s : plan_.components(i).provides()) {
+        std::vector<int>& v = providers[s];
+        if (v.empty() || v.back() != i) v.push_back(i);
+      }
+    }
+    for (int f = 0; f < plan_.policy().availability_size(); ++f) {
+      const proto::AvailabilityFloor& floor = plan_.policy().availability(f);
+      const std::string path = absl::StrCat("policy.availability[", f, "]");
+      const proto::SourceLocation* loc =
+          floor.location().line() > 0 ? &floor.location() : nullptr;
+      auto it = providers.find(floor.service());
+      if (it == providers.end()) {
+        std::vector<absl::string_view> names;
+        for (const auto& [name, unused] : providers) names.push_back(name);
+        const std::string guess = DidYouMean(floor.service(), names);
+        Add(proto::ERROR, "availability.unknown-service", -1, path,
+            absl::StrCat("no component provides service \"", floor.service(), "\""),
+            guess.empty() ? "add the service to a component's provides:"
+                          : absl::StrCat("did you mean \"", guess, "\"?"),
+            loc);
+        continue;
+      }
+      int64_t total = 0;
+      for (int i : it->second) total += resolved_[i].count;
+      const IntOrString min = IntOrString::FromProto(floor.min_available());
+      int64_t need = 0;
+      if (min.is_int()) {
+        need = min.int_value();
+      } else if (min.IsValidPercent()) {
+        // A PodDisruptionBudget's minAvailable percentage rounds up.
+        absl::StatusOr<RolloutBudget> b = ResolveRolloutBudget(
+            total, min, IntOrString::Int(0), RolloutKind::kDaemonSet, false);
+        need = b.ok() ? b->surge : 0;
+      } else {
+        Add(proto::ERROR, "availability.invalid", -1, path,
+            absl::StrCat("minAvailable ", min.DebugString(),
+                         " is neither a count nor a percentage such as \"50%\""),
+            "", loc);
+        continue;
+      }
+      if (need < 0) {
+        Add(proto::ERROR, "availability.invalid", -1, path,
+            "minAvailable must be greater than or equal to 0", "", loc);
+        continue;
+      }
+      if (need > total) {
+        Add(proto::ERROR, "availability.unreachable", -1, path,
+            absl::StrCat("service \"", floor.service(), "\" needs ", need,
+                         " available but its providers only have ", total,
+                         " in total, even before the upgrade"),
+            "lower minAvailable or add capacity", loc);
+        continue;
+      }
+      // Components of one wave upgrade at the same time; waves run one
+      // after another. Without waves (broken graph), judge each alone.
+      std::map<uint32_t, std::vector<int>> by_wave;
+      for (int i : it->second) {
+        by_wave[graph_ ? wave_of_[i] : static_cast<uint32_t>(i)].push_back(i);
+      }
+      for (const auto& [wave, group] : by_wave) {
+        int64_t down = 0;
+        for (int i : group) down += resolved_[i].count - resolved_[i].min_available;
+        const int64_t remaining = total - down;
+        if (remaining >= need) continue;
+        std::vector<std::string> who;
+        for (int i : group) {
+          who.push_back(absl::StrCat("\"", plan_.components(i).id(), "\" (",
+                                     Describe(i), ")"));
+        }
+        const int64_t allowed = total - need;  // instances that may be down
+        std::string hint;
+        if (group.size() > 1) {
+          hint = "order these providers with dependsOn so they upgrade in "
+                 "different waves, or lower their maxUnavailable";
+        } else if (allowed >= 1 && resolved_[group[0]].strategy != proto::ON_DELETE) {
+          hint = absl::StrCat("use type: RollingUpdate with maxUnavailable: ", allowed,
+                              plan_.components(group[0]).exclusive().empty()
+                                  ? ""
+                                  : " and maxSurge: 0");
+        } else if (plan_.components(group[0]).exclusive().empty()) {
+          hint = "no instance may go down: use StartFirst or maxSurge: 1 with "
+                 "maxUnavailable: 0 (needs spare capacity)";
+        } else {
+          hint = "its exclusive resources forbid surging and the floor forbids "
+                 "any downtime: add capacity or lower minAvailable";
+        }
+        Add(proto::ERROR, "availability.floor", group[0], path,
+            absl::StrCat("service \"", floor.service(), "\" must keep ", need,
+                         " of ", total, " available, but while ",
+                         absl::StrJoin(who, " and "), " upgrade", group.size() > 1 ? "" : "s",
+                         " only ", remaining, " remain", remaining == 1 ? "s" : ""),
+            hint, loc);
+      }
+    }
+  }
+
+  std::string Describe(int i) const {
+    const proto::Component& c = plan_.components(i);
+    const Resolved& r = resolved_[i];
+    switch (r.strategy) {
+      case proto::TERMINATE_FIRST:
+        return absl::StrCat("TerminateFirst: all ", CountNoun(c, r.count), " down");
+      case proto::START_FIRST:
+        return "StartFirst";
+      case proto::ON_DELETE:
+        return absl::StrCat("OnDelete: 1 of ", CountNoun(c, r.count), " down at a time");
+      default:
+        return absl::StrCat("RollingUpdate: maxUnavailable ", r.unavailable, " of ",
+                            CountNoun(c, r.count));
+    }
+  }
+
+  // --- webhooks ------------------------------------------------------------
+  void CheckWebhooks() {
+    for (int w = 0; w < plan_.components_size(); ++w) {
+      const proto::Component& hook = plan_.components(w);
+      if (hook.kind() != proto::WEBHOOK || !hook.has_webhook()) continue;
+      const proto::WebhookSpec& spec = hook.webhook();
+      const std::string path = absl::StrCat("components[", w, "].webhook");
+      const proto::SourceLocation* loc =
+          spec.location().line() > 0 ? &spec.location() : nullptr;
+      if (spec.served_by().empty()) continue;
+      std::optional<int> server = Find(spec.served_by());
+      if (!server) {
+        const std::string guess = DidYouMean(spec.served_by(), AllIds());
+        Add(proto::ERROR, "webhook.unknown-server", w, absl::StrCat(path, ".servedBy"),
+            absl::StrCat("webhook \"", hook.id(), "\" is served by \"",
+                         spec.served_by(), "\", which is not a component of this plan"),
+            guess.empty() ? "" : absl::StrCat("did you mean \"", guess, "\"?"), loc);
+        continue;
+      }
+      // Kubernetes' default failurePolicy (admissionregistration/v1) is Fail.
+      if (spec.failure_policy() == proto::IGNORE) continue;
+      const Resolved& r = resolved_[*server];
+      const std::string& server_id = plan_.components(*server).id();
+      if (r.min_available <= 0) {
+        Add(proto::ERROR, "webhook.server-unavailable", w, path,
+            absl::StrCat("webhook \"", hook.id(), "\" (failurePolicy: Fail) is served by \"",
+                         server_id, "\", which has no ready instance while it upgrades (",
+                         Describe(*server),
+                         "): every API request the webhook intercepts is rejected "
+                         "until it is back"),
+            absl::StrCat("set failurePolicy: Ignore for the duration of the upgrade, "
+                         "or give \"", server_id,
+                         "\" a strategy that keeps an instance serving"),
+            loc);
+      }
+      if (graph_) {
+        absl::StatusOr<std::vector<graph::NodeId>> deps =
+            graph_->TransitiveDependencies({static_cast<graph::NodeId>(w)});
+        const bool ordered =
+            deps.ok() && std::binary_search(deps->begin(), deps->end(),
+                                            static_cast<graph::NodeId>(*server));
+        if (!ordered) {
+          Add(proto::ERROR, "webhook.order", w, absl::StrCat("components[", w, "].dependsOn"),
+              absl::StrCat("webhook \"", hook.id(), "\" (failurePolicy: Fail) does not "
+                           "depend on its server \"", server_id,
+                           "\": it may be registered for the new version before \"",
+                           server_id, "\" serves it"),
+              absl::StrCat("add \"", server_id, "\" to the dependsOn of \"", hook.id(),
+                           "\", or set failurePolicy: Ignore during the upgrade"));
+        }
+      }
+    }
+  }
+
+  void Warnings() {
+    for (int i = 0; i < plan_.components_size(); ++i) {
+      if (resolved_[i].strategy == proto::ON_DELETE) {
+        Add(proto::WARNING, "strategy.on-delete", i,
+            absl::StrCat("components[", i, "].strategy"),
+            "OnDelete: new pods start only when someone deletes the old ones; the "
+            "plan waits for the operator",
+            "", StrategyLocation(i));
+      }
+    }
+  }
+
+  void RunAll() {
+    BuildGraph();
+    ResolveStrategies();
+    CheckExclusiveStrategies();
+    ComputeWaves();
+    CheckSharedExclusive();
+    CheckAvailability();
+    CheckWebhooks();
+    ExtraChecks();
+    Warnings();
+    std::stable_partition(problems_.begin(), problems_.end(),
+                          [](const proto::Problem& p) { return p.severity() == proto::ERROR; });
+  }
+
+  // Checks that need the version and compat modules (planner_checks.cc).
+  void ExtraChecks();
+
+  const proto::UpgradePlan& plan_;
+  const PlannerOptions& options_;
+  absl::flat_hash_map<absl::string_view, int> index_;  // lookup only
+  std::vector<proto::Problem> problems_;
+  std::optional<graph::DependencyGraph> graph_;
+  graph::Waves waves_;
+  std::vector<uint32_t> wave_of_;
+  std::vector<Resolved> resolved_;
+};
+
+void Checker::ExtraChecks() {}
+
+// --- compilation -------------------------------------------------------------
+
+struct LifecycleNames {
+  std::string by_kind[8];
+};
+
+// "state -> next on event", read from the component lifecycle itself so the
+// plan and the state machine cannot drift apart.
+const LifecycleNames& Lifecycle() {
+  static const LifecycleNames* names = [] {
+    auto* n = new LifecycleNames;
+    const fsm::StateMachine& m = fsm::ComponentLifecycle();
+    auto describe = [&m](fsm::StateId state, fsm::EventId event) {
+      const uint32_t t = m.FirstCandidate(state, event);
+      if (t == fsm::StateMachine::kNoTransition) return m.state_name(state);
+      return absl::StrCat(m.state_name(state), " -> ",
+                          m.state_name(m.transitions()[t].to), " on ",
+                          m.event_name(event));
+    };
+    using namespace fsm::component;  // NOLINT: enum names
+    n->by_kind[proto::PREFLIGHT] = describe(kPreflight, kStepDone);
+    n->by_kind[proto::BACKUP] = describe(kBackingUp, kStepDone);
+    n->by_kind[proto::TERMINATE_OLD] = describe(kTerminatingOld, kStepDone);
+    n->by_kind[proto::START_NEW] = describe(kStartingNew, kStepDone);
+    n->by_kind[proto::AWAIT_READY] = describe(kAwaitingReady, kStepDone);
+    n->by_kind[proto::VERIFY] = describe(kVerifying, kStepDone);
+    n->by_kind[proto::ROLLBACK] = describe(kRollingBack, kRollbackDone);
+    return n;
+  }();
+  return *names;
+}
+
+std::string StepId(absl::string_view component, proto::StepKind kind) {
+  return absl::StrCat(component, "/", StepKindName(kind));
+}
+
+std::string ListSome(const std::vector<absl::string_view>& items) {
+  constexpr size_t kMax = 5;
+  if (items.size() <= kMax) return absl::StrJoin(items, ", ");
+  return absl::StrCat(absl::StrJoin(items.begin(), items.begin() + kMax, ", "),
+                      " and ", items.size() - kMax, " more");
+}
+
+void EmitSteps(const proto::UpgradePlan& plan, int i, const Resolved& r,
+               const graph::DependencyGraph& g, uint32_t wave,
+               int64_t default_timeout, proto::ExecutionPlan& out) {
+  const proto::Component& c = plan.components(i);
+  const LifecycleNames& names = Lifecycle();
+  std::vector<proto::StepKind> order = {proto::PREFLIGHT};
+  if (c.backup()) order.push_back(proto::BACKUP);
+  const bool start_first =
+      r.strategy == proto::START_FIRST ||
+      (r.strategy == proto::ROLLING_UPDATE && r.surge > 0);
+  if (start_first) {
+    order.insert(order.end(), {proto::START_NEW, proto::AWAIT_READY, proto::TERMINATE_OLD});
+  } else {
+    order.insert(order.end(), {proto::TERMINATE_OLD, proto::START_NEW, proto::AWAIT_READY});
+  }
+  order.push_back(proto::VERIFY);
+
+  const std::string noun = CountNoun(c, r.count);
+  std::string previous;
+  for (proto::StepKind kind : order) {
+    proto::Step* step = out.add_steps();
+    step->set_id(StepId(c.id(), kind));
+    step->set_component(c.id());
+    step->set_kind(kind);
+    step->set_wave(wave);
+    step->set_transition(names.by_kind[kind]);
+    step->set_timeout_ms(default_timeout);
+    if (kind == proto::TERMINATE_OLD || kind == proto::START_NEW) {
+      step->set_batch(r.batch);
+    }
+    if (kind == proto::PREFLIGHT) {
+      std::vector<absl::string_view> deps;
+      for (graph::NodeId d : g.dependencies(i)) {
+        deps.push_back(plan.components(d).id());
+        step->add_depends_on(StepId(plan.components(d).id(), proto::VERIFY));
+      }
+      step->set_waits_for(deps.empty() ? "no dependencies"
+                                       : absl::StrCat("dependencies verified: ", ListSome(deps)));
+    } else {
+      step->add_depends_on(previous);
+    }
+    switch (kind) {
+      case proto::BACKUP:
+        step->set_waits_for(absl::StrCat("backup of ", c.id(), " stored"));
+        break;
+      case proto::TERMINATE_OLD:
+        if (r.strategy == proto::ON_DELETE) {
+          step->set_waits_for(absl::StrCat("operator deletes the old pods (OnDelete), ", noun));
+          step->set_timeout_ms(0);  // waits for a person
+        } else if (r.strategy == proto::ROLLING_UPDATE) {
+          step->set_waits_for(absl::StrCat("old pods replaced, ", r.batch, " at a time of ",
+                                           noun));
+        } else if (r.strategy == proto::START_FIRST) {
+          step->set_waits_for(absl::StrCat("old ", noun, " stopped after the new are ready"));
+        } else {
+          step->set_waits_for(absl::StrCat("all old ", noun, " stopped and gone"));
+        }
+        break;
+      case proto::START_NEW: {
+        std::string what = absl::StrCat("version ", c.version().to().empty() ? "(new)" : c.version().to(),
+                                        " applied");
+        if (r.strategy == proto::ROLLING_UPDATE) {
+          absl::StrAppend(&what, " (RollingUpdate: maxSurge ", r.surge, ", maxUnavailable ",
+                          r.unavailable, " of ", noun, ")");
+        }
+        step->set_waits_for(what);
+        break;
+      }
+      case proto::AWAIT_READY:
+        if (c.readiness().timeout_ms() > 0) step->set_timeout_ms(c.readiness().timeout_ms());
+        step->set_waits_for(
+            c.readiness().min_ready_seconds() > 0
+                ? absl::StrCat(r.count, "/", r.count, " ready for ",
+                               c.readiness().min_ready_seconds(), "s")
+                : absl::StrCat(r.count, "/", r.count, " ready"));
+        break;
+      case proto::VERIFY: {
+        if (c.verify().empty()) {
+          step->set_waits_for("no verification checks");
+          break;
+        }
+        int64_t total = 0;
+        std::vector<absl::string_view> checks;
+        for (const proto::VerifyCheck& v : c.verify()) {
+          total += v.timeout_ms() > 0 ? v.timeout_ms() : default_timeout;
+          checks.push_back(v.name());
+        }
+        step->set_timeout_ms(total);
+        step->set_waits_for(absl::StrCat("checks pass: ", ListSome(checks)));
+        break;
+      }
+      default:
+        break;
+    }
+    previous = step->id();
+  }
+}
+
+void EmitRollback(const proto::UpgradePlan& plan, int i, const graph::DependencyGraph& g,
+                  int64_t default_timeout, proto::ExecutionPlan& out) {
+  const proto::Component& c = plan.components(i);
+  proto::Step* step = out.add_rollback_steps();
+  step->set_id(StepId(c.id(), proto::ROLLBACK));
+  step->set_component(c.id());
+  step->set_kind(proto::ROLLBACK);
+  step->set_timeout_ms(default_timeout);
+  step->set_transition(Lifecycle().by_kind[proto::ROLLBACK]);
+  std::vector<absl::string_view> dependents;
+  for (graph::NodeId d : g.dependents(i)) {
+    step->add_depends_on(StepId(plan.components(d).id(), proto::ROLLBACK));
+    dependents.push_back(plan.components(d).id());
+  }
+  step->set_waits_for(
+      absl::StrCat("restore ", c.version().from().empty() ? "the old version" : c.version().from(),
+                   dependents.empty() ? ""
+                                      : absl::StrCat(" after dependents rolled back: ",
+                                                     ListSome(dependents))));
+}
+
+}  // namespace
+
+bool HasErrors(const std::vector<proto::Problem>& problems) {
+  for (const proto::Problem& p : problems) {
+    if (p.severity() == proto::ERROR) return true;
+  }
+  return false;
+}
+
+std::vector<proto::Problem> CheckPlan(const Plan& plan, const PlannerOptions& options) {
+  Checker checker(plan.proto(), options);
+  checker.RunAll();
+  return std::move(checker.problems_);
+}
+
+absl::StatusOr<ExecutionPlan> CompilePlan(const Plan& plan, const PlannerOptions& options) {
+  const proto::UpgradePlan& p = plan.proto();
+  Checker checker(p, options);
+  checker.RunAll();
+  if (HasErrors(checker.problems_)) {
+    std::vector<proto::Problem> errors;
+    for (const proto::Problem& pr : checker.problems_) {
+      if (pr.severity() == proto::ERROR) errors.push_back(pr);
+    }
+    return ProblemsToStatus(
+        absl::StrCat("plan \"", p.metadata().name(), "\" is unsafe (", errors.size(),
+                     errors.size() == 1 ? " error" : " errors", "):"),
+        errors);
+  }
+  ExecutionPlan result;
+  proto::ExecutionPlan& out = result.proto_;
+  out.set_name(p.metadata().name());
+  out.set_max_parallel(p.policy().max_parallel());
+  out.set_on_failure(p.policy().on_failure() == proto::FAILURE_POLICY_UNSPECIFIED
+                         ? proto::ROLLBACK_ALL
+                         : p.policy().on_failure());
+  const int64_t default_timeout = p.policy().default_timeout_ms() > 0
+                                      ? p.policy().default_timeout_ms()
+                                      : options.default_timeout_ms;
+  const graph::DependencyGraph& g = *checker.graph_;
+  out.mutable_steps()->Reserve(p.components_size() * 6);
+  for (size_t w = 0; w < checker.waves_.size(); ++w) {
+    proto::Wave* wave = out.add_waves();
+    wave->set_index(w);
+    const int first_step = out.steps_size();
+    for (graph::NodeId n : checker.waves_.wave(w)) {
+      wave->add_components(p.components(n).id());
+      EmitSteps(p, n, checker.resolved_[n], g, w, default_timeout, out);
+    }
+    for (int s = first_step; s < out.steps_size(); ++s) wave->add_steps(out.steps(s).id());
+  }
+  // Rollback runs in reverse dependency order: dependents first.
+  for (graph::NodeId n : g.ReverseTopologicalOrder()) {
+    EmitRollback(p, n, g, default_timeout, out);
+  }
+  result.warnings_ = std::move(checker.problems_);
+  result.graph_ = std::move(*checker.graph_);
+  return result;
+}
+
+}  // namespace upgrade_core::plan

@@ -1,0 +1,101 @@
+// File: planner.h
+// -----------------------------------------------------------------------------
+// The Planner: checks a Plan for everything that makes an upgrade unsafe and
+// compiles it into an ExecutionPlan.
+//
+// Checks (all collected, each a proto::Problem with code, component, path,
+// message, hint and source location; see docs/plan-reference.md#checks):
+//   graph.*         unknown dependencies (both ends), self-dependencies,
+//                   cycles with their path (from the dependency graph)
+//   strategy.*      rolling-update values Kubernetes would reject (its own
+//                   wording), strategies a kind cannot use
+//   exclusive.*     surge/start-first on a component holding an exclusive
+//                   resource (old and new can never coexist: the rollout
+//                   hangs), and one resource held by two components upgraded
+//                   in the same wave
+//   availability.*  floors (`policy.availability`) the strategies cannot
+//                   honour, floors naming a service nobody provides
+//   version.*       `requires` constraints the target platform fails
+//   webhook.*       a failurePolicy: Fail webhook whose server goes fully
+//                   unavailable while the webhook is registered, or is not
+//                   ordered after its server
+//   config.*        chart values findings (removed/renamed/retyped overrides,
+//                   flipped defaults) from the compat chart check
+// Errors block compilation; warnings are carried on the ExecutionPlan.
+//
+// Execution model: every component gets the steps preflight, [backup],
+// terminate-old, start-new, await-ready, verify in the order its strategy
+// needs (TerminateFirst: old gone before new starts; StartFirst: new ready
+// before old stops; RollingUpdate: the controller replaces batches within
+// maxSurge/maxUnavailable; OnDelete: the operator deletes old pods), plus a
+// rollback step. A component's preflight waits for the verify step of every
+// dependency. Components are grouped into waves by dependency generation,
+// at most `policy.maxParallel` per wave; waves run one after another.
+// Output is deterministic: the same plan gives byte-identical output.
+#ifndef UPGRADE_CORE_PLAN_PLANNER_H_
+#define UPGRADE_CORE_PLAN_PLANNER_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "upgrade_core/graph/dependency_graph.h"
+#include "upgrade_core/plan/plan.h"
+#include "upgrade_core/proto/plan.pb.h"
+
+namespace upgrade_core::plan {
+
+struct PlannerOptions {
+  // Step timeout when neither the component nor policy.defaultTimeout says.
+  int64_t default_timeout_ms = 10 * 60 * 1000;
+  // Read each component's config values files and run the chart upgrade
+  // check. Off: config files are not opened (and not reported).
+  bool check_config = true;
+};
+
+// The compiled plan. A value; cheap to move.
+class ExecutionPlan {
+ public:
+  const proto::ExecutionPlan& proto() const { return proto_; }
+  // Problems that did not block compilation (warnings, infos).
+  const std::vector<proto::Problem>& warnings() const { return warnings_; }
+  // The component dependency graph the plan was ordered by.
+  const graph::DependencyGraph& graph() const { return graph_; }
+
+  // A readable table of waves and steps.
+  std::string ToText() const;
+  // Stable JSON (documented in docs/plan-reference.md#execution-plan-json).
+  std::string ToJson() const;
+  // Graphviz DOT: steps clustered by wave, arrows in execution order.
+  std::string ToDot() const;
+  // Mermaid `gantt` of the waves (bars sized by step timeouts).
+  std::string ToMermaidGantt() const;
+  // Mermaid `flowchart` of component dependencies.
+  std::string ToMermaidFlowchart() const;
+
+ private:
+  friend absl::StatusOr<ExecutionPlan> CompilePlan(const Plan&,
+                                                   const PlannerOptions&);
+  proto::ExecutionPlan proto_;
+  std::vector<proto::Problem> warnings_;
+  graph::DependencyGraph graph_;
+};
+
+// Every problem in the plan (errors first, then warnings; each group in plan
+// order). Never fails: problems are data. Empty = nothing to report.
+std::vector<proto::Problem> CheckPlan(const Plan& plan,
+                                      const PlannerOptions& options = {});
+
+// Checks and compiles. InvalidArgument listing every error (and carrying
+// them all as a proto::ProblemList payload, see problem.h) when any check
+// fails with severity error.
+absl::StatusOr<ExecutionPlan> CompilePlan(const Plan& plan,
+                                          const PlannerOptions& options = {});
+
+// True if any problem has severity error.
+bool HasErrors(const std::vector<proto::Problem>& problems);
+
+}  // namespace upgrade_core::plan
+
+#endif  // UPGRADE_CORE_PLAN_PLANNER_H_
