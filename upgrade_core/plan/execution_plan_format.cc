@@ -19,11 +19,21 @@ void AppendJsonString(std::string& out, absl::string_view s) {
   for (char ch : s) {
     const unsigned char c = static_cast<unsigned char>(ch);
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (c < 0x20) {
           absl::StrAppendFormat(&out, "\\u%04x", c);
@@ -35,8 +45,9 @@ void AppendJsonString(std::string& out, absl::string_view s) {
   out.push_back('"');
 }
 
-void AppendStringArray(std::string& out,
-                       const google::protobuf::RepeatedPtrField<std::string>& items) {
+void AppendStringArray(
+    std::string& out,
+    const google::protobuf::RepeatedPtrField<std::string>& items) {
   out.push_back('[');
   for (int i = 0; i < items.size(); ++i) {
     if (i > 0) out.push_back(',');
@@ -54,7 +65,8 @@ void AppendStep(std::string& out, const proto::Step& s) {
   AppendJsonString(out, StepKindName(s.kind()));
   out += ",\"dependsOn\":";
   AppendStringArray(out, s.depends_on());
-  absl::StrAppend(&out, ",\"timeoutMs\":", s.timeout_ms(), ",\"wave\":", s.wave());
+  absl::StrAppend(&out, ",\"timeoutMs\":", s.timeout_ms(),
+                  ",\"wave\":", s.wave());
   if (s.batch() > 0) absl::StrAppend(&out, ",\"batch\":", s.batch());
   out += ",\"transition\":";
   AppendJsonString(out, s.transition());
@@ -63,7 +75,9 @@ void AppendStep(std::string& out, const proto::Step& s) {
   out += "}";
 }
 
-std::string Timeout(int64_t ms) { return ms > 0 ? FormatDurationMs(ms) : "none"; }
+std::string Timeout(int64_t ms) {
+  return ms > 0 ? FormatDurationMs(ms) : "none";
+}
 
 // Mermaid/DOT-safe identifier for step index i.
 std::string NodeName(int i) { return absl::StrCat("s", i); }
@@ -83,13 +97,15 @@ std::string DotQuote(absl::string_view s) {
 std::string ExecutionPlan::ToText() const {
   const proto::ExecutionPlan& p = proto_;
   std::string out = absl::StrFormat(
-      "Execution plan \"%s\": %d components, %d waves, %d steps (max parallel %s, "
+      "Execution plan \"%s\": %d components, %d waves, %d steps (max parallel "
+      "%s, "
       "on failure %s)\n",
       p.name(), static_cast<int>(graph_.size()), p.waves_size(), p.steps_size(),
       p.max_parallel() > 0 ? absl::StrCat(p.max_parallel()) : "unlimited",
       FailurePolicyName(p.on_failure()));
   size_t id_width = 4;
-  for (const proto::Step& s : p.steps()) id_width = std::max(id_width, s.id().size());
+  for (const proto::Step& s : p.steps())
+    id_width = std::max(id_width, s.id().size());
   for (const proto::Step& s : p.rollback_steps()) {
     id_width = std::max(id_width, s.id().size());
   }
@@ -99,31 +115,34 @@ std::string ExecutionPlan::ToText() const {
   }
   auto row = [&](absl::string_view id, absl::string_view timeout,
                  absl::string_view transition, absl::string_view waits) {
-    std::string line = absl::StrFormat("  %-*s  %-7s  %-*s  %s", static_cast<int>(id_width),
-                                       id, timeout, static_cast<int>(transition_width),
-                                       transition, waits);
+    std::string line = absl::StrFormat(
+        "  %-*s  %-7s  %-*s  %s", static_cast<int>(id_width), id, timeout,
+        static_cast<int>(transition_width), transition, waits);
     while (!line.empty() && line.back() == ' ') line.pop_back();
     return line + "\n";
   };
   int step = 0;
   for (const proto::Wave& w : p.waves()) {
-    absl::StrAppend(&out, "\nWave ", w.index(), ": ", absl::StrJoin(w.components(), ", "),
-                    "\n");
+    absl::StrAppend(&out, "\nWave ", w.index(), ": ",
+                    absl::StrJoin(w.components(), ", "), "\n");
     absl::StrAppend(&out, row("STEP", "TIMEOUT", "LIFECYCLE", "WAITS FOR"));
     for (int k = 0; k < w.steps_size(); ++k, ++step) {
       const proto::Step& s = p.steps(step);
-      absl::StrAppend(&out, row(s.id(), Timeout(s.timeout_ms()), s.transition(), s.waits_for()));
+      absl::StrAppend(&out, row(s.id(), Timeout(s.timeout_ms()), s.transition(),
+                                s.waits_for()));
     }
   }
   absl::StrAppend(&out, "\nOn failure (", FailurePolicyName(p.on_failure()),
                   "): roll back in reverse dependency order\n");
   absl::StrAppend(&out, row("STEP", "TIMEOUT", "LIFECYCLE", "WAITS FOR"));
   for (const proto::Step& s : p.rollback_steps()) {
-    absl::StrAppend(&out, row(s.id(), Timeout(s.timeout_ms()), s.transition(), s.waits_for()));
+    absl::StrAppend(&out, row(s.id(), Timeout(s.timeout_ms()), s.transition(),
+                              s.waits_for()));
   }
   if (!warnings_.empty()) {
     absl::StrAppend(&out, "\nWarnings:\n");
-    for (const proto::Problem& w : warnings_) absl::StrAppend(&out, "  ", FormatProblem(w), "\n");
+    for (const proto::Problem& w : warnings_)
+      absl::StrAppend(&out, "  ", FormatProblem(w), "\n");
   }
   return out;
 }
@@ -134,12 +153,14 @@ std::string ExecutionPlan::ToJson() const {
   out.reserve(256 + p.steps_size() * 256);
   out += "{\"name\":";
   AppendJsonString(out, p.name());
-  absl::StrAppend(&out, ",\"maxParallel\":", p.max_parallel(), ",\"onFailure\":");
+  absl::StrAppend(&out, ",\"maxParallel\":", p.max_parallel(),
+                  ",\"onFailure\":");
   AppendJsonString(out, FailurePolicyName(p.on_failure()));
   out += ",\"waves\":[";
   for (int w = 0; w < p.waves_size(); ++w) {
     if (w > 0) out.push_back(',');
-    absl::StrAppend(&out, "{\"index\":", p.waves(w).index(), ",\"components\":");
+    absl::StrAppend(&out, "{\"index\":", p.waves(w).index(),
+                    ",\"components\":");
     AppendStringArray(out, p.waves(w).components());
     out += ",\"steps\":";
     AppendStringArray(out, p.waves(w).steps());
@@ -181,20 +202,24 @@ std::string ExecutionPlan::ToJson() const {
 
 std::string ExecutionPlan::ToDot() const {
   const proto::ExecutionPlan& p = proto_;
-  std::string out = absl::StrCat("digraph ", DotQuote(p.name().empty() ? "plan" : p.name()),
-                                 " {\n  rankdir=LR;\n  node [shape=box, fontsize=10];\n");
+  std::string out =
+      absl::StrCat("digraph ", DotQuote(p.name().empty() ? "plan" : p.name()),
+                   " {\n  rankdir=LR;\n  node [shape=box, fontsize=10];\n");
   // Step ids are unique; map them to dense node names in emission order.
   absl::flat_hash_map<absl::string_view, int> index;
   index.reserve(p.steps_size());
   for (int i = 0; i < p.steps_size(); ++i) index.emplace(p.steps(i).id(), i);
   int step = 0;
   for (const proto::Wave& w : p.waves()) {
-    absl::StrAppend(&out, "  subgraph cluster_wave", w.index(), " {\n    label=",
-                    DotQuote(absl::StrCat("wave ", w.index())), ";\n");
+    absl::StrAppend(
+        &out, "  subgraph cluster_wave", w.index(),
+        " {\n    label=", DotQuote(absl::StrCat("wave ", w.index())), ";\n");
     for (int k = 0; k < w.steps_size(); ++k, ++step) {
       const proto::Step& s = p.steps(step);
-      absl::StrAppend(&out, "    ", NodeName(step), " [label=",
-                      DotQuote(absl::StrCat(s.id(), "\\n", Timeout(s.timeout_ms()))), "];\n");
+      absl::StrAppend(
+          &out, "    ", NodeName(step), " [label=",
+          DotQuote(absl::StrCat(s.id(), "\\n", Timeout(s.timeout_ms()))),
+          "];\n");
     }
     out += "  }\n";
   }
@@ -202,7 +227,8 @@ std::string ExecutionPlan::ToDot() const {
     for (const std::string& d : p.steps(i).depends_on()) {
       auto it = index.find(d);
       if (it != index.end()) {
-        absl::StrAppend(&out, "  ", NodeName(it->second), " -> ", NodeName(i), ";\n");
+        absl::StrAppend(&out, "  ", NodeName(it->second), " -> ", NodeName(i),
+                        ";\n");
       }
     }
   }
@@ -213,7 +239,8 @@ std::string ExecutionPlan::ToDot() const {
 std::string ExecutionPlan::ToMermaidGantt() const {
   const proto::ExecutionPlan& p = proto_;
   std::string out = "gantt\n";
-  absl::StrAppend(&out, "  title ", p.name().empty() ? "upgrade plan" : p.name(), "\n");
+  absl::StrAppend(&out, "  title ",
+                  p.name().empty() ? "upgrade plan" : p.name(), "\n");
   out += "  dateFormat X\n  axisFormat %H:%M:%S\n";
   // One bar per component, as long as its steps' timeouts (an upper bound),
   // starting after its dependencies' bars (and after the previous wave).
@@ -233,7 +260,9 @@ std::string ExecutionPlan::ToMermaidGantt() const {
       const std::string name = absl::StrCat("c", bar);
       component_bar.emplace(component, bar++);
       const std::string start =
-          previous_wave.empty() ? "0" : absl::StrCat("after ", absl::StrJoin(previous_wave, " "));
+          previous_wave.empty()
+              ? "0"
+              : absl::StrCat("after ", absl::StrJoin(previous_wave, " "));
       absl::StrAppend(&out, "  ", component, " :", name, ", ", start, ", ",
                       std::max<int64_t>(1, (ms + 999) / 1000), "s\n");
       this_wave.push_back(name);
@@ -243,6 +272,8 @@ std::string ExecutionPlan::ToMermaidGantt() const {
   return out;
 }
 
-std::string ExecutionPlan::ToMermaidFlowchart() const { return graph::ToMermaid(graph_); }
+std::string ExecutionPlan::ToMermaidFlowchart() const {
+  return graph::ToMermaid(graph_);
+}
 
 }  // namespace upgrade_core::plan

@@ -16,6 +16,8 @@
 #include "upgrade_core/graph/graph_builder.h"
 #include "upgrade_core/plan/problem.h"
 #include "upgrade_core/plan/rollout.h"
+#include "upgrade_core/version/constraint.h"
+#include "upgrade_core/version/version.h"
 
 namespace upgrade_core::plan {
 namespace {
@@ -145,16 +147,20 @@ class Checker {
       case graph::ProblemKind::kUnknownNode:
       case graph::ProblemKind::kSelfDependency: {
         const int i = *Find(gp.nodes[0]);
-        const std::string& target = gp.nodes.size() > 1 ? gp.nodes[1] : gp.nodes[0];
+        const std::string& target =
+            gp.nodes.size() > 1 ? gp.nodes[1] : gp.nodes[0];
         const proto::Component& c = plan_.components(i);
         int j = 0;
         while (j < c.depends_on_size() && c.depends_on(j) != target) ++j;
-        const proto::SourceLocation* loc =
-            j < c.depends_on_locations_size() ? &c.depends_on_locations(j) : nullptr;
-        const std::string path = absl::StrCat("components[", i, "].dependsOn[", j, "]");
+        const proto::SourceLocation* loc = j < c.depends_on_locations_size()
+                                               ? &c.depends_on_locations(j)
+                                               : nullptr;
+        const std::string path =
+            absl::StrCat("components[", i, "].dependsOn[", j, "]");
         if (gp.kind == graph::ProblemKind::kSelfDependency) {
           Add(proto::ERROR, "graph.self-dependency", i, path, gp.message,
-              absl::StrCat("remove \"", target, "\" from its own dependsOn"), loc);
+              absl::StrCat("remove \"", target, "\" from its own dependsOn"),
+              loc);
         } else {
           const std::string guess = DidYouMean(target, AllIds());
           Add(proto::ERROR, "graph.unknown-dependency", i, path, gp.message,
@@ -166,9 +172,10 @@ class Checker {
       }
       case graph::ProblemKind::kCycle: {
         const int i = *Find(gp.nodes[0]);
-        Add(proto::ERROR, "graph.cycle", i, absl::StrCat("components[", i, "].dependsOn"),
-            gp.message,
-            "components on a cycle can never start; remove one of these dependsOn "
+        Add(proto::ERROR, "graph.cycle", i,
+            absl::StrCat("components[", i, "].dependsOn"), gp.message,
+            "components on a cycle can never start; remove one of these "
+            "dependsOn "
             "entries");
         return;
       }
@@ -194,7 +201,8 @@ class Checker {
                      : c.strategy().type();
     const std::string path = absl::StrCat("components[", i, "].strategy");
     if (r.strategy == proto::ROLLING_UPDATE || r.strategy == proto::ON_DELETE) {
-      if (c.kind() == proto::JOB || c.kind() == proto::CRD || c.kind() == proto::WEBHOOK) {
+      if (c.kind() == proto::JOB || c.kind() == proto::CRD ||
+          c.kind() == proto::WEBHOOK) {
         Add(proto::ERROR, "strategy.unsupported", i, path,
             absl::StrCat("a ", ComponentKindName(c.kind()), " cannot use ",
                          StrategyTypeName(r.strategy),
@@ -227,7 +235,8 @@ class Checker {
     const proto::Component& c = plan_.components(i);
     Resolved& r = resolved_[i];
     IntOrString surge = IntOrString::FromProto(c.strategy().max_surge());
-    IntOrString unavailable = IntOrString::FromProto(c.strategy().max_unavailable());
+    IntOrString unavailable =
+        IntOrString::FromProto(c.strategy().max_unavailable());
     RolloutKind kind = RolloutKind::kDeployment;
     if (c.kind() == proto::DAEMON_SET) kind = RolloutKind::kDaemonSet;
     if (c.kind() == proto::STATEFUL_SET) {
@@ -235,7 +244,8 @@ class Checker {
       // (default 1) rounds up like a DaemonSet's.
       if (surge.is_set() && !(surge.is_int() && surge.int_value() == 0) &&
           surge.str_value() != "0%") {
-        Add(proto::ERROR, "strategy.invalid", i, absl::StrCat(path, ".maxSurge"),
+        Add(proto::ERROR, "strategy.invalid", i,
+            absl::StrCat(path, ".maxSurge"),
             "a StatefulSet cannot surge: its pods keep their identity and "
             "volumes, so a new pod starts only after the old one is gone",
             "remove maxSurge", StrategyLocation(i));
@@ -243,17 +253,21 @@ class Checker {
       surge = IntOrString::Int(0);
       kind = RolloutKind::kDaemonSet;
     }
-    for (const std::string& message : ValidateRollingUpdate(kind, surge, unavailable)) {
+    const std::vector<std::string> rejected =
+        ValidateRollingUpdate(kind, surge, unavailable);
+    for (const std::string& message : rejected) {
       Add(proto::ERROR, "strategy.invalid", i, path, message,
           absl::StrCat("Kubernetes rejects this ", ComponentKindName(c.kind()),
                        " rolling update"),
           StrategyLocation(i));
     }
-    absl::StatusOr<RolloutBudget> budget =
-        ResolveRolloutBudget(r.count, surge, unavailable, kind, /*validate=*/false);
+    absl::StatusOr<RolloutBudget> budget = ResolveRolloutBudget(
+        r.count, surge, unavailable, kind, /*validate=*/false);
     if (!budget.ok()) {
-      Add(proto::ERROR, "strategy.invalid", i, path,
-          std::string(budget.status().message()), "", StrategyLocation(i));
+      if (rejected.empty()) {  // else already reported in Kubernetes' words
+        Add(proto::ERROR, "strategy.invalid", i, path,
+            std::string(budget.status().message()), "", StrategyLocation(i));
+      }
       r.unavailable = std::min<int64_t>(1, r.count);
       r.batch = 1;
       return;
@@ -282,22 +296,26 @@ class Checker {
       const std::string path = absl::StrCat("components[", i, "].strategy");
       if (r.strategy == proto::START_FIRST) {
         Add(proto::ERROR, "exclusive.start-first", i, path,
-            absl::StrCat("\"", c.id(), "\" holds ", resources, " exclusively", scope,
-                         ", but StartFirst starts the new instance while the old one "
-                         "still holds it: the new instance can never become ready "
-                         "and the upgrade hangs"),
-            "use type: TerminateFirst (old stopped and gone before the new starts)",
+            absl::StrCat(
+                "\"", c.id(), "\" holds ", resources, " exclusively", scope,
+                ", but StartFirst starts the new instance while the old one "
+                "still holds it: the new instance can never become ready "
+                "and the upgrade hangs"),
+            "use type: TerminateFirst (old stopped and gone before the new "
+            "starts)",
             StrategyLocation(i));
       } else if (r.strategy == proto::ROLLING_UPDATE && r.surge > 0) {
         Add(proto::ERROR, "exclusive.surge", i, absl::StrCat(path, ".maxSurge"),
             absl::StrCat(
                 "\"", c.id(), "\" holds ", resources, " exclusively", scope,
-                ", but its rolling update surges (maxSurge resolves to ", r.surge,
-                " of ", CountNoun(c, r.count), "): a surge pod needs ",
-                per_node ? "the port/resource on a node whose old pod still holds it"
-                         : "the resource the old pod still holds",
+                ", but its rolling update surges (maxSurge resolves to ",
+                r.surge, " of ", CountNoun(c, r.count), "): a surge pod needs ",
+                per_node
+                    ? "the port/resource on a node whose old pod still holds it"
+                    : "the resource the old pod still holds",
                 ", so it can never start and the rollout hangs"),
-            "set maxSurge: 0 with maxUnavailable: 1 so each old pod is terminated "
+            "set maxSurge: 0 with maxUnavailable: 1 so each old pod is "
+            "terminated "
             "before its replacement starts (or use type: TerminateFirst)",
             StrategyLocation(i));
       }
@@ -334,11 +352,12 @@ class Checker {
           const std::string& second = plan_.components(list[b]).id();
           Add(proto::ERROR, "exclusive.shared", list[b],
               absl::StrCat("components[", list[b], "].exclusive"),
-              absl::StrCat("\"", first, "\" and \"", second, "\" both hold ", resource,
-                           " exclusively and would be upgraded in the same wave (",
-                           wave_of_[list[a]], ")"),
-              absl::StrCat("order them: add \"", first, "\" to the dependsOn of \"",
-                           second, "\""));
+              absl::StrCat(
+                  "\"", first, "\" and \"", second, "\" both hold ", resource,
+                  " exclusively and would be upgraded in the same wave (",
+                  wave_of_[list[a]], ")"),
+              absl::StrCat("order them: add \"", first,
+                           "\" to the dependsOn of \"", second, "\""));
           break;  // one report per holder
         }
       }
@@ -365,7 +384,8 @@ class Checker {
         for (const auto& [name, unused] : providers) names.push_back(name);
         const std::string guess = DidYouMean(floor.service(), names);
         Add(proto::ERROR, "availability.unknown-service", -1, path,
-            absl::StrCat("no component provides service \"", floor.service(), "\""),
+            absl::StrCat("no component provides service \"", floor.service(),
+                         "\""),
             guess.empty() ? "add the service to a component's provides:"
                           : absl::StrCat("did you mean \"", guess, "\"?"),
             loc);
@@ -384,8 +404,9 @@ class Checker {
         need = b.ok() ? b->surge : 0;
       } else {
         Add(proto::ERROR, "availability.invalid", -1, path,
-            absl::StrCat("minAvailable ", min.DebugString(),
-                         " is neither a count nor a percentage such as \"50%\""),
+            absl::StrCat(
+                "minAvailable ", min.DebugString(),
+                " is neither a count nor a percentage such as \"50%\""),
             "", loc);
         continue;
       }
@@ -410,7 +431,8 @@ class Checker {
       }
       for (const auto& [wave, group] : by_wave) {
         int64_t down = 0;
-        for (int i : group) down += resolved_[i].count - resolved_[i].min_available;
+        for (int i : group)
+          down += resolved_[i].count - resolved_[i].min_available;
         const int64_t remaining = total - down;
         if (remaining >= need) continue;
         std::vector<std::string> who;
@@ -421,25 +443,31 @@ class Checker {
         const int64_t allowed = total - need;  // instances that may be down
         std::string hint;
         if (group.size() > 1) {
-          hint = "order these providers with dependsOn so they upgrade in "
-                 "different waves, or lower their maxUnavailable";
-        } else if (allowed >= 1 && resolved_[group[0]].strategy != proto::ON_DELETE) {
-          hint = absl::StrCat("use type: RollingUpdate with maxUnavailable: ", allowed,
-                              plan_.components(group[0]).exclusive().empty()
-                                  ? ""
-                                  : " and maxSurge: 0");
+          hint =
+              "order these providers with dependsOn so they upgrade in "
+              "different waves, or lower their maxUnavailable";
+        } else if (allowed >= 1 &&
+                   resolved_[group[0]].strategy != proto::ON_DELETE) {
+          hint = absl::StrCat(
+              "use type: RollingUpdate with maxUnavailable: ", allowed,
+              plan_.components(group[0]).exclusive().empty()
+                  ? ""
+                  : " and maxSurge: 0");
         } else if (plan_.components(group[0]).exclusive().empty()) {
-          hint = "no instance may go down: use StartFirst or maxSurge: 1 with "
-                 "maxUnavailable: 0 (needs spare capacity)";
+          hint =
+              "no instance may go down: use StartFirst or maxSurge: 1 with "
+              "maxUnavailable: 0 (needs spare capacity)";
         } else {
-          hint = "its exclusive resources forbid surging and the floor forbids "
-                 "any downtime: add capacity or lower minAvailable";
+          hint =
+              "its exclusive resources forbid surging and the floor forbids "
+              "any downtime: add capacity or lower minAvailable";
         }
         Add(proto::ERROR, "availability.floor", group[0], path,
             absl::StrCat("service \"", floor.service(), "\" must keep ", need,
                          " of ", total, " available, but while ",
-                         absl::StrJoin(who, " and "), " upgrade", group.size() > 1 ? "" : "s",
-                         " only ", remaining, " remain", remaining == 1 ? "s" : ""),
+                         absl::StrJoin(who, " and "), " upgrade",
+                         group.size() > 1 ? "" : "s", " only ", remaining,
+                         " remain", remaining == 1 ? "s" : ""),
             hint, loc);
       }
     }
@@ -450,14 +478,16 @@ class Checker {
     const Resolved& r = resolved_[i];
     switch (r.strategy) {
       case proto::TERMINATE_FIRST:
-        return absl::StrCat("TerminateFirst: all ", CountNoun(c, r.count), " down");
+        return absl::StrCat("TerminateFirst: all ", CountNoun(c, r.count),
+                            " down");
       case proto::START_FIRST:
         return "StartFirst";
       case proto::ON_DELETE:
-        return absl::StrCat("OnDelete: 1 of ", CountNoun(c, r.count), " down at a time");
+        return absl::StrCat("OnDelete: 1 of ", CountNoun(c, r.count),
+                            " down at a time");
       default:
-        return absl::StrCat("RollingUpdate: maxUnavailable ", r.unavailable, " of ",
-                            CountNoun(c, r.count));
+        return absl::StrCat("RollingUpdate: maxUnavailable ", r.unavailable,
+                            " of ", CountNoun(c, r.count));
     }
   }
 
@@ -474,10 +504,13 @@ class Checker {
       std::optional<int> server = Find(spec.served_by());
       if (!server) {
         const std::string guess = DidYouMean(spec.served_by(), AllIds());
-        Add(proto::ERROR, "webhook.unknown-server", w, absl::StrCat(path, ".servedBy"),
+        Add(proto::ERROR, "webhook.unknown-server", w,
+            absl::StrCat(path, ".servedBy"),
             absl::StrCat("webhook \"", hook.id(), "\" is served by \"",
-                         spec.served_by(), "\", which is not a component of this plan"),
-            guess.empty() ? "" : absl::StrCat("did you mean \"", guess, "\"?"), loc);
+                         spec.served_by(),
+                         "\", which is not a component of this plan"),
+            guess.empty() ? "" : absl::StrCat("did you mean \"", guess, "\"?"),
+            loc);
         continue;
       }
       // Kubernetes' default failurePolicy (admissionregistration/v1) is Fail.
@@ -486,30 +519,39 @@ class Checker {
       const std::string& server_id = plan_.components(*server).id();
       if (r.min_available <= 0) {
         Add(proto::ERROR, "webhook.server-unavailable", w, path,
-            absl::StrCat("webhook \"", hook.id(), "\" (failurePolicy: Fail) is served by \"",
-                         server_id, "\", which has no ready instance while it upgrades (",
-                         Describe(*server),
-                         "): every API request the webhook intercepts is rejected "
-                         "until it is back"),
-            absl::StrCat("set failurePolicy: Ignore for the duration of the upgrade, "
-                         "or give \"", server_id,
-                         "\" a strategy that keeps an instance serving"),
+            absl::StrCat(
+                "webhook \"", hook.id(),
+                "\" (failurePolicy: Fail) is served by \"", server_id,
+                "\", which has no ready instance while it upgrades (",
+                Describe(*server),
+                "): every API request the webhook intercepts is rejected "
+                "until it is back"),
+            absl::StrCat(
+                "set failurePolicy: Ignore for the duration of the upgrade, "
+                "or give \"",
+                server_id, "\" a strategy that keeps an instance serving"),
             loc);
       }
       if (graph_) {
         absl::StatusOr<std::vector<graph::NodeId>> deps =
             graph_->TransitiveDependencies({static_cast<graph::NodeId>(w)});
         const bool ordered =
-            deps.ok() && std::binary_search(deps->begin(), deps->end(),
-                                            static_cast<graph::NodeId>(*server));
+            deps.ok() &&
+            std::binary_search(deps->begin(), deps->end(),
+                               static_cast<graph::NodeId>(*server));
         if (!ordered) {
-          Add(proto::ERROR, "webhook.order", w, absl::StrCat("components[", w, "].dependsOn"),
-              absl::StrCat("webhook \"", hook.id(), "\" (failurePolicy: Fail) does not "
-                           "depend on its server \"", server_id,
-                           "\": it may be registered for the new version before \"",
-                           server_id, "\" serves it"),
-              absl::StrCat("add \"", server_id, "\" to the dependsOn of \"", hook.id(),
-                           "\", or set failurePolicy: Ignore during the upgrade"));
+          Add(proto::ERROR, "webhook.order", w,
+              absl::StrCat("components[", w, "].dependsOn"),
+              absl::StrCat(
+                  "webhook \"", hook.id(),
+                  "\" (failurePolicy: Fail) does not "
+                  "depend on its server \"",
+                  server_id,
+                  "\": it may be registered for the new version before \"",
+                  server_id, "\" serves it"),
+              absl::StrCat(
+                  "add \"", server_id, "\" to the dependsOn of \"", hook.id(),
+                  "\", or set failurePolicy: Ignore during the upgrade"));
         }
       }
     }
@@ -520,7 +562,8 @@ class Checker {
       if (resolved_[i].strategy == proto::ON_DELETE) {
         Add(proto::WARNING, "strategy.on-delete", i,
             absl::StrCat("components[", i, "].strategy"),
-            "OnDelete: new pods start only when someone deletes the old ones; the "
+            "OnDelete: new pods start only when someone deletes the old ones; "
+            "the "
             "plan waits for the operator",
             "", StrategyLocation(i));
       }
@@ -537,12 +580,14 @@ class Checker {
     CheckWebhooks();
     ExtraChecks();
     Warnings();
-    std::stable_partition(problems_.begin(), problems_.end(),
-                          [](const proto::Problem& p) { return p.severity() == proto::ERROR; });
+    std::stable_partition(
+        problems_.begin(), problems_.end(),
+        [](const proto::Problem& p) { return p.severity() == proto::ERROR; });
   }
 
   // Checks that need the version and compat modules (planner_checks.cc).
   void ExtraChecks();
+  void CheckVersions();
 
   const proto::UpgradePlan& plan_;
   const PlannerOptions& options_;
@@ -554,7 +599,79 @@ class Checker {
   std::vector<Resolved> resolved_;
 };
 
-void Checker::ExtraChecks() {}
+void Checker::ExtraChecks() { CheckVersions(); }
+
+void Checker::CheckVersions() {
+  const auto& platforms = plan_.context().platforms();
+  for (const auto& [name, change] : platforms) {
+    for (const std::string* v : {&change.from(), &change.to()}) {
+      if (v->empty()) continue;
+      absl::StatusOr<::upgrade_core::Version> parsed =
+          ::upgrade_core::Version::Parse(*v);
+      if (!parsed.ok()) {
+        Add(proto::ERROR, "version.invalid", -1,
+            absl::StrCat("context.", name,
+                         v == &change.from() ? ".from" : ".to"),
+            std::string(parsed.status().message()), "");
+      }
+    }
+  }
+  // Sorted platform names keep the report order stable (proto maps are not).
+  std::vector<std::string> required;
+  for (int i = 0; i < plan_.components_size(); ++i) {
+    const proto::Component& c = plan_.components(i);
+    if (c.requires().empty()) continue;
+    required.clear();
+    for (const auto& [platform, unused] : c.requires())
+      required.push_back(platform);
+    std::sort(required.begin(), required.end());
+    for (const std::string& platform : required) {
+      const std::string& text = c.requires().at(platform);
+      const std::string path =
+          absl::StrCat("components[", i, "].requires.", platform);
+      absl::StatusOr<::upgrade_core::Constraint> constraint =
+          ::upgrade_core::Constraint::Parse(text);
+      if (!constraint.ok()) {
+        Add(proto::ERROR, "version.invalid-constraint", i, path,
+            std::string(constraint.status().message()), "");
+        continue;
+      }
+      auto it = platforms.find(platform);
+      if (it == platforms.end() || it->second.to().empty()) {
+        Add(proto::ERROR, "version.unknown-platform", i, path,
+            absl::StrCat("\"", c.id(), "\" requires ", platform, " ", text,
+                         ", but the plan's context gives no ", platform,
+                         " version"),
+            absl::StrCat("add context: {", platform,
+                         ": {from: ..., to: ...}}"));
+        continue;
+      }
+      absl::StatusOr<::upgrade_core::Version> to =
+          ::upgrade_core::Version::Parse(it->second.to());
+      if (!to.ok()) continue;  // reported above
+      if (!constraint->Allows(*to)) {
+        Add(proto::ERROR, "version.unsatisfied", i, path,
+            absl::StrCat("\"", c.id(), "\" ", c.version().to(), " requires ",
+                         platform, " ", text, ", but the upgrade targets ",
+                         platform, " ", it->second.to()),
+            absl::StrCat("pick a version of \"", c.id(), "\" that supports ",
+                         platform, " ", it->second.to(),
+                         ", or change the target platform version"));
+        continue;
+      }
+      if (it->second.from().empty()) continue;
+      absl::StatusOr<::upgrade_core::Version> from =
+          ::upgrade_core::Version::Parse(it->second.from());
+      if (from.ok() && !constraint->Allows(*from)) {
+        Add(proto::WARNING, "version.before-platform", i, path,
+            absl::StrCat("\"", c.id(), "\" requires ", platform, " ", text,
+                         ", which ", it->second.from(),
+                         " (before the platform upgrade) does not satisfy"),
+            absl::StrCat("upgrade ", platform, " before this component"));
+      }
+    }
+  }
+}
 
 // --- compilation -------------------------------------------------------------
 
@@ -606,13 +723,14 @@ void EmitSteps(const proto::UpgradePlan& plan, int i, const Resolved& r,
   const LifecycleNames& names = Lifecycle();
   std::vector<proto::StepKind> order = {proto::PREFLIGHT};
   if (c.backup()) order.push_back(proto::BACKUP);
-  const bool start_first =
-      r.strategy == proto::START_FIRST ||
-      (r.strategy == proto::ROLLING_UPDATE && r.surge > 0);
+  const bool start_first = r.strategy == proto::START_FIRST ||
+                           (r.strategy == proto::ROLLING_UPDATE && r.surge > 0);
   if (start_first) {
-    order.insert(order.end(), {proto::START_NEW, proto::AWAIT_READY, proto::TERMINATE_OLD});
+    order.insert(order.end(),
+                 {proto::START_NEW, proto::AWAIT_READY, proto::TERMINATE_OLD});
   } else {
-    order.insert(order.end(), {proto::TERMINATE_OLD, proto::START_NEW, proto::AWAIT_READY});
+    order.insert(order.end(),
+                 {proto::TERMINATE_OLD, proto::START_NEW, proto::AWAIT_READY});
   }
   order.push_back(proto::VERIFY);
 
@@ -636,7 +754,8 @@ void EmitSteps(const proto::UpgradePlan& plan, int i, const Resolved& r,
         step->add_depends_on(StepId(plan.components(d).id(), proto::VERIFY));
       }
       step->set_waits_for(deps.empty() ? "no dependencies"
-                                       : absl::StrCat("dependencies verified: ", ListSome(deps)));
+                                       : absl::StrCat("dependencies verified: ",
+                                                      ListSome(deps)));
     } else {
       step->add_depends_on(previous);
     }
@@ -646,29 +765,35 @@ void EmitSteps(const proto::UpgradePlan& plan, int i, const Resolved& r,
         break;
       case proto::TERMINATE_OLD:
         if (r.strategy == proto::ON_DELETE) {
-          step->set_waits_for(absl::StrCat("operator deletes the old pods (OnDelete), ", noun));
+          step->set_waits_for(
+              absl::StrCat("operator deletes the old pods (OnDelete), ", noun));
           step->set_timeout_ms(0);  // waits for a person
         } else if (r.strategy == proto::ROLLING_UPDATE) {
-          step->set_waits_for(absl::StrCat("old pods replaced, ", r.batch, " at a time of ",
-                                           noun));
+          step->set_waits_for(absl::StrCat("old pods replaced, ", r.batch,
+                                           " at a time of ", noun));
         } else if (r.strategy == proto::START_FIRST) {
-          step->set_waits_for(absl::StrCat("old ", noun, " stopped after the new are ready"));
+          step->set_waits_for(
+              absl::StrCat("old ", noun, " stopped after the new are ready"));
         } else {
-          step->set_waits_for(absl::StrCat("all old ", noun, " stopped and gone"));
+          step->set_waits_for(
+              absl::StrCat("all old ", noun, " stopped and gone"));
         }
         break;
       case proto::START_NEW: {
-        std::string what = absl::StrCat("version ", c.version().to().empty() ? "(new)" : c.version().to(),
-                                        " applied");
+        std::string what = absl::StrCat(
+            "version ", c.version().to().empty() ? "(new)" : c.version().to(),
+            " applied");
         if (r.strategy == proto::ROLLING_UPDATE) {
-          absl::StrAppend(&what, " (RollingUpdate: maxSurge ", r.surge, ", maxUnavailable ",
-                          r.unavailable, " of ", noun, ")");
+          absl::StrAppend(&what, " (RollingUpdate: maxSurge ", r.surge,
+                          ", maxUnavailable ", r.unavailable, " of ", noun,
+                          ")");
         }
         step->set_waits_for(what);
         break;
       }
       case proto::AWAIT_READY:
-        if (c.readiness().timeout_ms() > 0) step->set_timeout_ms(c.readiness().timeout_ms());
+        if (c.readiness().timeout_ms() > 0)
+          step->set_timeout_ms(c.readiness().timeout_ms());
         step->set_waits_for(
             c.readiness().min_ready_seconds() > 0
                 ? absl::StrCat(r.count, "/", r.count, " ready for ",
@@ -697,8 +822,9 @@ void EmitSteps(const proto::UpgradePlan& plan, int i, const Resolved& r,
   }
 }
 
-void EmitRollback(const proto::UpgradePlan& plan, int i, const graph::DependencyGraph& g,
-                  int64_t default_timeout, proto::ExecutionPlan& out) {
+void EmitRollback(const proto::UpgradePlan& plan, int i,
+                  const graph::DependencyGraph& g, int64_t default_timeout,
+                  proto::ExecutionPlan& out) {
   const proto::Component& c = plan.components(i);
   proto::Step* step = out.add_rollback_steps();
   step->set_id(StepId(c.id(), proto::ROLLBACK));
@@ -711,11 +837,12 @@ void EmitRollback(const proto::UpgradePlan& plan, int i, const graph::Dependency
     step->add_depends_on(StepId(plan.components(d).id(), proto::ROLLBACK));
     dependents.push_back(plan.components(d).id());
   }
-  step->set_waits_for(
-      absl::StrCat("restore ", c.version().from().empty() ? "the old version" : c.version().from(),
-                   dependents.empty() ? ""
-                                      : absl::StrCat(" after dependents rolled back: ",
-                                                     ListSome(dependents))));
+  step->set_waits_for(absl::StrCat(
+      "restore ",
+      c.version().from().empty() ? "the old version" : c.version().from(),
+      dependents.empty() ? ""
+                         : absl::StrCat(" after dependents rolled back: ",
+                                        ListSome(dependents))));
 }
 
 }  // namespace
@@ -727,13 +854,15 @@ bool HasErrors(const std::vector<proto::Problem>& problems) {
   return false;
 }
 
-std::vector<proto::Problem> CheckPlan(const Plan& plan, const PlannerOptions& options) {
+std::vector<proto::Problem> CheckPlan(const Plan& plan,
+                                      const PlannerOptions& options) {
   Checker checker(plan.proto(), options);
   checker.RunAll();
   return std::move(checker.problems_);
 }
 
-absl::StatusOr<ExecutionPlan> CompilePlan(const Plan& plan, const PlannerOptions& options) {
+absl::StatusOr<ExecutionPlan> CompilePlan(const Plan& plan,
+                                          const PlannerOptions& options) {
   const proto::UpgradePlan& p = plan.proto();
   Checker checker(p, options);
   checker.RunAll();
@@ -743,15 +872,17 @@ absl::StatusOr<ExecutionPlan> CompilePlan(const Plan& plan, const PlannerOptions
       if (pr.severity() == proto::ERROR) errors.push_back(pr);
     }
     return ProblemsToStatus(
-        absl::StrCat("plan \"", p.metadata().name(), "\" is unsafe (", errors.size(),
-                     errors.size() == 1 ? " error" : " errors", "):"),
+        absl::StrCat("plan \"", p.metadata().name(), "\" is unsafe (",
+                     errors.size(), errors.size() == 1 ? " error" : " errors",
+                     "):"),
         errors);
   }
   ExecutionPlan result;
   proto::ExecutionPlan& out = result.proto_;
   out.set_name(p.metadata().name());
   out.set_max_parallel(p.policy().max_parallel());
-  out.set_on_failure(p.policy().on_failure() == proto::FAILURE_POLICY_UNSPECIFIED
+  out.set_on_failure(p.policy().on_failure() ==
+                             proto::FAILURE_POLICY_UNSPECIFIED
                          ? proto::ROLLBACK_ALL
                          : p.policy().on_failure());
   const int64_t default_timeout = p.policy().default_timeout_ms() > 0
@@ -767,7 +898,8 @@ absl::StatusOr<ExecutionPlan> CompilePlan(const Plan& plan, const PlannerOptions
       wave->add_components(p.components(n).id());
       EmitSteps(p, n, checker.resolved_[n], g, w, default_timeout, out);
     }
-    for (int s = first_step; s < out.steps_size(); ++s) wave->add_steps(out.steps(s).id());
+    for (int s = first_step; s < out.steps_size(); ++s)
+      wave->add_steps(out.steps(s).id());
   }
   // Rollback runs in reverse dependency order: dependents first.
   for (graph::NodeId n : g.ReverseTopologicalOrder()) {
