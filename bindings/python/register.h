@@ -12,6 +12,7 @@ namespace upgrade_core::python {
 
 // void Register<Package>(pybind11::module_& m);  // defined in
 // <pkg>_bindings.cc
+void RegisterPlan(pybind11::module_& m);  // plan_bindings.cc
 
 }  // namespace upgrade_core::python
 

@@ -338,7 +338,7 @@ class Loader {
           if (key == "maxParallel" && Int(v, p, 0, &n))
             out->set_max_parallel(n);
           if (key == "onFailure") {
-            proto::FailurePolicy f;
+            proto::FailurePolicy f = proto::FAILURE_POLICY_UNSPECIFIED;
             if (EnumValue(v, p, kFailurePolicies, &f)) out->set_on_failure(f);
           }
           if (key == "defaultTimeout" && Duration(v, p, &n)) {
@@ -390,7 +390,7 @@ class Loader {
         node, path, {"type", "maxSurge", "maxUnavailable"},
         [&](const std::string& key, const YAML::Node& v, const std::string& p) {
           if (key == "type") {
-            proto::StrategyType t;
+            proto::StrategyType t = proto::STRATEGY_TYPE_UNSPECIFIED;
             if (EnumValue(v, p, kStrategies, &t)) out->set_type(t);
             has_type = true;
           } else if (key == "maxSurge") {
@@ -420,6 +420,7 @@ class Loader {
     *out->mutable_location() = Loc(node);
     const YAML::Node* replicas_node = nullptr;
     const YAML::Node* nodes_node = nullptr;
+    bool kind_ok = true;  // a bad kind must not cascade into count errors
     bool ok = ForFields(
         node, path,
         {"id", "kind", "version", "replicas", "nodes", "strategy", "exclusive",
@@ -430,8 +431,9 @@ class Loader {
           if (key == "id") {
             String(v, p, out->mutable_id());
           } else if (key == "kind") {
-            proto::ComponentKind k;
-            if (EnumValue(v, p, kKinds, &k)) out->set_kind(k);
+            proto::ComponentKind k = proto::GENERIC;
+            kind_ok = EnumValue(v, p, kKinds, &k);
+            if (kind_ok) out->set_kind(k);
           } else if (key == "version") {
             VersionChange(v, p, out->mutable_version());
           } else if (key == "replicas") {
@@ -499,7 +501,8 @@ class Loader {
                           const std::string& fp) {
                         if (k == "servedBy")
                           String(fv, fp, hook->mutable_served_by());
-                        proto::WebhookFailurePolicy f;
+                        proto::WebhookFailurePolicy f =
+                            proto::WEBHOOK_FAILURE_POLICY_UNSPECIFIED;
                         if (k == "failurePolicy" &&
                             EnumValue(fv, fp, kWebhookPolicies, &f)) {
                           hook->set_failure_policy(f);
@@ -517,6 +520,7 @@ class Loader {
     if (out->kind() == proto::COMPONENT_KIND_UNSPECIFIED) {
       out->set_kind(proto::GENERIC);
     }
+    if (!kind_ok) return;
     if (out->kind() == proto::DAEMON_SET && replicas_node != nullptr) {
       Error(
           *replicas_node, absl::StrCat(path, ".replicas"), "schema.count",

@@ -4,12 +4,31 @@ machines, config compatibility checks, plans).
 A thin layer over the C++ core in `upgrade_core._core`; see docs/ for guides.
 """
 
-from upgrade_core._errors import Error, InputError
+from upgrade_core._errors import Error, InputError, PlanError
 from upgrade_core import _core
+from upgrade_core._core import (
+    ExecutionPlan,
+    Plan,
+    PlanComponent,
+    PlanFinding,
+    PlanReport,
+    PlanStep,
+    compile_plan,
+    resolve_rollout_budget,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Error",
     "InputError",
+    "PlanError",
+    "ExecutionPlan",
+    "Plan",
+    "PlanComponent",
+    "PlanFinding",
+    "PlanReport",
+    "PlanStep",
+    "compile_plan",
+    "resolve_rollout_budget",
 ]

@@ -20,3 +20,13 @@ class InputError(Error, ValueError):
 
     def __init__(self, message: str) -> None:
         super().__init__(message, "INVALID_ARGUMENT")
+
+
+class PlanError(InputError):
+    """An invalid or unsafe UpgradePlan. `problems` lists every problem found
+    (PlanFinding objects with rule, severity, component, path, message, hint
+    and location), not just the first."""
+
+    def __init__(self, message: str, problems=()) -> None:
+        super().__init__(message)
+        self.problems = list(problems)
