@@ -13,6 +13,7 @@ PACKAGES=(
   libprotobuf-dev    # protobuf runtime
   protobuf-compiler  # protoc for the native proto_library rules
   libyaml-cpp-dev    # YAML documents, plans, rule packs
+  libyaml-dev        # compat/ documents: libyaml's event parser (>= 30 MB/s, see docs/performance.md)
   libgtest-dev       # GoogleTest
   libgmock-dev       # GoogleMock matchers
   libbenchmark-dev   # Google Benchmark suites in benchmarks/

@@ -7,5 +7,6 @@
 
 PYBIND11_MODULE(_core, m) {
   m.doc() = "upgrade_core C++ core (use the `upgrade_core` package).";
+  upgrade_core::python::RegisterVersion(m);
   upgrade_core::python::RegisterPlan(m);
 }

@@ -14,6 +14,9 @@ namespace upgrade_core::python {
 // <pkg>_bindings.cc
 void RegisterPlan(pybind11::module_& m);  // plan_bindings.cc
 
+// Version, Constraint, SkewViolation, check_version_skew (version_bindings.cc).
+void RegisterVersion(pybind11::module_& m);
+
 }  // namespace upgrade_core::python
 
 #endif  // UPGRADE_CORE_BINDINGS_PYTHON_REGISTER_H_

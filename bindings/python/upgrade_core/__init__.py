@@ -7,6 +7,11 @@ A thin layer over the C++ core in `upgrade_core._core`; see docs/ for guides.
 from upgrade_core._errors import Error, InputError, PlanError
 from upgrade_core import _core
 from upgrade_core._core import (
+    SKEW_POLICY_RELEASE,
+    Constraint,
+    SkewViolation,
+    Version,
+    check_version_skew,
     ExecutionPlan,
     Plan,
     PlanComponent,
@@ -20,8 +25,13 @@ from upgrade_core._core import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "Constraint",
     "Error",
     "InputError",
+    "SKEW_POLICY_RELEASE",
+    "SkewViolation",
+    "Version",
+    "check_version_skew",
     "PlanError",
     "ExecutionPlan",
     "Plan",

@@ -1,0 +1,64 @@
+// File: chart_check.h
+// -----------------------------------------------------------------------------
+// The chart upgrade check: given the old chart's default values, the new
+// chart's default values and the user's overrides, report
+//   * every override whose key the new chart removed (chart/removed-override),
+//     renamed (chart/renamed-override, with the new name when a rule pack or
+//     a unique match says so) or whose type changed
+//     (chart/type-changed-override);
+//   * every default that changed under the user's feet: a key the user did
+//     not override whose default changed (chart/default-changed; warning for
+//     switches and type changes, info for other values);
+//   * the effective values before and after (Helm's merge, merge.h) and
+//     their diff;
+//   * the rule packs' findings: override rules (key-removed/renamed,
+//     type-changed) on the overrides, every other rule on the new effective
+//     values.
+//
+//   absl::StatusOr<ChartUpgradeReport> r = CheckChartUpgrade(
+//       old_defaults, new_defaults, overrides, packs, {{"kubernetes",
+//       "1.32.0"}});
+//   std::cout << r->ToText();
+#ifndef UPGRADE_CORE_COMPAT_CHART_CHECK_H_
+#define UPGRADE_CORE_COMPAT_CHART_CHECK_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/types/span.h"
+#include "upgrade_core/compat/diff.h"
+#include "upgrade_core/compat/document.h"
+#include "upgrade_core/compat/finding.h"
+#include "upgrade_core/compat/rules.h"
+
+namespace upgrade_core::compat {
+
+struct ChartUpgradeOptions {
+  // Identity keys for list matching in the effective-values diff.
+  std::vector<std::string> identity_keys = {"name", "containerPort"};
+  // Report defaults that changed where the user has no override.
+  bool report_changed_defaults = true;
+  // Guess a removed key's new name when exactly one added key has the same
+  // name (e.g. controller.image.registry -> global.image.registry).
+  bool guess_renames = true;
+};
+
+// A Report plus the effective values. Changes refer to the two documents
+// held here and stay valid as long as this object (or a copy) lives.
+struct ChartUpgradeReport : Report {
+  Document effective_before;
+  Document effective_after;
+  std::vector<Change> effective_changes;
+};
+
+// InvalidArgument only for evaluation errors (e.g. a context version that
+// does not parse); problems with the values are findings.
+absl::StatusOr<ChartUpgradeReport> CheckChartUpgrade(
+    const Document& old_defaults, const Document& new_defaults,
+    const Document& overrides, absl::Span<const RulePack> packs = {},
+    const RuleContext& context = {}, const ChartUpgradeOptions& options = {});
+
+}  // namespace upgrade_core::compat
+
+#endif  // UPGRADE_CORE_COMPAT_CHART_CHECK_H_

@@ -1,0 +1,553 @@
+// YAML and JSON loading: libyaml's event parser feeds a DocumentBuilder
+// directly (no intermediate tree), enforcing the LoadOptions limits as it
+// goes. libyaml is the parser go-yaml (and so Helm) was ported from, so
+// documents parse the way Helm parses them.
+#include <yaml.h>
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "upgrade_core/compat/document.h"
+#include "upgrade_core/compat/document_data.h"
+
+namespace upgrade_core::compat {
+namespace {
+
+bool IsDigits(absl::string_view s, bool allow_underscore, bool (*ok)(char)) {
+  if (s.empty()) return false;
+  for (char c : s) {
+    if (!(ok(c) || (allow_underscore && c == '_'))) return false;
+  }
+  return true;
+}
+
+bool Dec(char c) { return c >= '0' && c <= '9'; }
+bool Oct(char c) { return c >= '0' && c <= '7'; }
+bool Bin(char c) { return c == '0' || c == '1'; }
+bool Hex(char c) {
+  return Dec(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+// ^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$ (go-yaml's float).
+bool IsYamlFloat(absl::string_view s) {
+  size_t i = 0;
+  if (i < s.size() && (s[i] == '-' || s[i] == '+')) ++i;
+  size_t digits = 0;
+  while (i < s.size() && (Dec(s[i]) || s[i] == '_')) ++i, ++digits;
+  bool dot = false;
+  if (i < s.size() && s[i] == '.') {
+    dot = true;
+    ++i;
+    size_t frac = 0;
+    while (i < s.size() && (Dec(s[i]) || s[i] == '_')) ++i, ++frac;
+    if (digits == 0 && frac == 0) return false;
+  } else if (digits == 0) {
+    return false;
+  }
+  bool exp = false;
+  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+    exp = true;
+    ++i;
+    if (i < s.size() && (s[i] == '-' || s[i] == '+')) ++i;
+    size_t ed = 0;
+    while (i < s.size() && Dec(s[i])) ++i, ++ed;
+    if (ed == 0) return false;
+  }
+  return i == s.size() && (dot || exp);
+}
+
+// YAML 1.1 plain-scalar resolution as go-yaml v2 does it.
+NodeKind ResolvePlain(absl::string_view s) {
+  if (s.empty()) return NodeKind::kNull;
+  char c = s[0];
+  // Fast exit for the common case: ordinary words.
+  if (!(Dec(c) || c == '-' || c == '+' || c == '.' || c == '~' || c == 'n' ||
+        c == 'N' || c == 't' || c == 'T' || c == 'f' || c == 'F' || c == 'y' ||
+        c == 'Y' || c == 'o' || c == 'O')) {
+    return NodeKind::kString;
+  }
+  if (s.size() <= 5) {
+    static constexpr absl::string_view kNull[] = {"~", "null", "Null", "NULL"};
+    for (absl::string_view n : kNull) {
+      if (s == n) return NodeKind::kNull;
+    }
+    static constexpr absl::string_view kBool[] = {
+        "y",     "Y",     "yes",   "Yes",  "YES",  "n",  "N",  "no",
+        "No",    "NO",    "true",  "True", "TRUE", "on", "On", "ON",
+        "false", "False", "FALSE", "off",  "Off",  "OFF"};
+    for (absl::string_view b : kBool) {
+      if (s == b) return NodeKind::kBool;
+    }
+  }
+  absl::string_view body = s;
+  if (body[0] == '-' || body[0] == '+') body.remove_prefix(1);
+  if (body == ".inf" || body == ".Inf" || body == ".INF") {
+    return NodeKind::kFloat;
+  }
+  if (s == ".nan" || s == ".NaN" || s == ".NAN") return NodeKind::kFloat;
+  if (body.empty()) return NodeKind::kString;
+  if (body.size() > 2 && body[0] == '0' && (body[1] == 'x' || body[1] == 'X')) {
+    return IsDigits(body.substr(2), true, Hex) ? NodeKind::kInt
+                                               : NodeKind::kString;
+  }
+  if (body.size() > 2 && body[0] == '0' && (body[1] == 'b' || body[1] == 'B')) {
+    return IsDigits(body.substr(2), true, Bin) ? NodeKind::kInt
+                                               : NodeKind::kString;
+  }
+  if (body.size() > 2 && body[0] == '0' && (body[1] == 'o' || body[1] == 'O')) {
+    return IsDigits(body.substr(2), true, Oct) ? NodeKind::kInt
+                                               : NodeKind::kString;
+  }
+  if (body.size() > 1 && body[0] == '0' && IsDigits(body, true, Oct)) {
+    return NodeKind::kInt;
+  }
+  if (Dec(body[0]) && IsDigits(body, true, Dec)) {
+    return NodeKind::kInt;
+  }
+  if (IsYamlFloat(s)) return NodeKind::kFloat;
+  return NodeKind::kString;
+}
+
+// JSON scalars: null, true, false, numbers.
+absl::StatusOr<NodeKind> ResolveJson(absl::string_view s) {
+  if (s == "null") return NodeKind::kNull;
+  if (s == "true" || s == "false") return NodeKind::kBool;
+  size_t i = 0;
+  if (i < s.size() && s[i] == '-') ++i;
+  size_t start = i;
+  while (i < s.size() && Dec(s[i])) ++i;
+  if (i == start || (s[start] == '0' && i - start > 1)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("'", s, "' is not a JSON value"));
+  }
+  bool is_float = false;
+  if (i < s.size() && s[i] == '.') {
+    is_float = true;
+    ++i;
+    size_t f = i;
+    while (i < s.size() && Dec(s[i])) ++i;
+    if (i == f) return absl::InvalidArgumentError("bad JSON number");
+  }
+  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+    is_float = true;
+    ++i;
+    if (i < s.size() && (s[i] == '-' || s[i] == '+')) ++i;
+    size_t e = i;
+    while (i < s.size() && Dec(s[i])) ++i;
+    if (i == e) return absl::InvalidArgumentError("bad JSON number");
+  }
+  if (i != s.size()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("'", s, "' is not a JSON value"));
+  }
+  return is_float ? NodeKind::kFloat : NodeKind::kInt;
+}
+
+constexpr absl::string_view kTagPrefix = "tag:yaml.org,2002:";
+
+}  // namespace
+
+#define UC_COUNT(mark) \
+  if (absl::Status s = Count(1, mark); !s.ok()) return s;
+
+// Drives one libyaml parser over a text, producing one Document per YAML
+// document.
+class YamlEventLoader {
+ public:
+  YamlEventLoader(absl::string_view text, absl::string_view source,
+                  const LoadOptions& options, bool json)
+      : text_(text), source_(source), options_(options), json_(json) {}
+
+  absl::Status Run(bool stream, std::vector<Document>* out) {
+    if (text_.size() > options_.max_bytes) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          source_, ": input is ", text_.size(), " bytes, over the limit of ",
+          options_.max_bytes, " (LoadOptions.max_bytes)"));
+    }
+    yaml_parser_t parser;
+    if (!yaml_parser_initialize(&parser)) {
+      return absl::ResourceExhaustedError("libyaml: out of memory");
+    }
+    yaml_parser_set_input_string(
+        &parser, reinterpret_cast<const unsigned char*>(text_.data()),
+        text_.size());
+    absl::Status status = Loop(&parser, stream, out);
+    yaml_parser_delete(&parser);
+    return status;
+  }
+
+ private:
+  struct Anchor {
+    uint32_t node;
+    uint64_t size;  // nodes in the subtree, aliases expanded
+    bool complete;
+  };
+
+  absl::Status Error(const yaml_mark_t& mark, absl::string_view what) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        source_, ":", mark.line + 1, ":", mark.column + 1, ": ", what));
+  }
+
+  absl::Status ParserError(const yaml_parser_t& p) {
+    std::string what = p.problem ? p.problem : "malformed input";
+    if (p.context) {
+      what = absl::StrCat(what, " (", p.context, " at line ",
+                          p.context_mark.line + 1, " column ",
+                          p.context_mark.column + 1, ")");
+    }
+    return absl::InvalidArgumentError(absl::StrCat(
+        source_, ":", p.problem_mark.line + 1, ":", p.problem_mark.column + 1,
+        ": ", json_ ? "invalid JSON: " : "invalid YAML: ", what));
+  }
+
+  absl::Status Count(uint64_t n, const yaml_mark_t& mark) {
+    total_ += n;
+    if (!counts_.empty()) counts_.back() += n;
+    if (total_ > options_.max_nodes) {
+      return Error(mark, absl::StrCat("document expands to more than ",
+                                      options_.max_nodes,
+                                      " nodes (LoadOptions.max_nodes); "
+                                      "aliases count as full copies"));
+    }
+    return absl::OkStatus();
+  }
+
+  DocumentBuilder::Impl& B() { return *builder_->impl_; }
+
+  bool ExpectingKey() {
+    DocumentBuilder::Impl& b = B();
+    return b.depth > 0 && b.frames[b.depth - 1].is_map &&
+           !b.frames[b.depth - 1].has_key;
+  }
+
+  absl::Status CheckDuplicates(const yaml_mark_t& mark) {
+    DocumentBuilder::Impl& b = B();
+    const auto& entries = b.frames[b.depth - 1].entries;
+    const internal::DocumentData& d = *b.data;
+    auto key = [&](const internal::Entry& e) {
+      return d.Text(e.key_offset, e.key_length);
+    };
+    auto dup_error = [&](const internal::Entry& e) {
+      yaml_mark_t m = mark;
+      m.line = e.key_line - 1;
+      m.column = e.key_column - 1;
+      return Error(m, absl::StrCat("duplicate key '", key(e), "'"));
+    };
+    if (entries.size() <= 8) {
+      for (size_t i = 1; i < entries.size(); ++i) {
+        for (size_t j = 0; j < i; ++j) {
+          if (key(entries[i]) == key(entries[j])) return dup_error(entries[i]);
+        }
+      }
+      return absl::OkStatus();
+    }
+    std::vector<uint32_t> order(entries.size());
+    for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::sort(order.begin(), order.end(), [&](uint32_t x, uint32_t y) {
+      absl::string_view a = key(entries[x]), c = key(entries[y]);
+      return a < c || (a == c && x < y);
+    });
+    for (size_t i = 1; i < order.size(); ++i) {
+      if (key(entries[order[i]]) == key(entries[order[i - 1]])) {
+        return dup_error(entries[order[i]]);
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status OnScalar(const yaml_event_t& ev) {
+    const auto& sc = ev.data.scalar;
+    absl::string_view value(reinterpret_cast<const char*>(sc.value), sc.length);
+    const int line = ev.start_mark.line + 1;
+    const int column = ev.start_mark.column + 1;
+    if (ExpectingKey()) {
+      B().SetKey(value, 0, line, column);
+      if (sc.style == YAML_PLAIN_SCALAR_STYLE && value == "<<") {
+        B().frames[B().depth - 1].has_merge_key = true;
+      }
+      if (sc.anchor) {
+        return Error(ev.start_mark, "anchors on map keys are not supported");
+      }
+      return absl::OkStatus();
+    }
+    NodeKind kind = NodeKind::kString;
+    absl::string_view tag = sc.tag ? reinterpret_cast<const char*>(sc.tag) : "";
+    if (json_) {
+      if (sc.style == YAML_PLAIN_SCALAR_STYLE) {
+        absl::StatusOr<NodeKind> k = ResolveJson(value);
+        if (!k.ok()) return Error(ev.start_mark, k.status().message());
+        kind = *k;
+      } else if (sc.style != YAML_DOUBLE_QUOTED_SCALAR_STYLE) {
+        return Error(ev.start_mark,
+                     "invalid JSON: strings must be double-quoted");
+      }
+    } else if (absl::StartsWith(tag, kTagPrefix)) {
+      absl::string_view t = tag.substr(kTagPrefix.size());
+      if (t == "str" || t == "binary" || t == "timestamp") {
+        kind = NodeKind::kString;
+      } else if (t == "null") {
+        kind = NodeKind::kNull;
+      } else if (t == "bool" || t == "int" || t == "float") {
+        kind = ResolvePlain(value);
+        NodeKind want = t == "bool"  ? NodeKind::kBool
+                        : t == "int" ? NodeKind::kInt
+                                     : NodeKind::kFloat;
+        if (want == NodeKind::kFloat && kind == NodeKind::kInt) {
+          kind = NodeKind::kFloat;
+        }
+        if (kind != want) {
+          return Error(ev.start_mark,
+                       absl::StrCat("'", value, "' is not a valid !!", t));
+        }
+      } else {
+        return Error(ev.start_mark,
+                     absl::StrCat("unsupported tag !!", t, " on a scalar"));
+      }
+    } else if (sc.style == YAML_PLAIN_SCALAR_STYLE) {
+      kind = ResolvePlain(value);
+    }
+    UC_COUNT(ev.start_mark);
+    uint32_t id = B().AddScalar(kind, value, 0, line, column);
+    if (sc.anchor) {
+      anchors_[reinterpret_cast<const char*>(sc.anchor)] = Anchor{id, 1, true};
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status Loop(yaml_parser_t* parser, bool stream,
+                    std::vector<Document>* out) {
+    yaml_event_t ev;
+    bool in_doc = false;
+    yaml_mark_t doc_mark = {};
+    while (true) {
+      if (!yaml_parser_parse(parser, &ev)) return ParserError(*parser);
+      absl::Status status = Handle(ev, stream, out, &in_doc, &doc_mark);
+      bool done = ev.type == YAML_STREAM_END_EVENT;
+      yaml_event_delete(&ev);
+      if (!status.ok()) return status;
+      if (done) break;
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status Handle(const yaml_event_t& ev, bool stream,
+                      std::vector<Document>* out, bool* in_doc,
+                      yaml_mark_t* doc_mark) {
+    switch (ev.type) {
+      case YAML_DOCUMENT_START_EVENT:
+        builder_ = std::make_unique<DocumentBuilder>(source_);
+        anchors_.clear();
+        counts_.clear();
+        anchor_names_.clear();
+        total_ = 0;
+        *doc_mark = ev.start_mark;
+        return absl::OkStatus();
+      case YAML_DOCUMENT_END_EVENT: {
+        Document doc = std::move(*builder_).Finish();
+        builder_.reset();
+        if (doc.root().is_null() && (stream || docs_seen_ > 0)) {
+          return absl::OkStatus();  // `---` with nothing after it
+        }
+        if (!stream && docs_seen_ > 0) {
+          return Error(*doc_mark,
+                       "expected one document but found another; load "
+                       "multi-document streams with FromYamlStream");
+        }
+        ++docs_seen_;
+        if (!stream && !out->empty()) out->clear();
+        out->push_back(std::move(doc));
+        return absl::OkStatus();
+      }
+      case YAML_SCALAR_EVENT:
+        return OnScalar(ev);
+      case YAML_SEQUENCE_START_EVENT:
+      case YAML_MAPPING_START_EVENT: {
+        const bool is_map = ev.type == YAML_MAPPING_START_EVENT;
+        if (ExpectingKey()) {
+          return Error(ev.start_mark,
+                       "complex map keys (maps or lists as keys) are not "
+                       "supported");
+        }
+        if (json_) {
+          bool flow =
+              is_map ? ev.data.mapping_start.style == YAML_FLOW_MAPPING_STYLE
+                     : ev.data.sequence_start.style == YAML_FLOW_SEQUENCE_STYLE;
+          if (!flow) return Error(ev.start_mark, "invalid JSON: block style");
+        }
+        if (static_cast<int>(B().depth) + 1 > options_.max_depth) {
+          return Error(ev.start_mark,
+                       absl::StrCat("nesting deeper than ", options_.max_depth,
+                                    " levels (LoadOptions.max_depth)"));
+        }
+        UC_COUNT(ev.start_mark);
+        counts_.push_back(1);
+        const unsigned char* anchor = is_map ? ev.data.mapping_start.anchor
+                                             : ev.data.sequence_start.anchor;
+        B().Begin(is_map, 0, ev.start_mark.line + 1, ev.start_mark.column + 1);
+        std::string name = anchor ? reinterpret_cast<const char*>(anchor) : "";
+        if (!name.empty()) {
+          anchors_[name] = Anchor{B().frames[B().depth - 1].node, 0, false};
+        }
+        anchor_names_.push_back(std::move(name));
+        return absl::OkStatus();
+      }
+      case YAML_SEQUENCE_END_EVENT:
+      case YAML_MAPPING_END_EVENT: {
+        if (ev.type == YAML_MAPPING_END_EVENT &&
+            !options_.allow_duplicate_keys) {
+          if (absl::Status s = CheckDuplicates(ev.start_mark); !s.ok()) {
+            return s;
+          }
+        }
+        uint64_t size = counts_.back();
+        counts_.pop_back();
+        if (!counts_.empty()) counts_.back() += size;
+        B().End();
+        if (!anchor_names_.back().empty()) {
+          Anchor& a = anchors_[anchor_names_.back()];
+          a.size = size;
+          a.complete = true;
+        }
+        anchor_names_.pop_back();
+        return absl::OkStatus();
+      }
+      case YAML_ALIAS_EVENT: {
+        if (!options_.allow_aliases || json_) {
+          return Error(ev.start_mark, "aliases are not allowed here");
+        }
+        std::string name = reinterpret_cast<const char*>(ev.data.alias.anchor);
+        auto it = anchors_.find(name);
+        if (it == anchors_.end()) {
+          return Error(ev.start_mark,
+                       absl::StrCat("unknown anchor '", name, "'"));
+        }
+        if (!it->second.complete) {
+          return Error(ev.start_mark,
+                       absl::StrCat("alias '", name,
+                                    "' refers to a node that contains it"));
+        }
+        const internal::NodeRec& target = B().data->nodes[it->second.node];
+        if (ExpectingKey()) {
+          if (target.kind == NodeKind::kMap || target.kind == NodeKind::kList) {
+            return Error(ev.start_mark, "complex map keys are not supported");
+          }
+          B().SetKey(B().data->Text(target.a, target.b), 0,
+                     ev.start_mark.line + 1, ev.start_mark.column + 1);
+          return absl::OkStatus();
+        }
+        if (absl::Status s = Count(it->second.size, ev.start_mark); !s.ok()) {
+          return s;
+        }
+        // The tree is immutable, so an alias shares the anchored subtree.
+        B().Attach(it->second.node);
+        return absl::OkStatus();
+      }
+      case YAML_STREAM_START_EVENT:
+      case YAML_STREAM_END_EVENT:
+      case YAML_NO_EVENT:
+        return absl::OkStatus();
+    }
+    return absl::OkStatus();
+  }
+#undef UC_COUNT
+
+  absl::string_view text_;
+  std::string source_;
+  LoadOptions options_;
+  bool json_;
+  std::unique_ptr<DocumentBuilder> builder_;
+  absl::flat_hash_map<std::string, Anchor> anchors_;
+  std::vector<uint64_t> counts_;
+  std::vector<std::string> anchor_names_;
+  uint64_t total_ = 0;
+  int docs_seen_ = 0;
+};
+
+absl::StatusOr<Document> Document::FromYaml(absl::string_view text,
+                                            absl::string_view source,
+                                            const LoadOptions& options) {
+  std::vector<Document> docs;
+  YamlEventLoader loader(text, source, options, /*json=*/false);
+  if (absl::Status s = loader.Run(/*stream=*/false, &docs); !s.ok()) return s;
+  if (docs.empty()) {
+    DocumentBuilder b(source);
+    return std::move(b).Finish();
+  }
+  return std::move(docs[0]);
+}
+
+absl::StatusOr<std::vector<Document>> Document::FromYamlStream(
+    absl::string_view text, absl::string_view source,
+    const LoadOptions& options) {
+  std::vector<Document> docs;
+  YamlEventLoader loader(text, source, options, /*json=*/false);
+  if (absl::Status s = loader.Run(/*stream=*/true, &docs); !s.ok()) return s;
+  return docs;
+}
+
+absl::StatusOr<Document> Document::FromJson(absl::string_view text,
+                                            absl::string_view source,
+                                            const LoadOptions& options) {
+  std::vector<Document> docs;
+  YamlEventLoader loader(text, source, options, /*json=*/true);
+  if (absl::Status s = loader.Run(/*stream=*/false, &docs); !s.ok()) return s;
+  if (docs.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(source, ":1:1: invalid JSON: empty input"));
+  }
+  return std::move(docs[0]);
+}
+
+namespace {
+absl::StatusOr<std::string> ReadFile(const std::string& path,
+                                     size_t max_bytes) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": cannot open file"));
+  }
+  in.seekg(0, std::ios::end);
+  std::streamoff size = in.tellg();
+  if (size < 0) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": cannot read"));
+  }
+  if (static_cast<size_t>(size) > max_bytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": file is ", size, " bytes, over the limit of ",
+                     max_bytes, " (LoadOptions.max_bytes)"));
+  }
+  in.seekg(0);
+  std::string data(static_cast<size_t>(size), '\0');
+  in.read(data.data(), size);
+  if (!in)
+    return absl::InvalidArgumentError(absl::StrCat(path, ": read error"));
+  return data;
+}
+}  // namespace
+
+absl::StatusOr<Document> Document::FromFile(const std::string& path,
+                                            const LoadOptions& options) {
+  absl::StatusOr<std::string> text = ReadFile(path, options.max_bytes);
+  if (!text.ok()) return text.status();
+  if (absl::EndsWith(path, ".json")) return FromJson(*text, path, options);
+  return FromYaml(*text, path, options);
+}
+
+absl::StatusOr<std::vector<Document>> Document::StreamFromFile(
+    const std::string& path, const LoadOptions& options) {
+  absl::StatusOr<std::string> text = ReadFile(path, options.max_bytes);
+  if (!text.ok()) return text.status();
+  if (absl::EndsWith(path, ".json")) {
+    absl::StatusOr<Document> d = FromJson(*text, path, options);
+    if (!d.ok()) return d.status();
+    std::vector<Document> v;
+    v.push_back(*std::move(d));
+    return v;
+  }
+  return FromYamlStream(*text, path, options);
+}
+
+}  // namespace upgrade_core::compat

@@ -1,0 +1,134 @@
+// File: rules.h
+// -----------------------------------------------------------------------------
+// The rule engine: rule packs are YAML data (docs/compat-rules.md), loaded and
+// checked once, then evaluated against documents.
+//
+//   name: my-chart
+//   rules:
+//     - id: service-ports-renamed
+//       kind: key-renamed
+//       path: controller.service.ports.http
+//       to: controller.service.ports.web
+//       severity: error
+//       message: "{path} was renamed to {to}"
+//       hint: "move your value to {to}"
+//     - id: hostport-surge
+//       kind: condition
+//       match: {path: kind, equals: DaemonSet}
+//       path: spec.updateStrategy.rollingUpdate.maxSurge
+//       when:
+//         all:
+//           - {path: "spec.template.spec.containers[*].ports[*].hostPort",
+//           exists: true}
+//           - {path: spec.updateStrategy.rollingUpdate.maxSurge, gt: 0}
+//
+// Kinds: key-removed, key-renamed, type-changed, allowed-values, required-key,
+// version-constraint, condition, api-removed. A pack with an unknown kind or
+// field, a bad path, a bad regex or a bad constraint is rejected at load with
+// the rule id and its line.
+#ifndef UPGRADE_CORE_COMPAT_RULES_H_
+#define UPGRADE_CORE_COMPAT_RULES_H_
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/types/span.h"
+#include "upgrade_core/compat/document.h"
+#include "upgrade_core/compat/finding.h"
+
+namespace upgrade_core::compat {
+
+enum class RuleKind {
+  kKeyRemoved,         // the document sets `path`, which no longer exists
+  kKeyRenamed,         // the document sets `path`, which moved to `to`
+  kTypeChanged,        // the value at `path` is not of `type` any more
+  kAllowedValues,      // the value at `path` is not one of `values`
+  kRequiredKey,        // `path` is missing
+  kVersionConstraint,  // the value at `path`, or context[`context`], does not
+                       // satisfy `constraint`
+  kCondition,          // `when` holds
+  kApiRemoved,         // a manifest uses `apiVersion`+`kinds` deprecated or
+                       // removed at context[kubernetes]
+};
+
+// "key-removed", "key-renamed", ...
+absl::string_view RuleKindName(RuleKind kind);
+
+// Values checks can refer to: {"kubernetes": "1.32.0", "chart": "4.12.1"}.
+using RuleContext = std::map<std::string, std::string>;
+
+namespace internal {
+struct Condition;
+struct RuleData;
+}  // namespace internal
+
+// One loaded rule. The public fields describe it; evaluation data is internal.
+struct Rule {
+  std::string id;  // "<pack>/<id>"
+  RuleKind kind = RuleKind::kCondition;
+  Severity severity = Severity::kError;
+  std::string message;
+  std::string hint;
+  std::string path;   // as written; may be empty for condition/api rules
+  Location location;  // where the rule is defined
+  std::shared_ptr<const internal::RuleData> data;
+};
+
+// Which rules to run on a document.
+enum class RuleScope {
+  kAll,
+  // Rules about what the user wrote: key-removed, key-renamed, type-changed.
+  kOverrides,
+  // Rules about the resulting configuration: every other kind.
+  kValues,
+};
+
+class RulePack {
+ public:
+  // InvalidArgument with source:line:column and the rule id on any problem.
+  static absl::StatusOr<RulePack> FromYaml(
+      absl::string_view text, absl::string_view source = "<rules>");
+  static absl::StatusOr<RulePack> FromFile(const std::string& path);
+  // A built-in pack: "kubernetes-apis", "workload-safety".
+  static absl::StatusOr<RulePack> Builtin(absl::string_view name);
+  static std::vector<std::string> BuiltinNames();
+
+  const std::string& name() const { return name_; }
+  const std::string& description() const { return description_; }
+  const std::vector<Rule>& rules() const { return rules_; }
+
+  // Appends the findings of the rules in `scope` on `doc`. Errors only for
+  // evaluation problems the pack could not check at load (e.g. a context
+  // version that does not parse).
+  absl::Status Evaluate(const Node& doc, const RuleContext& context,
+                        std::vector<Finding>* out,
+                        RuleScope scope = RuleScope::kAll) const;
+
+  // Evaluates every document of a set (a manifest stream). Condition rules
+  // with `related` pair each document with the others they select.
+  absl::Status EvaluateSet(absl::Span<const Node> docs,
+                           const RuleContext& context,
+                           std::vector<Finding>* out,
+                           RuleScope scope = RuleScope::kAll) const;
+
+  // The rename target a key-renamed rule gives for `path` (a concrete path
+  // such as "controller.service.ports.http"), or "" if none.
+  std::string RenameTarget(absl::string_view path) const;
+
+ private:
+  absl::Status EvaluateDoc(absl::Span<const Node> docs, size_t index,
+                           const RuleContext& context,
+                           std::vector<Finding>* out, RuleScope scope) const;
+
+  std::string name_;
+  std::string description_;
+  std::vector<Rule> rules_;
+};
+
+}  // namespace upgrade_core::compat
+
+#endif  // UPGRADE_CORE_COMPAT_RULES_H_

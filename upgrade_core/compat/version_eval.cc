@@ -1,0 +1,48 @@
+// VersionConstraint and CompareVersions over upgrade_core/version.
+#include "upgrade_core/compat/version_eval.h"
+
+#include "absl/strings/str_cat.h"
+#include "upgrade_core/version/constraint.h"
+#include "upgrade_core/version/version.h"
+
+namespace upgrade_core::compat::internal {
+namespace {
+
+class ParsedConstraint : public VersionConstraint {
+ public:
+  ParsedConstraint(Constraint c, std::string text)
+      : constraint_(std::move(c)), text_(std::move(text)) {}
+
+  absl::StatusOr<bool> Allows(absl::string_view version) const override {
+    absl::StatusOr<Version> v = Version::Parse(version);
+    if (!v.ok()) return v.status();
+    return constraint_.Allows(*v);
+  }
+  const std::string& text() const override { return text_; }
+
+ private:
+  Constraint constraint_;
+  std::string text_;
+};
+
+}  // namespace
+
+absl::StatusOr<std::shared_ptr<const VersionConstraint>>
+VersionConstraint::Parse(absl::string_view text) {
+  absl::StatusOr<Constraint> c = Constraint::Parse(text);
+  if (!c.ok()) return c.status();
+  return std::shared_ptr<const VersionConstraint>(
+      std::make_shared<ParsedConstraint>(*std::move(c), std::string(text)));
+}
+
+absl::StatusOr<int> CompareVersions(absl::string_view a, absl::string_view b) {
+  absl::StatusOr<Version> va = Version::Parse(a);
+  if (!va.ok()) return va.status();
+  absl::StatusOr<Version> vb = Version::Parse(b);
+  if (!vb.ok()) return vb.status();
+  if (*va < *vb) return -1;
+  if (*vb < *va) return 1;
+  return 0;
+}
+
+}  // namespace upgrade_core::compat::internal
