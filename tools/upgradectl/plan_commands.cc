@@ -145,15 +145,20 @@ int RunValidateCommand(const std::vector<std::string>& args, std::ostream& out,
     out << ProblemsJson(problems, ok);
   } else {
     PrintProblems(problems, out);
-    int errors = 0;
-    for (const proto::Problem& p : problems)
+    int errors = 0, warnings = 0, infos = 0;
+    for (const proto::Problem& p : problems) {
       errors += p.severity() == proto::ERROR;
+      warnings += p.severity() == proto::WARNING;
+      infos += p.severity() == proto::INFO;
+    }
     if (ok) {
       out << parsed.plan_path << ": OK (" << plan->components().size()
           << " components"
-          << (problems.empty()
-                  ? ""
-                  : absl::StrCat(", ", problems.size(), " warnings"))
+          << (warnings ? absl::StrCat(", ", warnings,
+                                      warnings == 1 ? " warning" : " warnings")
+                       : "")
+          << (infos ? absl::StrCat(", ", infos, infos == 1 ? " note" : " notes")
+                    : "")
           << ")\n";
     } else {
       out << parsed.plan_path << ": " << errors

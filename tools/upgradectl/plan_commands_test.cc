@@ -24,7 +24,10 @@ constexpr char kFixed[] = "examples/rke2-ingress-nginx/plan.yaml";
 
 TEST(PlanCommandsTest, ValidateAndPlan) {
   const Case kCases[] = {
-      {{"validate", kFixed}, kExitOk, {"plan.yaml: OK (4 components)"}, ""},
+      {{"validate", kFixed},
+       kExitOk,
+       {"plan.yaml: OK (4 components, 1 note)"},
+       ""},
       {{"validate", kNaive},
        kExitFindings,
        {"error: components[2].strategy.maxSurge: \"ingress-controller\" holds "
@@ -32,7 +35,8 @@ TEST(PlanCommandsTest, ValidateAndPlan) {
         "hostPort:443 exclusively on each node",
         "webhook \"admission-webhook\" (failurePolicy: Fail) does not depend "
         "on its server",
-        "errors, the plan is unsafe"},
+        "my-values.naive.yaml:23:3: error: podSecurityPolicy.enabled",
+        "6 errors, the plan is unsafe"},
        ""},
       {{"validate", kNaive, "--format=json"},
        kExitFindings,

@@ -12,6 +12,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "upgrade_core/compat/chart_check.h"
+#include "upgrade_core/compat/document.h"
 #include "upgrade_core/fsm/lifecycles.h"
 #include "upgrade_core/graph/graph_builder.h"
 #include "upgrade_core/plan/problem.h"
@@ -588,6 +590,7 @@ class Checker {
   // Checks that need the version and compat modules (planner_checks.cc).
   void ExtraChecks();
   void CheckVersions();
+  void CheckConfig();
 
   const proto::UpgradePlan& plan_;
   const PlannerOptions& options_;
@@ -599,7 +602,74 @@ class Checker {
   std::vector<Resolved> resolved_;
 };
 
-void Checker::ExtraChecks() { CheckVersions(); }
+void Checker::ExtraChecks() {
+  CheckVersions();
+  CheckConfig();
+}
+
+void Checker::CheckConfig() {
+  if (!options_.check_config) return;
+  compat::RuleContext context;
+  for (const auto& [platform, change] : plan_.context().platforms()) {
+    if (!change.to().empty()) context[platform] = change.to();
+  }
+  for (int i = 0; i < plan_.components_size(); ++i) {
+    const proto::Component& c = plan_.components(i);
+    if (!c.has_config()) continue;
+    const proto::ConfigFiles& config = c.config();
+    const std::string path = absl::StrCat("components[", i, "].config");
+    const proto::SourceLocation* loc =
+        config.location().line() > 0 ? &config.location() : nullptr;
+    if (config.old_defaults().empty() || config.new_defaults().empty()) {
+      Add(proto::ERROR, "config.incomplete", i, path,
+          "a chart values check needs both oldDefaults and newDefaults", "",
+          loc);
+      continue;
+    }
+    // Reads one values file; on failure reports it and returns nullopt.
+    auto load =
+        [&](const std::string& file,
+            absl::string_view field) -> std::optional<compat::Document> {
+      absl::StatusOr<compat::Document> doc = compat::Document::FromFile(file);
+      if (doc.ok()) return *std::move(doc);
+      Add(proto::ERROR, "config.unreadable", i, absl::StrCat(path, ".", field),
+          std::string(doc.status().message()), "", loc);
+      return std::nullopt;
+    };
+    std::optional<compat::Document> old_defaults =
+        load(config.old_defaults(), "oldDefaults");
+    std::optional<compat::Document> new_defaults =
+        load(config.new_defaults(), "newDefaults");
+    std::optional<compat::Document> overrides =
+        config.overrides().empty()
+            ? std::optional<compat::Document>(
+                  *compat::Document::FromYaml("{}", "<no overrides>"))
+            : load(config.overrides(), "overrides");
+    if (!old_defaults || !new_defaults || !overrides) continue;
+    absl::StatusOr<compat::ChartUpgradeReport> report =
+        compat::CheckChartUpgrade(*old_defaults, *new_defaults, *overrides, {},
+                                  context);
+    if (!report.ok()) {
+      Add(proto::ERROR, "config.check-failed", i, path,
+          std::string(report.status().message()), "", loc);
+      continue;
+    }
+    report->Normalize();
+    for (const compat::Finding& f : report->findings) {
+      const proto::Severity severity =
+          f.severity == compat::Severity::kError     ? proto::ERROR
+          : f.severity == compat::Severity::kWarning ? proto::WARNING
+                                                     : proto::INFO;
+      proto::SourceLocation where;
+      where.set_file(f.location.source);
+      where.set_line(f.location.line);
+      where.set_column(f.location.column);
+      Add(severity, f.rule, i, f.path.empty() ? path : f.path,
+          absl::StrCat("\"", c.id(), "\" values: ", f.message), f.hint,
+          f.location.known() ? &where : loc);
+    }
+  }
+}
 
 void Checker::CheckVersions() {
   const auto& platforms = plan_.context().platforms();

@@ -50,6 +50,21 @@ struct CheckCase {
   std::vector<std::string> messages;  // substrings of the joined problems
 };
 
+TEST(CheckPlanTest, ConfigFilesThatCannotBeRead) {
+  const Plan plan = Load(
+      "  - id: a\n    config: {oldDefaults: /nonexistent/old.yaml, "
+      "newDefaults: "
+      "/nonexistent/new.yaml}\n  - id: b\n    config: {oldDefaults: "
+      "/nonexistent/old.yaml}\n");
+  const std::vector<proto::Problem> problems = CheckPlan(plan);
+  EXPECT_EQ(Codes(problems),
+            (std::vector<std::string>{"config.unreadable", "config.unreadable",
+                                      "config.incomplete"}));
+  EXPECT_THAT(
+      All(problems),
+      HasSubstr("t.yaml:6:13: error: components[0].config.oldDefaults"));
+}
+
 TEST(CheckPlanTest, EveryCheck) {
   const CheckCase kCases[] = {
       {"clean plan",
@@ -452,6 +467,21 @@ TEST(ExampleTest, NaivePlanIsRejectedWithTheReasons) {
   std::vector<std::string> codes = Codes(problems);
   EXPECT_THAT(codes, ::testing::Contains("exclusive.surge"));
   EXPECT_THAT(codes, ::testing::Contains("webhook.order"));
+  // The chart values check (compat) on the unreviewed overrides.
+  EXPECT_THAT(codes, ::testing::Contains("chart/renamed-override"));
+  EXPECT_THAT(codes, ::testing::Contains("chart/removed-override"));
+  EXPECT_THAT(
+      all,
+      HasSubstr("my-values.naive.yaml:23:3: error: podSecurityPolicy.enabled"));
+  EXPECT_THAT(all,
+              HasSubstr("it appears to have moved to global.image.registry"));
+  EXPECT_THAT(all,
+              HasSubstr("warning: controller.enableAnnotationValidations"));
+  // Without the config check, only the plan's own problems remain.
+  PlannerOptions no_config;
+  no_config.check_config = false;
+  EXPECT_THAT(Codes(CheckPlan(*plan, no_config)),
+              ElementsAre("exclusive.surge", "webhook.order"));
   EXPECT_THAT(all, HasSubstr("plan-naive.yaml:"));
   EXPECT_THAT(CompilePlan(*plan), StatusIs(absl::StatusCode::kInvalidArgument,
                                            HasSubstr("set maxSurge: 0")));
@@ -468,7 +498,10 @@ TEST(ExampleTest, FixedPlanCompiles) {
   EXPECT_THAT(p.waves(2).components(), ElementsAre("ingress-controller"));
   EXPECT_THAT(StepIds(p),
               ::testing::Contains("ingress-controller/terminate-old"));
-  EXPECT_THAT(compiled->warnings(), IsEmpty()) << All(compiled->warnings());
+  for (const proto::Problem& w : compiled->warnings()) {
+    EXPECT_EQ(w.severity(), proto::INFO)
+        << FormatProblem(w);  // e.g. the new image tag
+  }
 }
 
 }  // namespace
