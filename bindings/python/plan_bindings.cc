@@ -72,6 +72,39 @@ T PlanValueOrThrow(absl::StatusOr<T> value) {
   return *std::move(value);
 }
 
+// A step as Python sees it: ids instead of indices.
+struct PyStep {
+  std::string id;
+  std::string component;
+  std::string kind;
+  std::vector<std::string> depends_on;
+  double timeout = 0;
+  std::string transition;
+  std::string waits_for;
+  int wave = 0;
+  int batch = 0;
+};
+
+std::vector<PyStep> ToPySteps(
+    const ExecutionPlan& e,
+    const google::protobuf::RepeatedPtrField<proto::Step>& list) {
+  std::vector<PyStep> steps;
+  steps.reserve(list.size());
+  for (const proto::Step& s : list) {
+    PyStep& p = steps.emplace_back();
+    p.id = e.StepId(s);
+    p.component = e.ComponentId(s);
+    p.kind = std::string(plan::StepKindName(s.kind()));
+    for (int32_t d : s.depends_on()) p.depends_on.push_back(e.StepId(list[d]));
+    p.timeout = s.timeout_ms() / 1000.0;
+    p.transition = std::string(plan::StepTransition(s.kind()));
+    p.waits_for = s.waits_for();
+    p.wave = s.wave();
+    p.batch = s.batch();
+  }
+  return steps;
+}
+
 struct PyReport {
   std::vector<PyFinding> findings;
   bool ok = true;
@@ -293,29 +326,23 @@ void RegisterPlan(py::module_& m) {
                             " components>");
       });
 
-  py::class_<proto::Step>(m, "PlanStep", "One step of an ExecutionPlan.")
-      .def_property_readonly("id", &proto::Step::id)
-      .def_property_readonly("component", &proto::Step::component)
-      .def_property_readonly("kind",
-                             [](const proto::Step& s) {
-                               return std::string(plan::StepKindName(s.kind()));
-                             })
-      .def_property_readonly("depends_on",
-                             [](const proto::Step& s) {
-                               return std::vector<std::string>(
-                                   s.depends_on().begin(),
-                                   s.depends_on().end());
-                             })
-      .def_property_readonly(
-          "timeout",
-          [](const proto::Step& s) { return s.timeout_ms() / 1000.0; },
-          "Seconds (0: waits without a deadline).")
-      .def_property_readonly("transition", &proto::Step::transition)
-      .def_property_readonly("waits_for", &proto::Step::waits_for)
-      .def_property_readonly("wave", &proto::Step::wave)
-      .def_property_readonly("batch", &proto::Step::batch)
-      .def("__repr__", [](const proto::Step& s) {
-        return absl::StrCat("<PlanStep ", s.id(), ">");
+  py::class_<PyStep>(m, "PlanStep", "One step of an ExecutionPlan.")
+      .def_readonly("id", &PyStep::id, "'<component>/<kind>'")
+      .def_readonly("component", &PyStep::component)
+      .def_readonly("kind", &PyStep::kind,
+                    "'preflight', 'backup', 'terminate-old', 'start-new', "
+                    "'await-ready', 'verify' or 'rollback'")
+      .def_readonly("depends_on", &PyStep::depends_on,
+                    "Ids of the steps that must finish first.")
+      .def_readonly("timeout", &PyStep::timeout,
+                    "Seconds (0: waits without a deadline).")
+      .def_readonly("transition", &PyStep::transition,
+                    "The component lifecycle transition the step drives.")
+      .def_readonly("waits_for", &PyStep::waits_for)
+      .def_readonly("wave", &PyStep::wave)
+      .def_readonly("batch", &PyStep::batch)
+      .def("__repr__", [](const PyStep& s) {
+        return absl::StrCat("<PlanStep ", s.id, ">");
       });
 
   py::class_<ExecutionPlan>(
@@ -326,22 +353,21 @@ void RegisterPlan(py::module_& m) {
           [](const ExecutionPlan& e) {
             std::vector<std::vector<std::string>> waves;
             for (const proto::Wave& w : e.proto().waves()) {
-              waves.emplace_back(w.components().begin(), w.components().end());
+              std::vector<std::string>& ids = waves.emplace_back();
+              for (int32_t c : w.components()) {
+                ids.push_back(e.proto().components(c));
+              }
             }
             return waves;
           },
           "Component ids per wave; waves run one after another.")
       .def_property_readonly("steps",
                              [](const ExecutionPlan& e) {
-                               return std::vector<proto::Step>(
-                                   e.proto().steps().begin(),
-                                   e.proto().steps().end());
+                               return ToPySteps(e, e.proto().steps());
                              })
       .def_property_readonly("rollback_steps",
                              [](const ExecutionPlan& e) {
-                               return std::vector<proto::Step>(
-                                   e.proto().rollback_steps().begin(),
-                                   e.proto().rollback_steps().end());
+                               return ToPySteps(e, e.proto().rollback_steps());
                              })
       .def_property_readonly(
           "warnings",

@@ -2,8 +2,8 @@
 // deterministic: it follows the order of the plan's waves and steps.
 #include <algorithm>
 #include <string>
+#include <vector>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -13,6 +13,8 @@
 
 namespace upgrade_core::plan {
 namespace {
+
+using StepList = google::protobuf::RepeatedPtrField<proto::Step>;
 
 void AppendJsonString(std::string& out, absl::string_view s) {
   out.push_back('"');
@@ -45,31 +47,34 @@ void AppendJsonString(std::string& out, absl::string_view s) {
   out.push_back('"');
 }
 
-void AppendStringArray(
-    std::string& out,
-    const google::protobuf::RepeatedPtrField<std::string>& items) {
+void AppendComponents(std::string& out, const proto::ExecutionPlan& p,
+                      const proto::Wave& w) {
   out.push_back('[');
-  for (int i = 0; i < items.size(); ++i) {
+  for (int i = 0; i < w.components_size(); ++i) {
     if (i > 0) out.push_back(',');
-    AppendJsonString(out, items[i]);
+    AppendJsonString(out, p.components(w.components(i)));
   }
   out.push_back(']');
 }
 
-void AppendStep(std::string& out, const proto::Step& s) {
+void AppendStep(std::string& out, const ExecutionPlan& plan,
+                const proto::Step& s, const StepList& list) {
   out += "{\"id\":";
-  AppendJsonString(out, s.id());
+  AppendJsonString(out, plan.StepId(s));
   out += ",\"component\":";
-  AppendJsonString(out, s.component());
+  AppendJsonString(out, plan.ComponentId(s));
   out += ",\"kind\":";
   AppendJsonString(out, StepKindName(s.kind()));
-  out += ",\"dependsOn\":";
-  AppendStringArray(out, s.depends_on());
-  absl::StrAppend(&out, ",\"timeoutMs\":", s.timeout_ms(),
+  out += ",\"dependsOn\":[";
+  for (int i = 0; i < s.depends_on_size(); ++i) {
+    if (i > 0) out.push_back(',');
+    AppendJsonString(out, plan.StepId(list[s.depends_on(i)]));
+  }
+  absl::StrAppend(&out, "],\"timeoutMs\":", s.timeout_ms(),
                   ",\"wave\":", s.wave());
   if (s.batch() > 0) absl::StrAppend(&out, ",\"batch\":", s.batch());
   out += ",\"transition\":";
-  AppendJsonString(out, s.transition());
+  AppendJsonString(out, StepTransition(s.kind()));
   out += ",\"waitsFor\":";
   AppendJsonString(out, s.waits_for());
   out += "}";
@@ -78,9 +83,6 @@ void AppendStep(std::string& out, const proto::Step& s) {
 std::string Timeout(int64_t ms) {
   return ms > 0 ? FormatDurationMs(ms) : "none";
 }
-
-// Mermaid/DOT-safe identifier for step index i.
-std::string NodeName(int i) { return absl::StrCat("s", i); }
 
 std::string DotQuote(absl::string_view s) {
   std::string out = "\"";
@@ -95,23 +97,26 @@ std::string DotQuote(absl::string_view s) {
 }  // namespace
 
 std::string ExecutionPlan::ToText() const {
-  const proto::ExecutionPlan& p = proto_;
+  const proto::ExecutionPlan& p = *proto_;
   std::string out = absl::StrFormat(
       "Execution plan \"%s\": %d components, %d waves, %d steps (max parallel "
-      "%s, "
-      "on failure %s)\n",
-      p.name(), static_cast<int>(graph_.size()), p.waves_size(), p.steps_size(),
+      "%s, on failure %s)\n",
+      p.name(), p.components_size(), p.waves_size(), p.steps_size(),
       p.max_parallel() > 0 ? absl::StrCat(p.max_parallel()) : "unlimited",
       FailurePolicyName(p.on_failure()));
   size_t id_width = 4;
-  for (const proto::Step& s : p.steps())
-    id_width = std::max(id_width, s.id().size());
-  for (const proto::Step& s : p.rollback_steps()) {
-    id_width = std::max(id_width, s.id().size());
-  }
-  size_t transition_width = 10;
   for (const proto::Step& s : p.steps()) {
-    transition_width = std::max(transition_width, s.transition().size());
+    id_width = std::max(
+        id_width, ComponentId(s).size() + 1 + StepKindName(s.kind()).size());
+  }
+  for (const proto::Step& s : p.rollback_steps()) {
+    id_width = std::max(id_width, ComponentId(s).size() + 9);
+  }
+  size_t transition_width = 9;
+  for (int k = proto::PREFLIGHT; k <= proto::ROLLBACK; ++k) {
+    transition_width =
+        std::max(transition_width,
+                 StepTransition(static_cast<proto::StepKind>(k)).size());
   }
   auto row = [&](absl::string_view id, absl::string_view timeout,
                  absl::string_view transition, absl::string_view waits) {
@@ -121,34 +126,36 @@ std::string ExecutionPlan::ToText() const {
     while (!line.empty() && line.back() == ' ') line.pop_back();
     return line + "\n";
   };
-  int step = 0;
+  auto step_row = [&](const proto::Step& s) {
+    return row(StepId(s), Timeout(s.timeout_ms()), StepTransition(s.kind()),
+               s.waits_for());
+  };
   for (const proto::Wave& w : p.waves()) {
-    absl::StrAppend(&out, "\nWave ", w.index(), ": ",
-                    absl::StrJoin(w.components(), ", "), "\n");
-    absl::StrAppend(&out, row("STEP", "TIMEOUT", "LIFECYCLE", "WAITS FOR"));
-    for (int k = 0; k < w.steps_size(); ++k, ++step) {
-      const proto::Step& s = p.steps(step);
-      absl::StrAppend(&out, row(s.id(), Timeout(s.timeout_ms()), s.transition(),
-                                s.waits_for()));
+    std::vector<absl::string_view> ids;
+    for (int32_t c : w.components()) ids.push_back(p.components(c));
+    absl::StrAppend(&out, "\nWave ", w.index(), ": ", absl::StrJoin(ids, ", "),
+                    "\n", row("STEP", "TIMEOUT", "LIFECYCLE", "WAITS FOR"));
+    for (int i = w.first_step(); i < w.first_step() + w.step_count(); ++i) {
+      absl::StrAppend(&out, step_row(p.steps(i)));
     }
   }
   absl::StrAppend(&out, "\nOn failure (", FailurePolicyName(p.on_failure()),
-                  "): roll back in reverse dependency order\n");
-  absl::StrAppend(&out, row("STEP", "TIMEOUT", "LIFECYCLE", "WAITS FOR"));
+                  "): roll back in reverse dependency order\n",
+                  row("STEP", "TIMEOUT", "LIFECYCLE", "WAITS FOR"));
   for (const proto::Step& s : p.rollback_steps()) {
-    absl::StrAppend(&out, row(s.id(), Timeout(s.timeout_ms()), s.transition(),
-                              s.waits_for()));
+    absl::StrAppend(&out, step_row(s));
   }
   if (!warnings_.empty()) {
-    absl::StrAppend(&out, "\nWarnings:\n");
-    for (const proto::Problem& w : warnings_)
+    absl::StrAppend(&out, "\nNotes:\n");
+    for (const proto::Problem& w : warnings_) {
       absl::StrAppend(&out, "  ", FormatProblem(w), "\n");
+    }
   }
   return out;
 }
 
 std::string ExecutionPlan::ToJson() const {
-  const proto::ExecutionPlan& p = proto_;
+  const proto::ExecutionPlan& p = *proto_;
   std::string out;
   out.reserve(256 + p.steps_size() * 256);
   out += "{\"name\":";
@@ -158,23 +165,27 @@ std::string ExecutionPlan::ToJson() const {
   AppendJsonString(out, FailurePolicyName(p.on_failure()));
   out += ",\"waves\":[";
   for (int w = 0; w < p.waves_size(); ++w) {
+    const proto::Wave& wave = p.waves(w);
     if (w > 0) out.push_back(',');
-    absl::StrAppend(&out, "{\"index\":", p.waves(w).index(),
-                    ",\"components\":");
-    AppendStringArray(out, p.waves(w).components());
-    out += ",\"steps\":";
-    AppendStringArray(out, p.waves(w).steps());
-    out += "}";
+    absl::StrAppend(&out, "{\"index\":", wave.index(), ",\"components\":");
+    AppendComponents(out, p, wave);
+    out += ",\"steps\":[";
+    for (int i = wave.first_step(); i < wave.first_step() + wave.step_count();
+         ++i) {
+      if (i > wave.first_step()) out.push_back(',');
+      AppendJsonString(out, StepId(p.steps(i)));
+    }
+    out += "]}";
   }
   out += "],\"steps\":[";
   for (int i = 0; i < p.steps_size(); ++i) {
     if (i > 0) out.push_back(',');
-    AppendStep(out, p.steps(i));
+    AppendStep(out, *this, p.steps(i), p.steps());
   }
   out += "],\"rollbackSteps\":[";
   for (int i = 0; i < p.rollback_steps_size(); ++i) {
     if (i > 0) out.push_back(',');
-    AppendStep(out, p.rollback_steps(i));
+    AppendStep(out, *this, p.rollback_steps(i), p.rollback_steps());
   }
   out += "],\"warnings\":[";
   for (size_t i = 0; i < warnings_.size(); ++i) {
@@ -201,35 +212,26 @@ std::string ExecutionPlan::ToJson() const {
 }
 
 std::string ExecutionPlan::ToDot() const {
-  const proto::ExecutionPlan& p = proto_;
+  const proto::ExecutionPlan& p = *proto_;
   std::string out =
       absl::StrCat("digraph ", DotQuote(p.name().empty() ? "plan" : p.name()),
                    " {\n  rankdir=LR;\n  node [shape=box, fontsize=10];\n");
-  // Step ids are unique; map them to dense node names in emission order.
-  absl::flat_hash_map<absl::string_view, int> index;
-  index.reserve(p.steps_size());
-  for (int i = 0; i < p.steps_size(); ++i) index.emplace(p.steps(i).id(), i);
-  int step = 0;
   for (const proto::Wave& w : p.waves()) {
     absl::StrAppend(
         &out, "  subgraph cluster_wave", w.index(),
         " {\n    label=", DotQuote(absl::StrCat("wave ", w.index())), ";\n");
-    for (int k = 0; k < w.steps_size(); ++k, ++step) {
-      const proto::Step& s = p.steps(step);
+    for (int i = w.first_step(); i < w.first_step() + w.step_count(); ++i) {
+      const proto::Step& s = p.steps(i);
       absl::StrAppend(
-          &out, "    ", NodeName(step), " [label=",
-          DotQuote(absl::StrCat(s.id(), "\\n", Timeout(s.timeout_ms()))),
+          &out, "    s", i, " [label=",
+          DotQuote(absl::StrCat(StepId(s), "\\n", Timeout(s.timeout_ms()))),
           "];\n");
     }
     out += "  }\n";
   }
   for (int i = 0; i < p.steps_size(); ++i) {
-    for (const std::string& d : p.steps(i).depends_on()) {
-      auto it = index.find(d);
-      if (it != index.end()) {
-        absl::StrAppend(&out, "  ", NodeName(it->second), " -> ", NodeName(i),
-                        ";\n");
-      }
+    for (int32_t d : p.steps(i).depends_on()) {
+      absl::StrAppend(&out, "  s", d, " -> s", i, ";\n");
     }
   }
   out += "}\n";
@@ -237,34 +239,30 @@ std::string ExecutionPlan::ToDot() const {
 }
 
 std::string ExecutionPlan::ToMermaidGantt() const {
-  const proto::ExecutionPlan& p = proto_;
-  std::string out = "gantt\n";
-  absl::StrAppend(&out, "  title ",
-                  p.name().empty() ? "upgrade plan" : p.name(), "\n");
-  out += "  dateFormat X\n  axisFormat %H:%M:%S\n";
+  const proto::ExecutionPlan& p = *proto_;
+  std::string out = absl::StrCat("gantt\n  title ",
+                                 p.name().empty() ? "upgrade plan" : p.name(),
+                                 "\n  dateFormat X\n  axisFormat %H:%M:%S\n");
   // One bar per component, as long as its steps' timeouts (an upper bound),
-  // starting after its dependencies' bars (and after the previous wave).
-  absl::flat_hash_map<absl::string_view, int> component_bar;
-  int bar = 0;
-  int step = 0;
+  // starting when the previous wave has finished.
   std::vector<std::string> previous_wave;
+  int step = 0;
   for (const proto::Wave& w : p.waves()) {
     absl::StrAppend(&out, "  section wave ", w.index(), "\n");
     std::vector<std::string> this_wave;
-    for (const std::string& component : w.components()) {
+    for (int32_t c : w.components()) {
       int64_t ms = 0;
-      while (step < p.steps_size() && p.steps(step).component() == component) {
+      while (step < p.steps_size() && p.steps(step).component() == c) {
         ms += p.steps(step).timeout_ms();
         ++step;
       }
-      const std::string name = absl::StrCat("c", bar);
-      component_bar.emplace(component, bar++);
+      const std::string name = absl::StrCat("c", c);
       const std::string start =
           previous_wave.empty()
               ? "0"
               : absl::StrCat("after ", absl::StrJoin(previous_wave, " "));
-      absl::StrAppend(&out, "  ", component, " :", name, ", ", start, ", ",
-                      std::max<int64_t>(1, (ms + 999) / 1000), "s\n");
+      absl::StrAppend(&out, "  ", p.components(c), " :", name, ", ", start,
+                      ", ", std::max<int64_t>(1, (ms + 999) / 1000), "s\n");
       this_wave.push_back(name);
     }
     previous_wave = std::move(this_wave);

@@ -743,17 +743,11 @@ void Checker::CheckVersions() {
   }
 }
 
-// --- compilation -------------------------------------------------------------
-
-struct LifecycleNames {
-  std::string by_kind[8];
-};
-
 // "state -> next on event", read from the component lifecycle itself so the
 // plan and the state machine cannot drift apart.
-const LifecycleNames& Lifecycle() {
-  static const LifecycleNames* names = [] {
-    auto* n = new LifecycleNames;
+const std::string* TransitionNames() {
+  static const std::string* names = [] {
+    auto* n = new std::string[8];
     const fsm::StateMachine& m = fsm::ComponentLifecycle();
     auto describe = [&m](fsm::StateId state, fsm::EventId event) {
       const uint32_t t = m.FirstCandidate(state, event);
@@ -762,21 +756,17 @@ const LifecycleNames& Lifecycle() {
                           m.state_name(m.transitions()[t].to), " on ",
                           m.event_name(event));
     };
-    using namespace fsm::component;  // NOLINT: enum names
-    n->by_kind[proto::PREFLIGHT] = describe(kPreflight, kStepDone);
-    n->by_kind[proto::BACKUP] = describe(kBackingUp, kStepDone);
-    n->by_kind[proto::TERMINATE_OLD] = describe(kTerminatingOld, kStepDone);
-    n->by_kind[proto::START_NEW] = describe(kStartingNew, kStepDone);
-    n->by_kind[proto::AWAIT_READY] = describe(kAwaitingReady, kStepDone);
-    n->by_kind[proto::VERIFY] = describe(kVerifying, kStepDone);
-    n->by_kind[proto::ROLLBACK] = describe(kRollingBack, kRollbackDone);
+    using namespace fsm::component;  // NOLINT: the lifecycle's enum names
+    n[proto::PREFLIGHT] = describe(kPreflight, kStepDone);
+    n[proto::BACKUP] = describe(kBackingUp, kStepDone);
+    n[proto::TERMINATE_OLD] = describe(kTerminatingOld, kStepDone);
+    n[proto::START_NEW] = describe(kStartingNew, kStepDone);
+    n[proto::AWAIT_READY] = describe(kAwaitingReady, kStepDone);
+    n[proto::VERIFY] = describe(kVerifying, kStepDone);
+    n[proto::ROLLBACK] = describe(kRollingBack, kRollbackDone);
     return n;
   }();
-  return *names;
-}
-
-std::string StepId(absl::string_view component, proto::StepKind kind) {
-  return absl::StrCat(component, "/", StepKindName(kind));
+  return names;
 }
 
 std::string ListSome(const std::vector<absl::string_view>& items) {
@@ -786,84 +776,99 @@ std::string ListSome(const std::vector<absl::string_view>& items) {
                       " and ", items.size() - kMax, " more");
 }
 
+// Emits component i's steps. `last_step[d]` is the index of component d's
+// final (verify) step, filled as components are emitted (dependencies come
+// in earlier waves).
 void EmitSteps(const proto::UpgradePlan& plan, int i, const Resolved& r,
                const graph::DependencyGraph& g, uint32_t wave,
-               int64_t default_timeout, proto::ExecutionPlan& out) {
+               int64_t default_timeout, std::vector<int32_t>& last_step,
+               proto::ExecutionPlan& out) {
   const proto::Component& c = plan.components(i);
-  const LifecycleNames& names = Lifecycle();
-  std::vector<proto::StepKind> order = {proto::PREFLIGHT};
-  if (c.backup()) order.push_back(proto::BACKUP);
+  proto::StepKind order[7];
+  int n = 0;
+  order[n++] = proto::PREFLIGHT;
+  if (c.backup()) order[n++] = proto::BACKUP;
   const bool start_first = r.strategy == proto::START_FIRST ||
                            (r.strategy == proto::ROLLING_UPDATE && r.surge > 0);
   if (start_first) {
-    order.insert(order.end(),
-                 {proto::START_NEW, proto::AWAIT_READY, proto::TERMINATE_OLD});
+    order[n++] = proto::START_NEW;
+    order[n++] = proto::AWAIT_READY;
+    order[n++] = proto::TERMINATE_OLD;
   } else {
-    order.insert(order.end(),
-                 {proto::TERMINATE_OLD, proto::START_NEW, proto::AWAIT_READY});
+    order[n++] = proto::TERMINATE_OLD;
+    order[n++] = proto::START_NEW;
+    order[n++] = proto::AWAIT_READY;
   }
-  order.push_back(proto::VERIFY);
+  order[n++] = proto::VERIFY;
 
-  const std::string noun = CountNoun(c, r.count);
-  std::string previous;
-  for (proto::StepKind kind : order) {
+  for (int k = 0; k < n; ++k) {
+    const proto::StepKind kind = order[k];
+    const int32_t index = out.steps_size();
     proto::Step* step = out.add_steps();
-    step->set_id(StepId(c.id(), kind));
-    step->set_component(c.id());
+    step->set_component(i);
     step->set_kind(kind);
     step->set_wave(wave);
-    step->set_transition(names.by_kind[kind]);
     step->set_timeout_ms(default_timeout);
     if (kind == proto::TERMINATE_OLD || kind == proto::START_NEW) {
       step->set_batch(r.batch);
     }
-    if (kind == proto::PREFLIGHT) {
-      std::vector<absl::string_view> deps;
-      for (graph::NodeId d : g.dependencies(i)) {
-        deps.push_back(plan.components(d).id());
-        step->add_depends_on(StepId(plan.components(d).id(), proto::VERIFY));
-      }
-      step->set_waits_for(deps.empty() ? "no dependencies"
-                                       : absl::StrCat("dependencies verified: ",
-                                                      ListSome(deps)));
-    } else {
-      step->add_depends_on(previous);
-    }
+    if (k > 0) step->add_depends_on(index - 1);
     switch (kind) {
+      case proto::PREFLIGHT: {
+        absl::Span<const graph::NodeId> deps = g.dependencies(i);
+        if (deps.empty()) {
+          step->set_waits_for("no dependencies");
+          break;
+        }
+        std::vector<absl::string_view> names;
+        names.reserve(deps.size());
+        for (graph::NodeId d : deps) {
+          names.push_back(plan.components(d).id());
+          step->add_depends_on(last_step[d]);
+        }
+        step->set_waits_for(
+            absl::StrCat("dependencies verified: ", ListSome(names)));
+        break;
+      }
       case proto::BACKUP:
-        step->set_waits_for(absl::StrCat("backup of ", c.id(), " stored"));
+        step->set_waits_for("backup stored");
         break;
       case proto::TERMINATE_OLD:
         if (r.strategy == proto::ON_DELETE) {
           step->set_waits_for(
-              absl::StrCat("operator deletes the old pods (OnDelete), ", noun));
+              absl::StrCat("operator deletes the old pods (OnDelete), ",
+                           CountNoun(c, r.count)));
           step->set_timeout_ms(0);  // waits for a person
         } else if (r.strategy == proto::ROLLING_UPDATE) {
           step->set_waits_for(absl::StrCat("old pods replaced, ", r.batch,
-                                           " at a time of ", noun));
+                                           " at a time of ",
+                                           CountNoun(c, r.count)));
         } else if (r.strategy == proto::START_FIRST) {
-          step->set_waits_for(
-              absl::StrCat("old ", noun, " stopped after the new are ready"));
+          step->set_waits_for("old instances stopped after the new are ready");
         } else {
-          step->set_waits_for(
-              absl::StrCat("all old ", noun, " stopped and gone"));
+          step->set_waits_for(r.count == 1
+                                  ? std::string("old instance stopped and gone")
+                                  : absl::StrCat("all ", CountNoun(c, r.count),
+                                                 " of the old version gone"));
         }
         break;
-      case proto::START_NEW: {
-        std::string what = absl::StrCat(
-            "version ", c.version().to().empty() ? "(new)" : c.version().to(),
-            " applied");
+      case proto::START_NEW:
         if (r.strategy == proto::ROLLING_UPDATE) {
-          absl::StrAppend(&what, " (RollingUpdate: maxSurge ", r.surge,
-                          ", maxUnavailable ", r.unavailable, " of ", noun,
-                          ")");
+          step->set_waits_for(absl::StrCat(
+              "version ", c.version().to().empty() ? "(new)" : c.version().to(),
+              " applied (RollingUpdate: maxSurge ", r.surge,
+              ", maxUnavailable ", r.unavailable, " of ", CountNoun(c, r.count),
+              ")"));
+        } else {
+          step->set_waits_for(absl::StrCat(
+              "version ", c.version().to().empty() ? "(new)" : c.version().to(),
+              " applied"));
         }
-        step->set_waits_for(what);
         break;
-      }
       case proto::AWAIT_READY:
-        if (c.readiness().timeout_ms() > 0)
+        if (c.readiness().timeout_ms() > 0) {
           step->set_timeout_ms(c.readiness().timeout_ms());
+        }
         step->set_waits_for(
             c.readiness().min_ready_seconds() > 0
                 ? absl::StrCat(r.count, "/", r.count, " ready for ",
@@ -888,31 +893,8 @@ void EmitSteps(const proto::UpgradePlan& plan, int i, const Resolved& r,
       default:
         break;
     }
-    previous = step->id();
   }
-}
-
-void EmitRollback(const proto::UpgradePlan& plan, int i,
-                  const graph::DependencyGraph& g, int64_t default_timeout,
-                  proto::ExecutionPlan& out) {
-  const proto::Component& c = plan.components(i);
-  proto::Step* step = out.add_rollback_steps();
-  step->set_id(StepId(c.id(), proto::ROLLBACK));
-  step->set_component(c.id());
-  step->set_kind(proto::ROLLBACK);
-  step->set_timeout_ms(default_timeout);
-  step->set_transition(Lifecycle().by_kind[proto::ROLLBACK]);
-  std::vector<absl::string_view> dependents;
-  for (graph::NodeId d : g.dependents(i)) {
-    step->add_depends_on(StepId(plan.components(d).id(), proto::ROLLBACK));
-    dependents.push_back(plan.components(d).id());
-  }
-  step->set_waits_for(absl::StrCat(
-      "restore ",
-      c.version().from().empty() ? "the old version" : c.version().from(),
-      dependents.empty() ? ""
-                         : absl::StrCat(" after dependents rolled back: ",
-                                        ListSome(dependents))));
+  last_step[i] = out.steps_size() - 1;
 }
 
 }  // namespace
@@ -922,6 +904,43 @@ bool HasErrors(const std::vector<proto::Problem>& problems) {
     if (p.severity() == proto::ERROR) return true;
   }
   return false;
+}
+
+absl::string_view StepTransition(proto::StepKind kind) {
+  if (kind < proto::PREFLIGHT || kind > proto::ROLLBACK) return "";
+  return TransitionNames()[kind];
+}
+
+ExecutionPlan::ExecutionPlan() {
+  google::protobuf::ArenaOptions options;
+  // Big blocks: a 100k-component plan is ~1M small objects.
+  options.start_block_size = 64 << 10;
+  options.max_block_size = 4 << 20;
+  arena_ = std::make_unique<google::protobuf::Arena>(options);
+  proto_ = google::protobuf::Arena::CreateMessage<proto::ExecutionPlan>(
+      arena_.get());
+}
+
+ExecutionPlan::ExecutionPlan(const ExecutionPlan& other) : ExecutionPlan() {
+  *proto_ = *other.proto_;
+  warnings_ = other.warnings_;
+  graph_ = other.graph_;
+}
+
+ExecutionPlan& ExecutionPlan::operator=(const ExecutionPlan& other) {
+  if (this != &other) {
+    ExecutionPlan copy(other);
+    *this = std::move(copy);
+  }
+  return *this;
+}
+
+ExecutionPlan::ExecutionPlan(ExecutionPlan&&) noexcept = default;
+ExecutionPlan& ExecutionPlan::operator=(ExecutionPlan&&) noexcept = default;
+ExecutionPlan::~ExecutionPlan() = default;
+
+std::string ExecutionPlan::StepId(const proto::Step& step) const {
+  return absl::StrCat(ComponentId(step), "/", StepKindName(step.kind()));
 }
 
 std::vector<proto::Problem> CheckPlan(const Plan& plan,
@@ -948,7 +967,7 @@ absl::StatusOr<ExecutionPlan> CompilePlan(const Plan& plan,
         errors);
   }
   ExecutionPlan result;
-  proto::ExecutionPlan& out = result.proto_;
+  proto::ExecutionPlan& out = *result.proto_;
   out.set_name(p.metadata().name());
   out.set_max_parallel(p.policy().max_parallel());
   out.set_on_failure(p.policy().on_failure() ==
@@ -958,22 +977,43 @@ absl::StatusOr<ExecutionPlan> CompilePlan(const Plan& plan,
   const int64_t default_timeout = p.policy().default_timeout_ms() > 0
                                       ? p.policy().default_timeout_ms()
                                       : options.default_timeout_ms;
+  const int n = p.components_size();
+  out.mutable_components()->Reserve(n);
+  for (const proto::Component& c : p.components()) out.add_components(c.id());
   const graph::DependencyGraph& g = *checker.graph_;
-  out.mutable_steps()->Reserve(p.components_size() * 6);
+  out.mutable_steps()->Reserve(n * 6);
+  std::vector<int32_t> last_step(n, -1);
   for (size_t w = 0; w < checker.waves_.size(); ++w) {
     proto::Wave* wave = out.add_waves();
     wave->set_index(w);
-    const int first_step = out.steps_size();
-    for (graph::NodeId n : checker.waves_.wave(w)) {
-      wave->add_components(p.components(n).id());
-      EmitSteps(p, n, checker.resolved_[n], g, w, default_timeout, out);
+    wave->set_first_step(out.steps_size());
+    for (graph::NodeId c : checker.waves_.wave(w)) {
+      wave->add_components(c);
+      EmitSteps(p, c, checker.resolved_[c], g, w, default_timeout, last_step,
+                out);
     }
-    for (int s = first_step; s < out.steps_size(); ++s)
-      wave->add_steps(out.steps(s).id());
+    wave->set_step_count(out.steps_size() - wave->first_step());
   }
   // Rollback runs in reverse dependency order: dependents first.
-  for (graph::NodeId n : g.ReverseTopologicalOrder()) {
-    EmitRollback(p, n, g, default_timeout, out);
+  std::vector<int32_t> rollback_index(n, -1);
+  const std::vector<graph::NodeId> reverse = g.ReverseTopologicalOrder();
+  out.mutable_rollback_steps()->Reserve(n);
+  for (graph::NodeId c : reverse) {
+    rollback_index[c] = out.rollback_steps_size();
+    proto::Step* step = out.add_rollback_steps();
+    step->set_component(c);
+    step->set_kind(proto::ROLLBACK);
+    step->set_timeout_ms(default_timeout);
+    step->set_wave(checker.wave_of_[c]);
+    for (graph::NodeId d : g.dependents(c)) {
+      step->add_depends_on(rollback_index[d]);
+    }
+    const std::string& from = p.components(c).version().from();
+    step->set_waits_for(
+        g.dependents(c).empty()
+            ? absl::StrCat("restore ", from.empty() ? "the old version" : from)
+            : absl::StrCat("restore ", from.empty() ? "the old version" : from,
+                           " after its dependents"));
   }
   result.warnings_ = std::move(checker.problems_);
   result.graph_ = std::move(*checker.graph_);

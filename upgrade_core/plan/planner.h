@@ -36,10 +36,12 @@
 #define UPGRADE_CORE_PLAN_PLANNER_H_
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "google/protobuf/arena.h"
 #include "upgrade_core/graph/dependency_graph.h"
 #include "upgrade_core/plan/plan.h"
 #include "upgrade_core/proto/plan.pb.h"
@@ -54,14 +56,28 @@ struct PlannerOptions {
   bool check_config = true;
 };
 
-// The compiled plan. A value; cheap to move.
+// The compiled plan. A value: cheap to move; copying copies every step.
+// The steps live in a protobuf arena (one bulk free for ~1M objects).
 class ExecutionPlan {
  public:
-  const proto::ExecutionPlan& proto() const { return proto_; }
+  ExecutionPlan(const ExecutionPlan& other);
+  ExecutionPlan& operator=(const ExecutionPlan& other);
+  ExecutionPlan(ExecutionPlan&&) noexcept;
+  ExecutionPlan& operator=(ExecutionPlan&&) noexcept;
+  ~ExecutionPlan();
+
+  const proto::ExecutionPlan& proto() const { return *proto_; }
   // Problems that did not block compilation (warnings, infos).
   const std::vector<proto::Problem>& warnings() const { return warnings_; }
   // The component dependency graph the plan was ordered by.
   const graph::DependencyGraph& graph() const { return graph_; }
+
+  // The id of the component a step belongs to.
+  const std::string& ComponentId(const proto::Step& step) const {
+    return proto_->components(step.component());
+  }
+  // "<component>/<kind>", e.g. "ingress-controller/await-ready".
+  std::string StepId(const proto::Step& step) const;
 
   // A readable table of waves and steps.
   std::string ToText() const;
@@ -77,10 +93,18 @@ class ExecutionPlan {
  private:
   friend absl::StatusOr<ExecutionPlan> CompilePlan(const Plan&,
                                                    const PlannerOptions&);
-  proto::ExecutionPlan proto_;
+  ExecutionPlan();
+
+  std::unique_ptr<google::protobuf::Arena> arena_;
+  proto::ExecutionPlan* proto_ = nullptr;  // owned by arena_
   std::vector<proto::Problem> warnings_;
   graph::DependencyGraph graph_;
 };
+
+// The component lifecycle transition a step of `kind` drives, as
+// "state -> next on event" (e.g. "awaiting_ready -> verifying on
+// step_done"), read from fsm::ComponentLifecycle().
+absl::string_view StepTransition(proto::StepKind kind);
 
 // Every problem in the plan (errors first, then warnings; each group in plan
 // order). Never fails: problems are data. Empty = nothing to report.

@@ -353,10 +353,34 @@ TEST(CheckPlanTest, EveryCheck) {
   }
 }
 
-std::vector<std::string> StepIds(const proto::ExecutionPlan& p) {
+std::vector<std::string> StepIds(const ExecutionPlan& e) {
   std::vector<std::string> ids;
-  for (const proto::Step& s : p.steps()) ids.push_back(s.id());
+  for (const proto::Step& s : e.proto().steps()) ids.push_back(e.StepId(s));
   return ids;
+}
+
+std::vector<std::string> DependsOn(const ExecutionPlan& e, const proto::Step& s,
+                                   bool rollback = false) {
+  std::vector<std::string> ids;
+  for (int32_t d : s.depends_on()) {
+    ids.push_back(
+        e.StepId(rollback ? e.proto().rollback_steps(d) : e.proto().steps(d)));
+  }
+  return ids;
+}
+
+std::vector<std::string> WaveComponents(const ExecutionPlan& e, int w) {
+  std::vector<std::string> ids;
+  for (int32_t c : e.proto().waves(w).components())
+    ids.push_back(e.proto().components(c));
+  return ids;
+}
+
+const proto::Step* FindStep(const ExecutionPlan& e, absl::string_view id) {
+  for (const proto::Step& s : e.proto().steps()) {
+    if (e.StepId(s) == id) return &s;
+  }
+  return nullptr;
 }
 
 TEST(CompilePlanTest, StepsFollowTheStrategy) {
@@ -372,7 +396,7 @@ TEST(CompilePlanTest, StepsFollowTheStrategy) {
   absl::StatusOr<ExecutionPlan> compiled = CompilePlan(plan);
   ASSERT_TRUE(compiled.ok()) << compiled.status();
   const proto::ExecutionPlan& p = compiled->proto();
-  EXPECT_THAT(StepIds(p),
+  EXPECT_THAT(StepIds(*compiled),
               ElementsAre("tf/preflight", "tf/backup", "tf/terminate-old",
                           "tf/start-new", "tf/await-ready", "tf/verify",
                           "sf/preflight", "sf/start-new", "sf/await-ready",
@@ -385,12 +409,14 @@ TEST(CompilePlanTest, StepsFollowTheStrategy) {
   EXPECT_THAT(p.steps(18).waits_for(),
               HasSubstr("maxSurge 0, maxUnavailable 2 of 5 nodes"));
   EXPECT_EQ(p.steps(12).batch(), 1);
-  EXPECT_THAT(p.steps(1).depends_on(), ElementsAre("tf/preflight"));
+  EXPECT_THAT(DependsOn(*compiled, p.steps(1)), ElementsAre("tf/preflight"));
   // Each step names the lifecycle transition it drives.
-  EXPECT_EQ(p.steps(0).transition(), "preflight -> backing_up on step_done");
-  EXPECT_EQ(p.steps(5).transition(), "verifying -> succeeded on step_done");
+  EXPECT_EQ(StepTransition(p.steps(0).kind()),
+            "preflight -> backing_up on step_done");
+  EXPECT_EQ(StepTransition(p.steps(5).kind()),
+            "verifying -> succeeded on step_done");
   EXPECT_THAT(p.rollback_steps(), SizeIs(4));
-  EXPECT_EQ(p.rollback_steps(0).transition(),
+  EXPECT_EQ(StepTransition(p.rollback_steps(0).kind()),
             "rolling_back -> rolled_back on rollback_done");
 }
 
@@ -405,28 +431,26 @@ TEST(CompilePlanTest, DependenciesGateAndWavesRespectMaxParallel) {
   ASSERT_TRUE(compiled.ok()) << compiled.status();
   const proto::ExecutionPlan& p = compiled->proto();
   ASSERT_THAT(p.waves(), SizeIs(2));
-  EXPECT_THAT(p.waves(0).components(), ElementsAre("a", "b"));
-  EXPECT_THAT(p.waves(1).components(), ElementsAre("c", "d"));
-  const proto::Step* preflight = nullptr;
-  const proto::Step* ready = nullptr;
-  const proto::Step* verify = nullptr;
-  for (const proto::Step& s : p.steps()) {
-    if (s.id() == "d/preflight") preflight = &s;
-    if (s.id() == "d/await-ready") ready = &s;
-    if (s.id() == "d/verify") verify = &s;
-  }
+  EXPECT_THAT(WaveComponents(*compiled, 0), ElementsAre("a", "b"));
+  EXPECT_THAT(WaveComponents(*compiled, 1), ElementsAre("c", "d"));
+  const proto::Step* preflight = FindStep(*compiled, "d/preflight");
+  const proto::Step* ready = FindStep(*compiled, "d/await-ready");
+  const proto::Step* verify = FindStep(*compiled, "d/verify");
   ASSERT_NE(preflight, nullptr);
-  EXPECT_THAT(preflight->depends_on(), ElementsAre("a/verify", "b/verify"));
+  EXPECT_THAT(DependsOn(*compiled, *preflight),
+              ElementsAre("a/verify", "b/verify"));
   EXPECT_EQ(preflight->waits_for(), "dependencies verified: a, b");
   EXPECT_EQ(preflight->timeout_ms(), 60000);
   EXPECT_EQ(ready->timeout_ms(), 90000);
   EXPECT_EQ(ready->waits_for(), "1/1 ready for 5s");
   EXPECT_EQ(verify->timeout_ms(), 80000);  // 20s + the 1m default
   // Rollback: dependents first.
-  EXPECT_EQ(p.rollback_steps(0).id(), "d/rollback");
+  EXPECT_EQ(compiled->StepId(p.rollback_steps(0)), "d/rollback");
   for (const proto::Step& s : p.rollback_steps()) {
-    if (s.id() == "a/rollback" || s.id() == "b/rollback") {
-      EXPECT_THAT(s.depends_on(), ElementsAre("d/rollback"));
+    const std::string id = compiled->StepId(s);
+    if (id == "a/rollback" || id == "b/rollback") {
+      EXPECT_THAT(DependsOn(*compiled, s, /*rollback=*/true),
+                  ElementsAre("d/rollback"));
     }
   }
 }
@@ -450,7 +474,7 @@ TEST(CompilePlanTest, OutputsAreDeterministic) {
   EXPECT_THAT(first->ToJson(), HasSubstr("\"id\":\"b\\\"q/preflight\""));
   EXPECT_THAT(first->ToJson(), HasSubstr("\"code\":\"strategy.on-delete\""));
   EXPECT_THAT(first->ToText(), HasSubstr("Wave 1: b\"q, c"));
-  EXPECT_THAT(first->ToText(), HasSubstr("Warnings:"));
+  EXPECT_THAT(first->ToText(), HasSubstr("Notes:"));
   EXPECT_THAT(first->ToDot(), HasSubstr("subgraph cluster_wave0"));
   EXPECT_THAT(first->ToMermaidGantt(), HasSubstr("section wave 1"));
   EXPECT_THAT(first->ToMermaidFlowchart(), HasSubstr("flowchart"));
@@ -495,9 +519,12 @@ TEST(ExampleTest, FixedPlanCompiles) {
   ASSERT_TRUE(compiled.ok()) << compiled.status();
   const proto::ExecutionPlan& p = compiled->proto();
   ASSERT_THAT(p.waves(), SizeIs(4));
-  EXPECT_THAT(p.waves(2).components(), ElementsAre("ingress-controller"));
-  EXPECT_THAT(StepIds(p),
+  EXPECT_THAT(WaveComponents(*compiled, 2), ElementsAre("ingress-controller"));
+  EXPECT_THAT(StepIds(*compiled),
               ::testing::Contains("ingress-controller/terminate-old"));
+  // A copy is an independent, equal value.
+  const ExecutionPlan copy = *compiled;
+  EXPECT_EQ(copy.ToJson(), compiled->ToJson());
   for (const proto::Problem& w : compiled->warnings()) {
     EXPECT_EQ(w.severity(), proto::INFO)
         << FormatProblem(w);  // e.g. the new image tag
