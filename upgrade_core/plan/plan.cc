@@ -6,6 +6,7 @@
 #include <cmath>
 #include <fstream>
 #include <limits>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <utility>
@@ -385,7 +386,6 @@ class Loader {
                 proto::Strategy* out) {
     *out->mutable_location() = Loc(node);
     bool has_type = false;
-    const YAML::Node* surge_node = nullptr;
     ForFields(
         node, path, {"type", "maxSurge", "maxUnavailable"},
         [&](const std::string& key, const YAML::Node& v, const std::string& p) {
@@ -394,7 +394,6 @@ class Loader {
             if (EnumValue(v, p, kStrategies, &t)) out->set_type(t);
             has_type = true;
           } else if (key == "maxSurge") {
-            surge_node = &v;
             IntOrPercent(v, p, out->mutable_max_surge());
           } else {
             IntOrPercent(v, p, out->mutable_max_unavailable());
@@ -412,14 +411,14 @@ class Loader {
                          "RollingUpdate, not ",
                          StrategyTypeName(out->type())));
     }
-    (void)surge_node;
   }
 
   void Component(const YAML::Node& node, const std::string& path,
                  proto::Component* out) {
     *out->mutable_location() = Loc(node);
-    const YAML::Node* replicas_node = nullptr;
-    const YAML::Node* nodes_node = nullptr;
+    std::optional<YAML::Node>
+        replicas_node;  // copies: iterator values are temporaries
+    std::optional<YAML::Node> nodes_node;
     bool kind_ok = true;  // a bad kind must not cascade into count errors
     bool ok = ForFields(
         node, path,
@@ -437,10 +436,10 @@ class Loader {
           } else if (key == "version") {
             VersionChange(v, p, out->mutable_version());
           } else if (key == "replicas") {
-            replicas_node = &v;
+            replicas_node = v;
             if (Int(v, p, 0, &n)) out->set_replicas(n);
           } else if (key == "nodes") {
-            nodes_node = &v;
+            nodes_node = v;
             if (Int(v, p, 0, &n)) out->set_nodes(n);
           } else if (key == "strategy") {
             Strategy(v, p, out->mutable_strategy());
@@ -521,13 +520,13 @@ class Loader {
       out->set_kind(proto::GENERIC);
     }
     if (!kind_ok) return;
-    if (out->kind() == proto::DAEMON_SET && replicas_node != nullptr) {
+    if (out->kind() == proto::DAEMON_SET && replicas_node.has_value()) {
       Error(
           *replicas_node, absl::StrCat(path, ".replicas"), "schema.count",
           "a DaemonSet runs one pod per node: give \"nodes\", not \"replicas\"",
           "replace replicas: with nodes:");
     }
-    if (out->kind() != proto::DAEMON_SET && nodes_node != nullptr) {
+    if (out->kind() != proto::DAEMON_SET && nodes_node.has_value()) {
       Error(*nodes_node, absl::StrCat(path, ".nodes"), "schema.count",
             absl::StrCat("\"nodes\" is for DaemonSets; a ",
                          ComponentKindName(out->kind()), " has \"replicas\""),
@@ -567,7 +566,7 @@ class Loader {
   }
 
   void Document(const YAML::Node& root, proto::UpgradePlan* out) {
-    const YAML::Node* components = nullptr;
+    bool has_components = false;
     bool has_api = false, has_kind = false;
     if (!ForFields(
             root, "",
@@ -599,7 +598,7 @@ class Loader {
               } else if (key == "policy") {
                 Policy(v, p, out->mutable_policy());
               } else {
-                components = &v;
+                has_components = true;
                 if (!v.IsSequence() && !v.IsNull()) {
                   Error(v, p, "schema.type",
                         absl::StrCat("expected a list, got ", NodeTypeName(v)));
@@ -625,7 +624,7 @@ class Loader {
       Error(root, "", "schema.required", "missing required field \"kind\"",
             absl::StrCat("add kind: ", kPlanKind));
     }
-    if (components == nullptr || out->components_size() == 0) {
+    if (!has_components || out->components_size() == 0) {
       Error(root, "components", "schema.required",
             "a plan needs at least one component");
     }
