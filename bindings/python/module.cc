@@ -9,4 +9,5 @@ PYBIND11_MODULE(_core, m) {
   m.doc() = "upgrade_core C++ core (use the `upgrade_core` package).";
   upgrade_core::python::RegisterVersion(m);
   upgrade_core::python::RegisterPlan(m);
+  upgrade_core::python::RegisterFsm(m);
 }

@@ -16,6 +16,7 @@ void RegisterPlan(pybind11::module_& m);  // plan_bindings.cc
 
 // Version, Constraint, SkewViolation, check_version_skew (version_bindings.cc).
 void RegisterVersion(pybind11::module_& m);
+void RegisterFsm(pybind11::module_& m);  // fsm_bindings.cc
 
 }  // namespace upgrade_core::python
 

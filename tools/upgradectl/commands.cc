@@ -14,6 +14,8 @@ int RunValidateCommand(const std::vector<std::string>& args, std::ostream& out,
                        std::ostream& err);
 int RunPlanCommand(const std::vector<std::string>& args, std::ostream& out,
                    std::ostream& err);
+int RunFsmCommand(const std::vector<std::string>& args, std::ostream& out,
+                  std::ostream& err);
 
 namespace {
 
@@ -27,6 +29,8 @@ constexpr Command kCommands[] = {
      RunValidateCommand},
     {"plan", "compile an UpgradePlan: --format text|json|dot|mermaid",
      RunPlanCommand},
+    {"fsm", "check a state machine definition or print its diagram",
+     RunFsmCommand},
 };
 
 int RunHelp(const std::vector<std::string>&, std::ostream& out, std::ostream&) {

@@ -7,6 +7,8 @@ namespace upgrade_core::fsm {
 
 InstanceCore::InstanceCore(StateMachine machine, HistoryOptions history)
     : machine_(std::move(machine)),
+      dispatch_(machine_.dispatch_table()),
+      num_events_(static_cast<uint32_t>(machine_.num_events())),
       state_(machine_.initial()),
       history_options_(history) {
   if (history.mode == HistoryMode::kBounded) {
@@ -37,6 +39,10 @@ std::vector<HistoryEntry> InstanceCore::History() const {
 absl::Status InstanceCore::Restore(StateId state,
                                    std::vector<HistoryEntry> history,
                                    uint64_t dropped) {
+  if (in_transition_) {
+    return absl::FailedPreconditionError(
+        "Restore() called from a guard, exit or transition action");
+  }
   if (state >= machine_.num_states()) {
     return absl::InvalidArgumentError(
         absl::StrCat("state id ", state, " out of range"));
@@ -119,6 +125,14 @@ absl::Status InstanceCore::GuardsRejectedError(EventId event) const {
       "event '", machine_.event_name(event), "' is not allowed in state '",
       state_name(), "': no guard passed (", absl::StrJoin(guards, ", "),
       ") (allowed: ", absl::StrJoin(allowed, ", "), ")"));
+}
+
+absl::Status InstanceCore::ReentrantFireError(EventId event) const {
+  return absl::FailedPreconditionError(absl::StrCat(
+      "Fire('", machine_.event_name(event), "') called from a guard, exit or ",
+      "transition action of a transition out of '", state_name(),
+      "'; fire follow-up events from an entry action or after Fire() "
+      "returns"));
 }
 
 absl::Status InstanceCore::UnknownEventError(absl::string_view event) const {

@@ -23,6 +23,11 @@
 // action or the row's action leaves the state unchanged, and one from the
 // entry action leaves the new state.
 //
+// Re-entrancy: an entry action may Fire() the next event on the same instance
+// (the state is already assigned). A guard, exit action or row action must
+// not: such a nested Fire() returns FailedPrecondition and changes nothing,
+// because the outer transition would overwrite its result.
+//
 // Dispatch by EventId is O(1) and allocation-free (history in kBounded mode
 // writes into a preallocated ring; kFull appends). Not thread-safe: one
 // instance per thread of control.
@@ -35,6 +40,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/base/optimization.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
@@ -110,10 +116,14 @@ class InstanceCore {
   absl::Status Restore(StateId state, std::vector<HistoryEntry> history,
                        uint64_t dropped = 0);
 
+  // True while guards, the exit action or the row's action of a Fire() run.
+  bool in_transition() const { return in_transition_; }
+
   // The errors Fire() returns.
   absl::Status IllegalEventError(EventId event) const;
   absl::Status GuardsRejectedError(EventId event) const;
   absl::Status UnknownEventError(absl::string_view event) const;
+  absl::Status ReentrantFireError(EventId event) const;
 
  protected:
   InstanceCore(StateMachine machine, HistoryOptions history);
@@ -124,7 +134,12 @@ class InstanceCore {
   }
 
   StateMachine machine_;
+  // Cached from machine_ (whose shared data outlives this instance) so the
+  // hot path of Fire() is one load from the dispatch table.
+  const uint32_t* dispatch_;
+  uint32_t num_events_;
   StateId state_;
+  bool in_transition_ = false;
 
  private:
   void RecordSlow(const Step& step, absl::Time at);
@@ -262,23 +277,48 @@ absl::StatusOr<Instance<Context>> Instance<Context>::Create(
 template <typename Context>
 absl::Status Instance<Context>::Fire(EventId event, Context& context,
                                      absl::Time at) {
-  if (event >= machine_.num_events()) {
+  if (ABSL_PREDICT_FALSE(event >= num_events_ || in_transition_)) {
+    if (in_transition_) return ReentrantFireError(event);
     return absl::InvalidArgumentError(
         absl::StrCat("event id ", event, " out of range"));
   }
-  uint32_t i = machine_.FirstCandidate(state_, event);
-  if (i == StateMachine::kNoTransition) return IllegalEventError(event);
+  const uint32_t cell = dispatch_[state_ * num_events_ + event];
+  if (ABSL_PREDICT_TRUE(cell >= StateMachine::kPlainBit)) {
+    if (ABSL_PREDICT_FALSE(cell == StateMachine::kNoTransition)) {
+      return IllegalEventError(event);
+    }
+    const StateId to = static_cast<StateId>(cell);
+    const StateId from = state_;
+    state_ = to;
+    Record(Step{from, event, to}, at);
+    return absl::OkStatus();
+  }
+  // Cleared on every exit, including exceptions thrown by callables.
+  struct TransitionScope {
+    bool& flag;
+    explicit TransitionScope(bool& f) : flag(f) { flag = true; }
+    ~TransitionScope() { flag = false; }
+  };
   const std::vector<CompiledTransition>& rows = machine_.transitions();
-  for (;; ++i) {
+  for (uint32_t i = cell;; ++i) {
     const CompiledTransition& t = rows[i];
-    if (t.guard < 0 || guards_[t.guard](context) != t.negate_guard) {
-      const Step step{t.from, t.event, t.to};
-      if (int32_t exit = machine_.exit_action(t.from);
-          exit >= 0 && actions_[exit]) {
-        actions_[exit](context, step);
+    bool take;
+    {
+      TransitionScope scope(in_transition_);
+      take = t.guard < 0 || guards_[t.guard](context) != t.negate_guard;
+      if (take) {
+        const Step step{t.from, t.event, t.to};
+        if (int32_t exit = machine_.exit_action(t.from);
+            exit >= 0 && actions_[exit]) {
+          actions_[exit](context, step);
+        }
+        if (t.action >= 0 && actions_[t.action]) {
+          actions_[t.action](context, step);
+        }
       }
-      if (t.action >= 0 && actions_[t.action])
-        actions_[t.action](context, step);
+    }
+    if (take) {
+      const Step step{t.from, t.event, t.to};
       state_ = t.to;
       Record(step, at);
       if (int32_t entry = machine_.entry_action(t.to);

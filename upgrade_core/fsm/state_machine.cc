@@ -290,6 +290,18 @@ absl::StatusOr<StateMachine> StateMachine::Create(
     impl->table[static_cast<size_t>(t.from) * impl->num_events + t.event] =
         static_cast<uint32_t>(i);
   }
+  impl->dispatch = impl->table;
+  for (uint32_t& cell : impl->dispatch) {
+    if (cell == kNoTransition) continue;
+    const CompiledTransition& t = impl->compiled[cell];
+    const bool single = cell + 1 == impl->compiled.size() ||
+                        impl->compiled[cell + 1].from != t.from ||
+                        impl->compiled[cell + 1].event != t.event;
+    if (single && t.guard < 0 && t.action < 0 && impl->exit[t.from] < 0 &&
+        impl->entry[t.to] < 0) {
+      cell = kPlainBit | t.to;
+    }
+  }
   impl->definition = std::move(definition);
   return StateMachine(std::move(impl));
 }

@@ -68,8 +68,13 @@ struct CompiledTransition {
 
 class StateMachine {
  public:
-  // Marks "no row" in the dispatch table.
+  // Marks "no row" in both tables.
   static constexpr uint32_t kNoTransition = 0xFFFFFFFFu;
+  // In DispatchCell(): set when the cell is a "plain" row (the only
+  // candidate, no guard, no action, no exit action on the source, no entry
+  // action on the target); the low 16 bits are then the target StateId.
+  // Otherwise the cell is FirstCandidate() or kNoTransition.
+  static constexpr uint32_t kPlainBit = 0x80000000u;
   // At most this many states and events (ids are 16 bit).
   static constexpr int kMaxNames = 0xFFFF;
 
@@ -118,6 +123,14 @@ class StateMachine {
     return impl_
         ->table[static_cast<uint32_t>(state) * impl_->num_events + event];
   }
+  // The dispatch table behind Instance::Fire(): plain rows need no look-up
+  // beyond this one load. See kPlainBit. O(1). REQUIRES: ids in range.
+  uint32_t DispatchCell(StateId state, EventId event) const {
+    return impl_
+        ->dispatch[static_cast<uint32_t>(state) * impl_->num_events + event];
+  }
+  const uint32_t* dispatch_table() const { return impl_->dispatch.data(); }
+
   // True if transitions()[index] is the last candidate of its (state, event).
   bool IsLastCandidate(uint32_t index) const {
     return index + 1 == impl_->compiled.size() ||
@@ -154,7 +167,8 @@ class StateMachine {
     std::vector<int32_t> entry;
     std::vector<int32_t> exit;
     std::vector<CompiledTransition> compiled;
-    std::vector<uint32_t> table;  // num_states * num_events
+    std::vector<uint32_t> table;     // num_states * num_events
+    std::vector<uint32_t> dispatch;  // same shape, see kPlainBit
   };
 
   explicit StateMachine(std::shared_ptr<const Impl> impl)

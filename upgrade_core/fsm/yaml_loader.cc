@@ -37,7 +37,9 @@ class Parser {
     }
     StateMachineDefinition def;
     bool has_states = false, has_initial = false, has_transitions = false;
+    std::vector<std::string> seen;
     for (const auto& kv : root) {
+      if (!FirstTime(kv.first, seen)) continue;
       const std::string key = kv.first.Scalar();
       const YAML::Node& value = kv.second;
       if (key == "name") {
@@ -120,7 +122,9 @@ class Parser {
       if (item.IsScalar()) {
         Scalar(item, "states", &state.name);
       } else if (item.IsMap()) {
+        std::vector<std::string> seen;
         for (const auto& kv : item) {
+          if (!FirstTime(kv.first, seen)) continue;
           const std::string key = kv.first.Scalar();
           if (key == "name") {
             Scalar(kv.second, "name", &state.name);
@@ -155,7 +159,12 @@ class Parser {
       TransitionDef row;
       row.where = Where(item);
       bool ok = true;
+      std::vector<std::string> seen;
       for (const auto& kv : item) {
+        if (!FirstTime(kv.first, seen)) {
+          ok = false;
+          continue;
+        }
         const std::string key = kv.first.Scalar();
         std::string* field = key == "from"     ? &row.from
                              : key == "event"  ? &row.event
@@ -180,6 +189,20 @@ class Parser {
       }
       if (ok) def->transitions.push_back(std::move(row));
     }
+  }
+
+  // yaml-cpp keeps both entries of a repeated key; the second would
+  // silently win, so a repeated key is an error.
+  bool FirstTime(const YAML::Node& key, std::vector<std::string>& seen) {
+    const std::string& name = key.Scalar();
+    for (const std::string& s : seen) {
+      if (s == name) {
+        Error(key, absl::StrCat("duplicate key '", name, "'"));
+        return false;
+      }
+    }
+    seen.push_back(name);
+    return true;
   }
 
   std::vector<std::string> errors_;

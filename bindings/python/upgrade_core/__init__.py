@@ -4,9 +4,15 @@ machines, config compatibility checks, plans).
 A thin layer over the C++ core in `upgrade_core._core`; see docs/ for guides.
 """
 
-from upgrade_core._errors import Error, InputError, PlanError
+from upgrade_core._errors import Error, InputError, PlanError, TransitionError
 from upgrade_core import _core
 from upgrade_core._core import (
+    DefinitionProblem,
+    StateMachine,
+    StateMachineInstance,
+    TransitionRecord,
+    component_lifecycle,
+    plan_lifecycle,
     SKEW_POLICY_RELEASE,
     Constraint,
     SkewViolation,
@@ -41,4 +47,11 @@ __all__ = [
     "PlanStep",
     "compile_plan",
     "resolve_rollout_budget",
+    "DefinitionProblem",
+    "StateMachine",
+    "StateMachineInstance",
+    "TransitionError",
+    "TransitionRecord",
+    "component_lifecycle",
+    "plan_lifecycle",
 ]

@@ -30,3 +30,18 @@ class PlanError(InputError):
     def __init__(self, message: str, problems=()) -> None:
         super().__init__(message)
         self.problems = list(problems)
+
+
+class TransitionError(Error):
+    """An event that is not allowed in the current state of a state machine
+    instance (no transition, or no guard passed). The state is unchanged.
+
+    `state`: the current state, `event`: the rejected event, `allowed`: the
+    events that have a transition out of `state` (list of names).
+    """
+
+    def __init__(self, message: str, state: str, event: str, allowed) -> None:
+        super().__init__(message, "FAILED_PRECONDITION")
+        self.state = state
+        self.event = event
+        self.allowed = list(allowed)

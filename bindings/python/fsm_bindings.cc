@@ -1,0 +1,631 @@
+// Python binding of upgrade_core/fsm: StateMachine, StateMachineInstance,
+// the built-in lifecycles. Thin shims: guards and actions are Python
+// callables bound into Instance<py::object>.
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <cmath>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/time.h"
+#include "bindings/python/register.h"
+#include "bindings/python/status_casters.h"
+#include "upgrade_core/fsm/definition.h"
+#include "upgrade_core/fsm/instance.h"
+#include "upgrade_core/fsm/lifecycles.h"
+#include "upgrade_core/fsm/snapshot.h"
+#include "upgrade_core/fsm/state_machine.h"
+#include "upgrade_core/fsm/yaml_loader.h"
+
+namespace upgrade_core::python {
+namespace {
+
+namespace py = pybind11;
+using fsm::EventId;
+using fsm::StateId;
+using fsm::StateMachine;
+using PyInstance = fsm::Instance<py::object>;
+
+// ---- from_dict: a Python dict in the YAML shape -> definition ------------
+
+class DictReader {
+ public:
+  fsm::StateMachineDefinition Read(py::handle root) {
+    fsm::StateMachineDefinition def;
+    if (!py::isinstance<py::dict>(root)) {
+      ThrowStatus(absl::InvalidArgumentError(
+          "a state machine definition must be a dict with initial, states "
+          "and transitions"));
+    }
+    py::dict d = py::reinterpret_borrow<py::dict>(root);
+    for (const char* key : {"initial", "states", "transitions"}) {
+      if (!d.contains(key)) Error("", absl::StrCat("missing key '", key, "'"));
+    }
+    for (auto item : d) {
+      std::string key = Str(item.first, "key");
+      py::handle value = item.second;
+      if (key == "name") {
+        def.name = Str(value, "name");
+      } else if (key == "initial") {
+        def.initial = Str(value, "initial");
+        def.initial_where = "initial";
+      } else if (key == "terminal") {
+        def.terminal_where = "terminal";
+        if (py::isinstance<py::str>(value)) {
+          def.terminal.push_back(Str(value, "terminal"));
+        } else {
+          def.terminal = StrList(value, "terminal");
+        }
+      } else if (key == "events") {
+        def.events = StrList(value, "events");
+      } else if (key == "states") {
+        States(value, &def);
+      } else if (key == "transitions") {
+        Transitions(value, &def);
+      } else {
+        Error("", absl::StrCat("unknown key '", key,
+                               "' (want name, initial, terminal, states, "
+                               "events, transitions)"));
+      }
+    }
+    if (!errors_.empty()) {
+      ThrowStatus(absl::InvalidArgumentError(absl::StrJoin(errors_, "\n")));
+    }
+    return def;
+  }
+
+ private:
+  void Error(const std::string& where, absl::string_view message) {
+    errors_.push_back(where.empty() ? std::string(message)
+                                    : absl::StrCat(where, ": ", message));
+  }
+
+  std::string Str(py::handle value, const std::string& where) {
+    if (!py::isinstance<py::str>(value)) {
+      Error(where,
+            absl::StrCat(
+                "want a string, got ",
+                std::string(py::str(value.get_type().attr("__name__")))));
+      return "";
+    }
+    return value.cast<std::string>();
+  }
+
+  std::vector<std::string> StrList(py::handle value, const std::string& where) {
+    std::vector<std::string> out;
+    if (!py::isinstance<py::list>(value) && !py::isinstance<py::tuple>(value)) {
+      Error(where, "want a list of names");
+      return out;
+    }
+    int i = 0;
+    for (py::handle item : value) {
+      out.push_back(Str(item, absl::StrCat(where, "[", i++, "]")));
+    }
+    return out;
+  }
+
+  void States(py::handle value, fsm::StateMachineDefinition* def) {
+    if (!py::isinstance<py::list>(value) && !py::isinstance<py::tuple>(value)) {
+      Error("states", "want a list");
+      return;
+    }
+    int i = 0;
+    for (py::handle item : value) {
+      fsm::StateDef state;
+      state.where = absl::StrCat("states[", i++, "]");
+      if (py::isinstance<py::dict>(item)) {
+        for (auto kv : py::reinterpret_borrow<py::dict>(item)) {
+          std::string key = Str(kv.first, state.where);
+          std::string where = absl::StrCat(state.where, ".", key);
+          if (key == "name") {
+            state.name = Str(kv.second, where);
+          } else if (key == "on_entry") {
+            state.on_entry = Str(kv.second, where);
+          } else if (key == "on_exit") {
+            state.on_exit = Str(kv.second, where);
+          } else {
+            Error(state.where, absl::StrCat("unknown state key '", key,
+                                            "' (want name, on_entry, "
+                                            "on_exit)"));
+          }
+        }
+      } else {
+        state.name = Str(item, state.where);
+      }
+      def->states.push_back(std::move(state));
+    }
+  }
+
+  void Transitions(py::handle value, fsm::StateMachineDefinition* def) {
+    if (!py::isinstance<py::list>(value) && !py::isinstance<py::tuple>(value)) {
+      Error("transitions", "want a list");
+      return;
+    }
+    int i = 0;
+    for (py::handle item : value) {
+      fsm::TransitionDef row;
+      row.where = absl::StrCat("transitions[", i++, "]");
+      if (!py::isinstance<py::dict>(item)) {
+        Error(row.where, "want a dict {from, event, to[, guard, action]}");
+        continue;
+      }
+      py::dict d = py::reinterpret_borrow<py::dict>(item);
+      for (auto kv : d) {
+        std::string key = Str(kv.first, row.where);
+        std::string where = absl::StrCat(row.where, ".", key);
+        std::string* field = key == "from"     ? &row.from
+                             : key == "event"  ? &row.event
+                             : key == "to"     ? &row.to
+                             : key == "guard"  ? &row.guard
+                             : key == "action" ? &row.action
+                                               : nullptr;
+        if (field == nullptr) {
+          Error(row.where, absl::StrCat("unknown transition key '", key,
+                                        "' (want from, event, to, guard, "
+                                        "action)"));
+        } else if (!kv.second.is_none() || key == "from" || key == "event" ||
+                   key == "to") {
+          *field = Str(kv.second, where);
+        }
+      }
+      for (const char* key : {"from", "event", "to"}) {
+        if (!d.contains(key)) {
+          Error(row.where, absl::StrCat("transition without '", key, "'"));
+        }
+      }
+      def->transitions.push_back(std::move(row));
+    }
+  }
+
+  std::vector<std::string> errors_;
+};
+
+// ---- instances --------------------------------------------------------------
+
+// Python-side wrapper: the C++ instance plus what Python needs beside it.
+struct PyStateMachineInstance {
+  PyInstance instance;
+  // Python str of each state name, made on first `.state` read (so reading
+  // the state allocates nothing).
+  std::vector<py::object> state_names;
+};
+
+py::object TimeToPy(absl::Time t) {
+  if (t == absl::InfinitePast()) return py::none();
+  return py::float_(absl::ToUnixNanos(t) / 1e9);
+}
+
+absl::Time TimeFromPy(const std::optional<double>& at) {
+  if (!at) return absl::InfinitePast();
+  if (!std::isfinite(*at)) {
+    ThrowStatus(absl::InvalidArgumentError("at: want a finite number"));
+  }
+  return absl::FromUnixNanos(static_cast<int64_t>(std::llround(*at * 1e9)));
+}
+
+[[noreturn]] void RaiseTransitionError(const fsm::InstanceCore& instance,
+                                       EventId event,
+                                       const absl::Status& status) {
+  RaiseError("TransitionError", std::string(status.message()),
+             py::arg("state") = instance.state_name(),
+             py::arg("event") = instance.machine().event_name(event),
+             py::arg("allowed") =
+                 instance.machine().AllowedEventNames(instance.state()));
+}
+
+PyStateMachineInstance NewInstance(const StateMachine& machine,
+                                   std::optional<py::dict> guards,
+                                   std::optional<py::dict> actions,
+                                   py::object history,
+                                   std::optional<std::string> state) {
+  fsm::Callbacks<py::object> callbacks;
+  if (guards) {
+    for (auto kv : *guards) {
+      py::object fn = py::reinterpret_borrow<py::object>(kv.second);
+      if (!PyCallable_Check(fn.ptr())) {
+        ThrowStatus(absl::InvalidArgumentError(
+            absl::StrCat("guard '", py::str(kv.first).cast<std::string>(),
+                         "' is not callable")));
+      }
+      callbacks.Guard(py::str(kv.first).cast<std::string>(),
+                      [fn](py::object& context) {
+                        return py::bool_(fn(context)).cast<bool>();
+                      });
+    }
+  }
+  if (actions) {
+    for (auto kv : *actions) {
+      py::object fn = py::reinterpret_borrow<py::object>(kv.second);
+      if (!PyCallable_Check(fn.ptr())) {
+        ThrowStatus(absl::InvalidArgumentError(
+            absl::StrCat("action '", py::str(kv.first).cast<std::string>(),
+                         "' is not callable")));
+      }
+      callbacks.Action(
+          py::str(kv.first).cast<std::string>(),
+          [fn](py::object& context, const fsm::Step&) { fn(context); });
+    }
+  }
+  fsm::HistoryOptions options;
+  if (history.is_none()) {
+    options.mode = fsm::HistoryMode::kNone;
+  } else if (py::isinstance<py::str>(history) &&
+             history.cast<std::string>() == "full") {
+    options.mode = fsm::HistoryMode::kFull;
+  } else if (py::isinstance<py::int_>(history) &&
+             !py::isinstance<py::bool_>(history) &&
+             history.cast<long long>() > 0) {
+    options.mode = fsm::HistoryMode::kBounded;
+    options.capacity = history.cast<size_t>();
+  } else {
+    ThrowStatus(absl::InvalidArgumentError(
+        "history: want None, a positive ring size, or \"full\""));
+  }
+  PyStateMachineInstance out{
+      ValueOrThrow(PyInstance::Create(machine, std::move(callbacks), options)),
+      {}};
+  if (state) {
+    std::optional<StateId> id = machine.FindState(*state);
+    if (!id) {
+      ThrowStatus(absl::InvalidArgumentError(
+          absl::StrCat("unknown state '", *state, "'")));
+    }
+    ThrowIfError(out.instance.Restore(*id, {}));
+  }
+  return out;
+}
+
+struct TransitionRecord {
+  std::string from_state;
+  std::string event;
+  std::string to_state;
+  py::object at;
+};
+
+py::list History(const fsm::InstanceCore& instance) {
+  const StateMachine& m = instance.machine();
+  py::list out;
+  for (const fsm::HistoryEntry& e : instance.History()) {
+    out.append(
+        py::cast(TransitionRecord{m.state_name(e.from), m.event_name(e.event),
+                                  m.state_name(e.to), TimeToPy(e.at)}));
+  }
+  return out;
+}
+
+// fire() shared by the vectorcall fast path and the pybind11 method.
+void Fire(PyStateMachineInstance& self, absl::string_view event,
+          py::object& context, absl::Time at) {
+  PyInstance& inst = self.instance;
+  std::optional<EventId> id = inst.machine().FindEvent(event);
+  if (!id) ThrowStatus(inst.UnknownEventError(event));
+  absl::Status status = inst.Fire(*id, context, at);
+  if (!status.ok()) {
+    // A re-entrant fire() from a callable is misuse, not a refused event.
+    if (status.code() == absl::StatusCode::kFailedPrecondition &&
+        !inst.in_transition()) {
+      RaiseTransitionError(inst, *id, status);
+    }
+    ThrowStatus(status);
+  }
+}
+
+// `fire` as a METH_FASTCALL method: the common call `inst.fire("event")` or
+// `inst.fire("event", ctx)` skips pybind11's generic argument dispatch (which
+// costs more than the transition itself); anything else (keywords, `at`) is
+// forwarded to the pybind11-bound `_fire`.
+PyObject* FastFire(PyObject* self, PyObject* const* args, Py_ssize_t nargs,
+                   PyObject* kwnames) {
+  auto* inst = reinterpret_cast<py::detail::instance*>(self);
+  // simple_layout: the C++ object pointer is simple_value_holder[0] (null
+  // for an instance whose __init__ never ran: the general path reports it).
+  if ((nargs == 1 || nargs == 2) && kwnames == nullptr &&
+      PyUnicode_Check(args[0]) && inst->simple_layout &&
+      inst->simple_value_holder[0] != nullptr) {
+    Py_ssize_t size = 0;
+    const char* utf8 = PyUnicode_AsUTF8AndSize(args[0], &size);
+    if (utf8 == nullptr) return nullptr;
+    auto* state =
+        static_cast<PyStateMachineInstance*>(inst->simple_value_holder[0]);
+    try {
+      py::object context =
+          py::reinterpret_borrow<py::object>(nargs == 2 ? args[1] : Py_None);
+      Fire(*state, absl::string_view(utf8, size), context,
+           absl::InfinitePast());
+    } catch (py::error_already_set& e) {
+      e.restore();
+      return nullptr;
+    } catch (const py::builtin_exception& e) {
+      e.set_error();
+      return nullptr;
+    } catch (const std::exception& e) {
+      PyErr_SetString(PyExc_RuntimeError, e.what());
+      return nullptr;
+    }
+    Py_RETURN_NONE;
+  }
+  PyObject* slow = PyObject_GetAttrString(self, "_fire");
+  if (slow == nullptr) return nullptr;
+  PyObject* result = PyObject_Vectorcall(slow, args, nargs, kwnames);
+  Py_DECREF(slow);
+  return result;
+}
+
+// `state` as a plain getset descriptor: the attribute read in every polling
+// loop, without pybind11's property dispatch.
+PyObject* GetState(PyObject* self, void*) {
+  auto* inst = reinterpret_cast<py::detail::instance*>(self);
+  if (!inst->simple_layout || inst->simple_value_holder[0] == nullptr) {
+    PyErr_SetString(PyExc_TypeError, "StateMachineInstance not initialized");
+    return nullptr;
+  }
+  auto* state =
+      static_cast<PyStateMachineInstance*>(inst->simple_value_holder[0]);
+  if (state->state_names.empty()) {
+    const StateMachine& m = state->instance.machine();
+    for (StateId i = 0; i < m.num_states(); ++i) {
+      state->state_names.push_back(py::str(m.state_name(i)));
+    }
+  }
+  PyObject* name = state->state_names[state->instance.state()].ptr();
+  Py_INCREF(name);
+  return name;
+}
+
+PyGetSetDef kStateGetSetDef = {"state", &GetState, nullptr,
+                               "Current state name.", nullptr};
+
+PyMethodDef kFastFireDef = {
+    "fire",
+    reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(&FastFire)),
+    METH_FASTCALL | METH_KEYWORDS,
+    "fire(event, context=None, at=None)\n\n"
+    "Performs the transition (guard, exit, action, entry; callables get "
+    "`context`) or raises TransitionError with the state unchanged. `at`: "
+    "Unix seconds recorded in the history."};
+
+}  // namespace
+
+void RegisterFsm(py::module_& m) {
+  py::class_<fsm::Problem>(m, "DefinitionProblem",
+                           "One problem StateMachine.check() found.")
+      .def_property_readonly(
+          "kind",
+          [](const fsm::Problem& p) {
+            return std::string(fsm::ProblemKindName(p.kind));
+          },
+          "unreachable_state, dead_end, terminal_has_transitions, "
+          "ambiguous_transition or unused_event.")
+      .def_readonly("states", &fsm::Problem::states, "States involved.")
+      .def_readonly("events", &fsm::Problem::events, "Events involved.")
+      .def_readonly("message", &fsm::Problem::message, "One-line message.")
+      .def("__str__", [](const fsm::Problem& p) { return p.message; })
+      .def("__repr__", [](const fsm::Problem& p) {
+        return absl::StrCat("DefinitionProblem(", fsm::ProblemKindName(p.kind),
+                            ": ", p.message, ")");
+      });
+
+  py::class_<TransitionRecord>(m, "TransitionRecord",
+                               "One transition in an instance's history.")
+      .def(py::init([](std::string from_state, std::string event,
+                       std::string to_state, py::object at) {
+             return TransitionRecord{std::move(from_state), std::move(event),
+                                     std::move(to_state), std::move(at)};
+           }),
+           py::arg("from_state"), py::arg("event"), py::arg("to_state"),
+           py::arg("at") = py::none())
+      .def_readonly("from_state", &TransitionRecord::from_state)
+      .def_readonly("event", &TransitionRecord::event)
+      .def_readonly("to_state", &TransitionRecord::to_state)
+      .def_readonly("at", &TransitionRecord::at,
+                    "Caller-supplied time (Unix seconds) or None.")
+      .def("__eq__",
+           [](const TransitionRecord& a, const TransitionRecord& b) {
+             return a.from_state == b.from_state && a.event == b.event &&
+                    a.to_state == b.to_state && a.at.equal(b.at);
+           })
+      .def("__repr__", [](const TransitionRecord& r) {
+        return absl::StrCat("TransitionRecord(", r.from_state, " --", r.event,
+                            "--> ", r.to_state,
+                            ", at=", std::string(py::repr(r.at)), ")");
+      });
+
+  py::class_<StateMachine>(
+      m, "StateMachine",
+      "A validated, compiled state machine definition (immutable).")
+      .def_static(
+          "from_yaml",
+          [](const std::string& text) {
+            absl::StatusOr<StateMachine> machine =
+                absl::UnknownError("not parsed");
+            {
+              py::gil_scoped_release no_gil;
+              machine = fsm::StateMachineFromYaml(text);
+            }
+            return ValueOrThrow(std::move(machine));
+          },
+          py::arg("text"),
+          "Parses the YAML form; InputError names line and column of every "
+          "problem.")
+      .def_static(
+          "from_dict",
+          [](py::handle d) {
+            fsm::StateMachineDefinition def = DictReader().Read(d);
+            return ValueOrThrow(StateMachine::Create(std::move(def)));
+          },
+          py::arg("definition"),
+          "Builds from a dict in the YAML shape (initial, terminal, states, "
+          "events, transitions).")
+      .def_property_readonly("name", &StateMachine::name)
+      .def_property_readonly(
+          "states",
+          [](const StateMachine& s) {
+            std::vector<std::string> out;
+            for (StateId i = 0; i < s.num_states(); ++i) {
+              out.push_back(s.state_name(i));
+            }
+            return out;
+          },
+          "State names in declaration order.")
+      .def_property_readonly(
+          "events",
+          [](const StateMachine& s) {
+            std::vector<std::string> out;
+            for (EventId i = 0; i < s.num_events(); ++i) {
+              out.push_back(s.event_name(i));
+            }
+            return out;
+          },
+          "Event names in declaration order.")
+      .def_property_readonly(
+          "initial",
+          [](const StateMachine& s) { return s.state_name(s.initial()); })
+      .def_property_readonly(
+          "terminal",
+          [](const StateMachine& s) {
+            std::vector<std::string> out;
+            for (StateId i = 0; i < s.num_states(); ++i) {
+              if (s.is_terminal(i)) out.push_back(s.state_name(i));
+            }
+            return out;
+          },
+          "Terminal state names in declaration order.")
+      .def_property_readonly("guards", &StateMachine::guard_names,
+                             "Guard names the instance must bind.")
+      .def_property_readonly("actions", &StateMachine::action_names,
+                             "Action names the instance may bind.")
+      .def("check", &StateMachine::Check,
+           "Definition problems (unreachable states, dead ends, terminal "
+           "states with exits, ambiguous transitions, unused events); empty "
+           "when sound.")
+      .def(
+          "allowed_events",
+          [](const StateMachine& s, const std::string& state) {
+            std::optional<StateId> id = s.FindState(state);
+            if (!id) {
+              ThrowStatus(absl::InvalidArgumentError(
+                  absl::StrCat("unknown state '", state, "'")));
+            }
+            return s.AllowedEventNames(*id);
+          },
+          py::arg("state"), "Events with a transition out of `state`.")
+      .def("to_mermaid", &StateMachine::ToMermaid,
+           "Mermaid stateDiagram-v2 text.")
+      .def("to_dot", &StateMachine::ToDot, "Graphviz DOT text.")
+      .def(
+          "instance",
+          [](const StateMachine& s, std::optional<py::dict> guards,
+             std::optional<py::dict> actions, py::object history,
+             std::optional<std::string> state) {
+            return NewInstance(s, std::move(guards), std::move(actions),
+                               std::move(history), std::move(state));
+          },
+          py::arg("guards") = py::none(), py::arg("actions") = py::none(),
+          py::arg("history") = py::none(), py::arg("state") = py::none(),
+          "A new instance in the initial state (or `state`, without running "
+          "actions). guards/actions: {name: callable(context)}; every guard "
+          "must be bound. history: None, a ring size, or \"full\".")
+      .def("__repr__", [](const StateMachine& s) {
+        return absl::StrCat("StateMachine(", s.name().empty() ? "" : s.name(),
+                            s.name().empty() ? "" : ": ", s.num_states(),
+                            " states, ", s.num_events(), " events, ",
+                            s.transitions().size(), " transitions)");
+      });
+
+  py::class_<PyStateMachineInstance> instance_class(
+      m, "StateMachineInstance",
+      "A running instance: current state, optional history, bound "
+      "callables. Not thread-safe.");
+  instance_class
+      .def_property_readonly(
+          "machine",
+          [](const PyStateMachineInstance& i) { return i.instance.machine(); })
+      .def_property_readonly("is_terminal",
+                             [](const PyStateMachineInstance& i) {
+                               return i.instance.is_terminal();
+                             })
+      .def(
+          "_fire",
+          [](PyStateMachineInstance& self, const std::string& event,
+             py::object context, std::optional<double> at) {
+            Fire(self, event, context, TimeFromPy(at));
+          },
+          py::arg("event"), py::arg("context") = py::none(),
+          py::arg("at") = py::none(), "fire() with every argument form.")
+      .def(
+          "can_fire",
+          [](const PyStateMachineInstance& self, const std::string& event) {
+            std::optional<EventId> id =
+                self.instance.machine().FindEvent(event);
+            return id.has_value() && self.instance.CanFire(*id);
+          },
+          py::arg("event"),
+          "True if a transition leaves the current state on `event` (guards "
+          "not evaluated).")
+      .def(
+          "allowed_events",
+          [](const PyStateMachineInstance& self) {
+            return self.instance.machine().AllowedEventNames(
+                self.instance.state());
+          },
+          "Events with a transition out of the current state.")
+      .def_property_readonly(
+          "history",
+          [](const PyStateMachineInstance& self) {
+            return History(self.instance);
+          },
+          "Recorded transitions, oldest first (list of TransitionRecord).")
+      .def_property_readonly(
+          "history_dropped",
+          [](const PyStateMachineInstance& self) {
+            return self.instance.history_dropped();
+          },
+          "Transitions evicted from a bounded history.")
+      .def(
+          "snapshot",
+          [](const PyStateMachineInstance& self) {
+            return py::bytes(
+                fsm::ToSnapshot(self.instance).SerializeAsString());
+          },
+          "State and history as a serialized upgrade_core.proto.FsmSnapshot.")
+      .def(
+          "restore",
+          [](PyStateMachineInstance& self, const py::bytes& data) {
+            proto::FsmSnapshot snapshot;
+            if (!snapshot.ParseFromString(std::string(data))) {
+              ThrowStatus(absl::InvalidArgumentError(
+                  "snapshot: not a serialized FsmSnapshot"));
+            }
+            ThrowIfError(fsm::RestoreSnapshot(snapshot, self.instance));
+          },
+          py::arg("data"),
+          "Restores state and history from snapshot() bytes (validated "
+          "against the definition; no actions run).")
+      .def("__repr__", [](const PyStateMachineInstance& self) {
+        return absl::StrCat(
+            "StateMachineInstance(state=", self.instance.state_name(), ")");
+      });
+  // Replace nothing pybind11 made: `fire` exists only as this fast method.
+  py::object fast_fire = py::reinterpret_steal<py::object>(PyDescr_NewMethod(
+      reinterpret_cast<PyTypeObject*>(instance_class.ptr()), &kFastFireDef));
+  if (!fast_fire) throw py::error_already_set();
+  instance_class.attr("fire") = fast_fire;
+  py::object fast_state = py::reinterpret_steal<py::object>(PyDescr_NewGetSet(
+      reinterpret_cast<PyTypeObject*>(instance_class.ptr()), &kStateGetSetDef));
+  if (!fast_state) throw py::error_already_set();
+  instance_class.attr("state") = fast_state;
+
+  m.def(
+      "component_lifecycle", [] { return fsm::ComponentLifecycle(); },
+      "The built-in component lifecycle (see docs/fsm.md).");
+  m.def(
+      "plan_lifecycle", [] { return fsm::PlanLifecycle(); },
+      "The built-in plan lifecycle (see docs/fsm.md).");
+}
+
+}  // namespace upgrade_core::python
