@@ -10,4 +10,5 @@ PYBIND11_MODULE(_core, m) {
   upgrade_core::python::RegisterVersion(m);
   upgrade_core::python::RegisterPlan(m);
   upgrade_core::python::RegisterFsm(m);
+  upgrade_core::python::RegisterGraph(m);
 }

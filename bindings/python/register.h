@@ -18,6 +18,8 @@ void RegisterPlan(pybind11::module_& m);  // plan_bindings.cc
 void RegisterVersion(pybind11::module_& m);
 void RegisterFsm(pybind11::module_& m);  // fsm_bindings.cc
 
+void RegisterGraph(pybind11::module_& m);  // graph_bindings.cc
+
 }  // namespace upgrade_core::python
 
 #endif  // UPGRADE_CORE_BINDINGS_PYTHON_REGISTER_H_

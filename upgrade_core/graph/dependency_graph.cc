@@ -11,6 +11,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "upgrade_core/graph/forward_index.h"
 #include "upgrade_core/graph/name_table.h"
 
 namespace upgrade_core::graph {
@@ -58,8 +59,8 @@ std::vector<NodeId> Reach(const std::vector<uint32_t>& off,
 
 DependencyGraph::DependencyGraph()
     : names_(std::make_shared<internal::NameTable>()),
-      dep_off_(1, 0),
-      rdep_off_(1, 0) {}
+      rdep_off_(1, 0),
+      forward_(std::make_shared<internal::ForwardIndex>()) {}
 DependencyGraph::DependencyGraph(const DependencyGraph&) = default;
 DependencyGraph& DependencyGraph::operator=(const DependencyGraph&) = default;
 DependencyGraph::DependencyGraph(DependencyGraph&&) noexcept = default;
@@ -81,29 +82,47 @@ absl::StatusOr<NodeId> DependencyGraph::Lookup(absl::string_view id) const {
       absl::StrCat("unknown node \"", id, "\": not in the graph"));
 }
 
-absl::Span<const NodeId> DependencyGraph::dependencies(NodeId node) const {
-  return absl::MakeConstSpan(deps_.data() + dep_off_[node],
-                             dep_off_[node + 1] - dep_off_[node]);
+const internal::ForwardIndex& DependencyGraph::Forward() const {
+  internal::ForwardIndex& f = *forward_;
+  absl::call_once(f.once, [this, &f] {
+    // Transpose the dependents CSR; visiting v in ascending order leaves each
+    // dependency list ascending too.
+    const size_t n = size();
+    f.off.assign(n + 1, 0);
+    for (NodeId w : rdeps_) ++f.off[w + 1];
+    for (size_t v = 0; v < n; ++v) f.off[v + 1] += f.off[v];
+    f.adj.resize(rdeps_.size());
+    std::vector<uint32_t> next(f.off.begin(), f.off.end() - 1);
+    for (NodeId v = 0; v < n; ++v) {
+      for (NodeId w : dependents(v)) f.adj[next[w]++] = v;
+    }
+  });
+  return f;
 }
 
-absl::Span<const NodeId> DependencyGraph::dependents(NodeId node) const {
-  return absl::MakeConstSpan(rdeps_.data() + rdep_off_[node],
-                             rdep_off_[node + 1] - rdep_off_[node]);
+absl::Span<const NodeId> DependencyGraph::dependencies(NodeId node) const {
+  const internal::ForwardIndex& f = Forward();
+  return absl::MakeConstSpan(f.adj.data() + f.off[node],
+                             f.off[node + 1] - f.off[node]);
+}
+
+std::vector<uint32_t> DependencyGraph::DependencyCounts() const {
+  std::vector<uint32_t> count(rdep_off_.size() - 1, 0);
+  for (NodeId w : rdeps_) ++count[w];
+  return count;
 }
 
 const NodeAttributes DependencyGraph::attributes(NodeId node) const {
   return NodeAttributes{duration(node), weight(node)};
 }
 
-size_t DependencyGraph::ComputeLevels() {
-  const size_t n = dep_off_.size() - 1;  // size() is level_.size()
+size_t DependencyGraph::ComputeLevels(std::vector<uint32_t> pending) {
+  const size_t n = rdep_off_.size() - 1;  // size() is level_.size()
   level_.assign(n, kUnplaced);
   num_levels_ = 0;
-  std::vector<uint32_t> pending(n);  // unplaced dependencies per node
   std::vector<NodeId> queue(n);
   size_t tail = 0;
   for (NodeId v = 0; v < n; ++v) {
-    pending[v] = dep_off_[v + 1] - dep_off_[v];
     if (pending[v] == 0) queue[tail++] = v;
   }
   size_t head = 0;
@@ -126,10 +145,9 @@ size_t DependencyGraph::ComputeLevels() {
 
 std::vector<NodeId> DependencyGraph::TopologicalOrder() const {
   const size_t n = size();
-  std::vector<uint32_t> pending(n);
+  std::vector<uint32_t> pending = DependencyCounts();
   std::priority_queue<NodeId, std::vector<NodeId>, std::greater<NodeId>> ready;
   for (NodeId v = 0; v < n; ++v) {
-    pending[v] = dep_off_[v + 1] - dep_off_[v];
     if (pending[v] == 0) ready.push(v);
   }
   std::vector<NodeId> order;
@@ -170,14 +188,13 @@ Waves DependencyGraph::ComputeWaves(const WaveOptions& options) const {
   // Capped: list scheduling. The ready set is ordered by (uncapped level,
   // declaration order) so capped waves follow the uncapped plan's shape.
   const size_t cap = options.max_parallel;
-  std::vector<uint32_t> pending(n);
+  std::vector<uint32_t> pending = DependencyCounts();
   using Key = uint64_t;  // level << 32 | node
   std::priority_queue<Key, std::vector<Key>, std::greater<Key>> ready;
   auto key = [this](NodeId v) {
     return (static_cast<uint64_t>(level_[v]) << 32) | v;
   };
   for (NodeId v = 0; v < n; ++v) {
-    pending[v] = dep_off_[v + 1] - dep_off_[v];
     if (pending[v] == 0) ready.push(key(v));
   }
   waves.nodes.reserve(n);
@@ -221,7 +238,8 @@ absl::StatusOr<std::vector<NodeId>> DependencyGraph::TransitiveDependencies(
           "node ", v, " out of range (graph has ", size(), " nodes)"));
     }
   }
-  return Reach(dep_off_, deps_, size(), nodes);
+  const internal::ForwardIndex& f = Forward();
+  return Reach(f.off, f.adj, size(), nodes);
 }
 
 CriticalPath DependencyGraph::ComputeCriticalPath() const {
@@ -230,14 +248,21 @@ CriticalPath DependencyGraph::ComputeCriticalPath() const {
   cp.earliest_start.assign(n, 0.0);
   cp.latest_start.assign(n, 0.0);
   if (n == 0) return cp;
-  // Any topological order works; waves are the cheapest one to get.
+  // Any topological order works; waves are the cheapest one to get. Push
+  // finish times forward along dependents, remembering for each node the
+  // dependency that bounds its start (ties -> earliest declared).
   const Waves waves = ComputeWaves();
+  std::vector<NodeId> bound_by(n, kUnplaced);
   for (NodeId v : waves.nodes) {
-    double es = 0;
-    for (NodeId d : dependencies(v)) {
-      es = std::max(es, cp.earliest_start[d] + duration(d));
+    const double finish = cp.earliest_start[v] + duration(v);
+    for (NodeId w : dependents(v)) {
+      double& es = cp.earliest_start[w];
+      if (bound_by[w] == kUnplaced || finish > es ||
+          (finish == es && v < bound_by[w])) {
+        es = std::max(es, finish);
+        bound_by[w] = v;
+      }
     }
-    cp.earliest_start[v] = es;
   }
   NodeId last = 0;
   double length = -1;
@@ -255,23 +280,7 @@ CriticalPath DependencyGraph::ComputeCriticalPath() const {
     for (NodeId w : dependents(v)) lf = std::min(lf, cp.latest_start[w]);
     cp.latest_start[v] = lf - duration(v);
   }
-  // Walk back from the last node through a dependency that finishes exactly
-  // when it may start (the values are computed from the same sums, so the
-  // comparison is exact); prefer the earliest declared.
-  for (NodeId v = last;;) {
-    cp.path.push_back(v);
-    bool found = false;
-    NodeId best = 0;
-    for (NodeId d : dependencies(v)) {
-      if (cp.earliest_start[d] + duration(d) == cp.earliest_start[v] &&
-          (!found || d < best)) {
-        best = d;
-        found = true;
-      }
-    }
-    if (!found) break;
-    v = best;
-  }
+  for (NodeId v = last; v != kUnplaced; v = bound_by[v]) cp.path.push_back(v);
   std::reverse(cp.path.begin(), cp.path.end());
   return cp;
 }
@@ -285,8 +294,9 @@ absl::StatusOr<DependencyGraph> DependencyGraph::Subgraph(
     }
   }
   const size_t n = size();
+  const internal::ForwardIndex& f = Forward();
   std::vector<uint8_t> keep(n, 0);
-  for (NodeId v : Reach(dep_off_, deps_, n, nodes)) keep[v] = 1;
+  for (NodeId v : Reach(f.off, f.adj, n, nodes)) keep[v] = 1;
   for (NodeId v : nodes) keep[v] = 1;
   std::vector<NodeId> remap(n, kUnplaced);
   auto table = std::make_shared<internal::NameTable>();
@@ -299,27 +309,18 @@ absl::StatusOr<DependencyGraph> DependencyGraph::Subgraph(
     if (!weight_.empty()) sub.weight_.push_back(weight_[v]);
   }
   sub.names_ = std::move(table);
-  const size_t m = sub.names_->size();
-  // A kept node keeps all its dependencies (they are kept by construction).
-  sub.dep_off_.assign(m + 1, 0);
-  sub.rdep_off_.assign(m + 1, 0);
+  // Every dependency of a kept node is kept, so an edge survives iff its
+  // dependent is kept; lists keep their order.
+  sub.rdep_off_.clear();
+  sub.rdep_off_.push_back(0);
   for (NodeId v = 0; v < n; ++v) {
     if (!keep[v]) continue;
-    for (NodeId d : dependencies(v)) {
-      sub.deps_.push_back(remap[d]);
-      ++sub.rdep_off_[remap[d] + 1];
+    for (NodeId w : dependents(v)) {
+      if (keep[w]) sub.rdeps_.push_back(remap[w]);
     }
-    sub.dep_off_[remap[v] + 1] = static_cast<uint32_t>(sub.deps_.size());
+    sub.rdep_off_.push_back(static_cast<uint32_t>(sub.rdeps_.size()));
   }
-  for (size_t i = 0; i < m; ++i) sub.rdep_off_[i + 1] += sub.rdep_off_[i];
-  sub.rdeps_.resize(sub.deps_.size());
-  std::vector<uint32_t> next(sub.rdep_off_.begin(), sub.rdep_off_.end() - 1);
-  for (NodeId v = 0; v < m; ++v) {
-    for (uint32_t i = sub.dep_off_[v]; i < sub.dep_off_[v + 1]; ++i) {
-      sub.rdeps_[next[sub.deps_[i]]++] = v;
-    }
-  }
-  sub.ComputeLevels();
+  sub.ComputeLevels(sub.DependencyCounts());
   return sub;
 }
 
@@ -328,9 +329,8 @@ size_t DependencyGraph::MemoryUsage() const {
     return v.capacity() *
            sizeof(typename std::decay_t<decltype(v)>::value_type);
   };
-  return names_->MemoryUsage() + bytes(dep_off_) + bytes(deps_) +
-         bytes(rdep_off_) + bytes(rdeps_) + bytes(level_) + bytes(duration_) +
-         bytes(weight_);
+  return names_->MemoryUsage() + bytes(rdep_off_) + bytes(rdeps_) +
+         bytes(level_) + bytes(duration_) + bytes(weight_);
 }
 
 }  // namespace upgrade_core::graph

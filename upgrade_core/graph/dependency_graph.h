@@ -33,6 +33,7 @@ namespace upgrade_core::graph {
 
 namespace internal {
 class NameTable;
+struct ForwardIndex;
 }  // namespace internal
 
 using NodeId = uint32_t;
@@ -93,7 +94,7 @@ class DependencyGraph {
   ~DependencyGraph();
 
   size_t size() const { return level_.size(); }
-  size_t num_edges() const { return deps_.size(); }
+  size_t num_edges() const { return rdeps_.size(); }
 
   // The node's string id. REQUIRES: node < size().
   absl::string_view id(NodeId node) const;
@@ -102,10 +103,15 @@ class DependencyGraph {
   // Like Find(), but kNotFound naming the id.
   absl::StatusOr<NodeId> Lookup(absl::string_view id) const;
 
-  // Direct dependencies / dependents, in declaration order of the edges.
-  // REQUIRES: node < size().
+  // Direct dependencies (in declaration order) and direct dependents (in the
+  // order the edges were added; a duplicate edge counts once).
+  // REQUIRES: node < size(). dependencies() builds the forward index on its
+  // first use (O(N + E), thread-safe); dependents() is always ready.
   absl::Span<const NodeId> dependencies(NodeId node) const;
-  absl::Span<const NodeId> dependents(NodeId node) const;
+  absl::Span<const NodeId> dependents(NodeId node) const {
+    return absl::MakeConstSpan(rdeps_.data() + rdep_off_[node],
+                               rdep_off_[node + 1] - rdep_off_[node]);
+  }
 
   const NodeAttributes attributes(NodeId node) const;
   double duration(NodeId node) const {
@@ -151,21 +157,26 @@ class DependencyGraph {
   absl::StatusOr<DependencyGraph> Subgraph(
       absl::Span<const NodeId> nodes) const;
 
-  // Heap bytes held by this graph (ids, index, arrays).
+  // Heap bytes held by this graph (ids, index, arrays), excluding the
+  // forward index that dependencies() builds on first use.
   size_t MemoryUsage() const;
 
  private:
   friend class GraphBuilder;
 
-  // Fills level_ / num_levels_ with Kahn's algorithm; returns the number of
+  // Fills level_ / num_levels_ with Kahn's algorithm from `pending` (the
+  // number of dependencies of each node, consumed); returns the number of
   // nodes placed (== size() iff acyclic).
-  size_t ComputeLevels();
+  size_t ComputeLevels(std::vector<uint32_t> pending);
+  // Dependencies per node (from rdeps_).
+  std::vector<uint32_t> DependencyCounts() const;
+  // The forward ("depends on") CSR, built on first use.
+  const internal::ForwardIndex& Forward() const;
 
   std::shared_ptr<const internal::NameTable> names_;
-  // CSR: dependencies of v are deps_[dep_off_[v], dep_off_[v+1]); dependents
-  // of v are rdeps_[rdep_off_[v], rdep_off_[v+1]).
-  std::vector<uint32_t> dep_off_;
-  std::vector<NodeId> deps_;
+  // CSR of dependents: the nodes that depend on v are
+  // rdeps_[rdep_off_[v], rdep_off_[v+1]), in edge order. Everything Build() and
+  // the waves need; the forward CSR is derived lazily.
   std::vector<uint32_t> rdep_off_;
   std::vector<NodeId> rdeps_;
   std::vector<uint32_t> level_;  // uncapped wave per node
@@ -173,6 +184,8 @@ class DependencyGraph {
   // Empty when every node has the default value.
   std::vector<double> duration_;
   std::vector<double> weight_;
+  // Shared by copies (its contents are a function of rdeps_).
+  std::shared_ptr<internal::ForwardIndex> forward_;
 };
 
 }  // namespace upgrade_core::graph

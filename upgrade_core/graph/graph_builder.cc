@@ -15,6 +15,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "upgrade_core/graph/forward_index.h"
 #include "upgrade_core/graph/graph_format.h"
 #include "upgrade_core/graph/name_table.h"
 
@@ -31,9 +32,12 @@ struct CyclicComponent {
   std::vector<NodeId> cycle;    // first node repeated at the end
 };
 
-// Tarjan's algorithm (iterative) restricted to the nodes Kahn could not
-// place; returns the components with more than one node, ordered by their
-// smallest NodeId, each with the shortest cycle through that node.
+// Tarjan's algorithm (iterative) over the dependents CSR `off`/`adj`,
+// restricted to the nodes Kahn could not place (strongly connected
+// components are the same along either edge direction, and this one needs
+// no forward index); returns the components with more than one node,
+// ordered by their smallest NodeId, each with the shortest cycle through
+// that node in "depends on" order.
 // `comp_of` (may be null) receives, per node, the index of its cyclic
 // component or kNone.
 std::vector<CyclicComponent> FindCyclicComponents(
@@ -126,10 +130,11 @@ std::vector<CyclicComponent> FindCyclicComponents(
         }
       }
     }
+    // The BFS followed dependents (s <- ... <- closing <- s); read back, the
+    // parent chain is the cycle in "depends on" order.
     std::vector<NodeId>& cycle = comps[c].cycle;
-    for (NodeId v = closing; v != s; v = parent[v]) cycle.push_back(v);
     cycle.push_back(s);
-    std::reverse(cycle.begin(), cycle.end());
+    for (NodeId v = closing; v != s; v = parent[v]) cycle.push_back(v);
     cycle.push_back(s);
     for (NodeId v : queue) parent[v] = kNone;
   }
@@ -187,33 +192,68 @@ internal::NameTable& GraphBuilder::MutableNames() {
 
 void GraphBuilder::Reserve(size_t nodes, size_t edges, size_t id_chars) {
   MutableNames().Reserve(nodes, id_chars);
-  declared_.reserve(nodes);
-  decl_index_.reserve(nodes);
   edge_from_.reserve(edges);
   edge_to_.reserve(edges);
 }
 
+uint32_t GraphBuilder::DeclIndex(NodeHandle h) const {
+  if (dense_) return h < num_declared_ ? h : kNone;
+  return decl_index_[h];
+}
+
+size_t GraphBuilder::num_handles() const { return names_->size(); }
+
+std::optional<NodeHandle> GraphBuilder::FindHandle(absl::string_view id) const {
+  return names_->Find(id);
+}
+
+void GraphBuilder::MakeSparse() {
+  if (!dense_) return;
+  dense_ = false;
+  declared_.resize(num_declared_);
+  decl_index_.resize(names_->size(), kNone);
+  for (size_t i = 0; i < num_declared_; ++i) {
+    declared_[i] = static_cast<NodeHandle>(i);
+    decl_index_[i] = static_cast<uint32_t>(i);
+  }
+}
+
 NodeHandle GraphBuilder::Handle(absl::string_view id) {
-  if (std::optional<uint32_t> h = names_->Find(id)) return *h;
-  const NodeHandle h = MutableNames().Intern(id).first;
-  decl_index_.push_back(kNone);
+  const auto [h, inserted] = MutableNames().Intern(id);
+  if (inserted) {  // referenced but not declared: no longer dense
+    if (dense_) {
+      MakeSparse();
+    } else {
+      decl_index_.push_back(kNone);
+    }
+  }
   return h;
 }
 
 NodeHandle GraphBuilder::AddNode(absl::string_view id,
                                  const NodeAttributes& attrs) {
-  const NodeHandle h = Handle(id);
-  if (decl_index_[h] != kNone) {
-    duplicates_.emplace_back(id);
-    return h;
+  const auto [h, inserted] = MutableNames().Intern(id);
+  if (dense_) {
+    // Dense: an existing handle is a declared node.
+    if (!inserted) {
+      duplicates_.emplace_back(id);
+      return h;
+    }
+  } else {
+    if (inserted) decl_index_.push_back(kNone);
+    if (decl_index_[h] != kNone) {
+      duplicates_.emplace_back(id);
+      return h;
+    }
+    decl_index_[h] = static_cast<uint32_t>(num_declared_);
+    declared_.push_back(h);
   }
-  decl_index_[h] = static_cast<uint32_t>(declared_.size());
-  declared_.push_back(h);
+  ++num_declared_;
   const NodeAttributes defaults;
   if (!has_attrs_ && (attrs.duration != defaults.duration ||
                       attrs.weight != defaults.weight)) {
     has_attrs_ = true;
-    attrs_.resize(declared_.size() - 1);
+    attrs_.resize(num_declared_ - 1);
   }
   if (has_attrs_) attrs_.push_back(attrs);
   return h;
@@ -225,14 +265,38 @@ void GraphBuilder::AddDependency(absl::string_view dependent,
   AddDependency(a, Handle(dependency));
 }
 
-void GraphBuilder::AddDependency(NodeHandle dependent, NodeHandle dependency) {
-  edge_from_.push_back(dependent);
-  edge_to_.push_back(dependency);
+void GraphBuilder::AddDependencies(absl::Span<const NodeHandle> dependents,
+                                   absl::Span<const NodeHandle> dependencies) {
+  const size_t m = std::min(dependents.size(), dependencies.size());
+  edge_from_.insert(edge_from_.end(), dependents.begin(),
+                    dependents.begin() + m);
+  edge_to_.insert(edge_to_.end(), dependencies.begin(),
+                  dependencies.begin() + m);
+  for (size_t i = 0; i < m; ++i)
+    self_edges_ += dependents[i] == dependencies[i];
+}
+
+template <typename Ids>
+void GraphBuilder::AddNodesImpl(const Ids& ids) {
+  constexpr size_t kAhead = 16;  // prefetch distance, in ids
+  MutableNames();                // unshare once, not per id
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (i + kAhead < ids.size()) names_->Prefetch(ids[i + kAhead]);
+    AddNode(ids[i]);
+  }
+}
+
+void GraphBuilder::AddNodes(absl::Span<const std::string> ids) {
+  AddNodesImpl(ids);
+}
+
+void GraphBuilder::AddNodes(absl::Span<const absl::string_view> ids) {
+  AddNodesImpl(ids);
 }
 
 bool GraphBuilder::HasNode(absl::string_view id) const {
   std::optional<uint32_t> h = names_->Find(id);
-  return h.has_value() && decl_index_[*h] != kNone;
+  return h.has_value() && DeclIndex(*h) != kNone;
 }
 
 absl::string_view GraphBuilder::id(NodeHandle handle) const {
@@ -245,11 +309,16 @@ DependencyGraph GraphBuilder::BuildUnchecked() const {
 
 DependencyGraph GraphBuilder::BuildUnchecked(bool release) {
   DependencyGraph g;
-  const size_t n = declared_.size();
+  const size_t n = num_declared_;
   // Common case: every interned id was declared, in interning order, so a
   // handle is already the NodeId and the table can be shared as is.
   bool identity = n == names_->size();
-  for (size_t i = 0; identity && i < n; ++i) identity = declared_[i] == i;
+  for (size_t i = 0; !dense_ && identity && i < n; ++i) {
+    identity = declared_[i] == i;
+  }
+  // Fast path (the common case): handles are NodeIds and every edge is
+  // valid, so the edge loops need no per-edge checks.
+  const bool clean = identity && !HasEdgeProblems();
   if (identity) {
     if (release) {
       g.names_ = std::move(names_);
@@ -260,66 +329,70 @@ DependencyGraph GraphBuilder::BuildUnchecked(bool release) {
   } else {
     auto table = std::make_shared<internal::NameTable>();
     table->Reserve(n, names_->char_count());
-    for (NodeHandle h : declared_) table->Intern(names_->name(h));
+    for (size_t i = 0; i < n; ++i) {
+      table->Intern(names_->name(declared_handle(i)));
+    }
     g.names_ = std::move(table);
   }
-  // Dependencies by dependent: counting sort of the valid edges, stable in
-  // edge order.
+  // The dependents CSR, by dependency.
   const size_t m = edge_from_.size();
   auto node_of = [&](NodeHandle h) -> uint32_t {
-    return identity ? h : decl_index_[h];
+    return identity ? h : DeclIndex(h);
   };
-  g.dep_off_.assign(n + 1, 0);
-  size_t valid = 0;
-  for (size_t i = 0; i < m; ++i) {
-    const uint32_t a = node_of(edge_from_[i]), b = node_of(edge_to_[i]);
-    if (a == kNone || b == kNone || a == b) continue;
-    ++g.dep_off_[a + 1];
-    ++valid;
-  }
-  for (size_t v = 0; v < n; ++v) g.dep_off_[v + 1] += g.dep_off_[v];
-  g.deps_.resize(valid);
-  {
-    std::vector<uint32_t> next(g.dep_off_.begin(), g.dep_off_.end() - 1);
+  std::vector<uint32_t>& off = g.rdep_off_;
+  off.assign(n + 1, 0);
+  // Dependents per dependency: a counting sort of the valid edges into
+  // the CSR, filled backwards so no cursor array is needed (off[b] ends
+  // as the start of b's list).
+  if (clean) {
+    for (size_t i = 0; i < m; ++i) ++off[edge_to_[i]];
+  } else {
     for (size_t i = 0; i < m; ++i) {
       const uint32_t a = node_of(edge_from_[i]), b = node_of(edge_to_[i]);
       if (a == kNone || b == kNone || a == b) continue;
-      g.deps_[next[a]++] = b;
+      ++off[b];
+    }
+  }
+  for (size_t v = 1; v <= n; ++v) off[v] += off[v - 1];
+  g.rdeps_.resize(n == 0 ? 0 : off[n - 1]);
+  off[n] = static_cast<uint32_t>(g.rdeps_.size());
+  if (clean) {
+    for (size_t i = m; i-- > 0;) g.rdeps_[--off[edge_to_[i]]] = edge_from_[i];
+  } else {
+    for (size_t i = m; i-- > 0;) {
+      const uint32_t a = node_of(edge_from_[i]), b = node_of(edge_to_[i]);
+      if (a == kNone || b == kNone || a == b) continue;
+      g.rdeps_[--off[b]] = a;
     }
   }
   if (release) {
     std::vector<NodeHandle>().swap(edge_from_);
     std::vector<NodeHandle>().swap(edge_to_);
   }
-  // Drop duplicate edges in place (keeping the first) while counting
-  // dependents per node.
-  g.rdep_off_.assign(n + 1, 0);
+  // Drop duplicate edges in place (keeping the first; a stamp per node
+  // remembers the last dependency that listed it) and count each node's
+  // dependencies for Kahn. Lists keep the order the edges were added.
+  std::vector<uint32_t> pending(n, 0);
   {
     std::vector<uint32_t> stamp(n, kNone);
+    std::vector<NodeId>& adj = g.rdeps_;
     uint32_t write = 0, begin = 0;
     for (uint32_t v = 0; v < n; ++v) {
-      const uint32_t end = g.dep_off_[v + 1];
+      const uint32_t end = off[v + 1];
+      off[v] = write;
       for (uint32_t i = begin; i < end; ++i) {
-        const NodeId d = g.deps_[i];
-        if (stamp[d] == v) continue;
-        stamp[d] = v;
-        g.deps_[write++] = d;
-        ++g.rdep_off_[d + 1];
+        const NodeId w = adj[i];
+        if (stamp[w] == v) continue;  // a duplicate edge
+        stamp[w] = v;
+        adj[write++] = w;
+        ++pending[w];
       }
       begin = end;
-      g.dep_off_[v + 1] = write;
     }
-    g.deps_.resize(write);
-    if (write < valid) g.deps_.shrink_to_fit();
-  }
-  for (size_t v = 0; v < n; ++v) g.rdep_off_[v + 1] += g.rdep_off_[v];
-  g.rdeps_.resize(g.deps_.size());
-  {
-    std::vector<uint32_t> next(g.rdep_off_.begin(), g.rdep_off_.end() - 1);
-    for (NodeId v = 0; v < n; ++v) {
-      for (uint32_t i = g.dep_off_[v], e = g.dep_off_[v + 1]; i < e; ++i) {
-        g.rdeps_[next[g.deps_[i]]++] = v;
-      }
+    off[n] = write;
+    if (write < adj.size()) {
+      adj.resize(write);
+      adj.shrink_to_fit();
     }
   }
   if (has_attrs_) {
@@ -338,7 +411,7 @@ DependencyGraph GraphBuilder::BuildUnchecked(bool release) {
       for (const NodeAttributes& a : attrs_) g.weight_.push_back(a.weight);
     }
   }
-  g.ComputeLevels();
+  g.ComputeLevels(std::move(pending));
   return g;
 }
 
@@ -353,8 +426,8 @@ std::vector<GraphProblem> GraphBuilder::Validate() const {
   std::vector<uint8_t> self_reported;
   for (size_t i = 0; i < edge_from_.size(); ++i) {
     const NodeHandle a = edge_from_[i], b = edge_to_[i];
-    const bool a_known = decl_index_[a] != kNone;
-    const bool b_known = decl_index_[b] != kNone;
+    const bool a_known = DeclIndex(a) != kNone;
+    const bool b_known = DeclIndex(b) != kNone;
     if (!a_known || !b_known) {
       GraphProblem p = MakeProblem(ProblemKind::kUnknownNode,
                                    {std::string(id(a)), std::string(id(b))});
@@ -385,7 +458,7 @@ std::vector<GraphProblem> GraphBuilder::Validate() const {
   const DependencyGraph g = BuildUnchecked();
   if (Acyclic(g.level_)) return problems;
   for (const CyclicComponent& c :
-       FindCyclicComponents(g.dep_off_, g.deps_, g.level_, nullptr)) {
+       FindCyclicComponents(g.rdep_off_, g.rdeps_, g.level_, nullptr)) {
     problems.push_back(CycleProblem(g, c));
   }
   return problems;
@@ -395,7 +468,7 @@ std::vector<std::vector<std::string>> GraphBuilder::FindCycles() const {
   const DependencyGraph g = BuildUnchecked();
   std::vector<std::vector<std::string>> cycles;
   for (const CyclicComponent& c :
-       FindCyclicComponents(g.dep_off_, g.deps_, g.level_, nullptr)) {
+       FindCyclicComponents(g.rdep_off_, g.rdeps_, g.level_, nullptr)) {
     std::vector<std::string> cycle;
     for (NodeId v : c.cycle) cycle.emplace_back(g.id(v));
     cycles.push_back(std::move(cycle));
@@ -422,12 +495,9 @@ absl::Status ProblemsToStatus(const std::vector<GraphProblem>& problems) {
 }  // namespace
 
 bool GraphBuilder::HasEdgeProblems() const {
-  if (!duplicates_.empty()) return true;
-  if (declared_.size() != names_->size()) return true;  // an unknown id
-  for (size_t i = 0; i < edge_from_.size(); ++i) {
-    if (edge_from_[i] == edge_to_[i]) return true;
-  }
-  return false;
+  // All O(1): problems are counted as nodes and edges are added.
+  return !duplicates_.empty() || self_edges_ > 0 ||
+         num_declared_ != names_->size();  // an id never declared
 }
 
 absl::StatusOr<DependencyGraph> GraphBuilder::Build(
@@ -454,7 +524,7 @@ absl::StatusOr<DependencyGraph> GraphBuilder::Build() && {
   if (Acyclic(g.level_)) return g;
   std::vector<GraphProblem> problems;
   for (const CyclicComponent& c :
-       FindCyclicComponents(g.dep_off_, g.deps_, g.level_, nullptr)) {
+       FindCyclicComponents(g.rdep_off_, g.rdeps_, g.level_, nullptr)) {
     problems.push_back(CycleProblem(g, c));
   }
   return ProblemsToStatus(problems);
@@ -465,18 +535,18 @@ void GraphBuilder::Render(std::vector<internal::RenderNode>* nodes,
   const DependencyGraph g = BuildUnchecked();
   std::vector<uint32_t> comp_of(g.size(), kNone);
   if (!Acyclic(g.level_)) {
-    FindCyclicComponents(g.dep_off_, g.deps_, g.level_, &comp_of);
+    FindCyclicComponents(g.rdep_off_, g.rdeps_, g.level_, &comp_of);
   }
   // Declared nodes in declaration order, then ids only referenced by edges.
-  const size_t n = declared_.size();
+  const size_t n = num_declared_;
   std::vector<uint32_t> render_index(names_->size(), kNone);
   nodes->reserve(names_->size());
   for (size_t i = 0; i < n; ++i) {
-    render_index[declared_[i]] = static_cast<uint32_t>(i);
-    nodes->push_back({names_->name(declared_[i]), comp_of[i] != kNone});
+    render_index[declared_handle(i)] = static_cast<uint32_t>(i);
+    nodes->push_back({names_->name(declared_handle(i)), comp_of[i] != kNone});
   }
   for (NodeHandle h = 0; h < names_->size(); ++h) {
-    if (decl_index_[h] != kNone) continue;
+    if (DeclIndex(h) != kNone) continue;
     render_index[h] = static_cast<uint32_t>(nodes->size());
     nodes->push_back({names_->name(h), false, /*missing=*/true});
   }

@@ -22,12 +22,14 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 #include "upgrade_core/graph/dependency_graph.h"
 #include "upgrade_core/graph/graph_problem.h"
 
@@ -57,18 +59,42 @@ class GraphBuilder {
   // first declaration's attributes win). Returns the id's handle.
   NodeHandle AddNode(absl::string_view id, const NodeAttributes& attrs = {});
 
+  // Bulk AddNode: the same result, faster for many ids (overlaps the hash
+  // table's memory accesses). Use FindHandle() for the handles; while every
+  // id added so far was distinct and declared, the handle of the i-th
+  // declared node is i.
+  void AddNodes(absl::Span<const std::string> ids);
+  void AddNodes(absl::Span<const absl::string_view> ids);
+
   // The handle of `id`, declared or not (not declaring it).
   NodeHandle Handle(absl::string_view id);
 
   // `dependent` depends on `dependency`.
   void AddDependency(absl::string_view dependent, absl::string_view dependency);
   // REQUIRES: both handles come from this builder.
-  void AddDependency(NodeHandle dependent, NodeHandle dependency);
+  void AddDependency(NodeHandle dependent, NodeHandle dependency) {
+    self_edges_ += dependent == dependency;
+    edge_from_.push_back(dependent);
+    edge_to_.push_back(dependency);
+  }
+  // Bulk form: dependents[i] depends on dependencies[i].
+  // REQUIRES: equal sizes; every handle comes from this builder.
+  void AddDependencies(absl::Span<const NodeHandle> dependents,
+                       absl::Span<const NodeHandle> dependencies);
 
   // Number of declared nodes / added dependencies (duplicates included).
-  size_t num_nodes() const { return declared_.size(); }
+  size_t num_nodes() const { return num_declared_; }
   size_t num_dependencies() const { return edge_from_.size(); }
   bool HasNode(absl::string_view id) const;
+  // The handle of the i-th declared node: the built graph's NodeId i.
+  // REQUIRES: i < num_nodes().
+  NodeHandle declared_handle(size_t i) const {
+    return dense_ ? static_cast<NodeHandle>(i) : declared_[i];
+  }
+  // The handle of `id` if it was added or referenced.
+  std::optional<NodeHandle> FindHandle(absl::string_view id) const;
+  // Number of handles (declared or only referenced by an edge).
+  size_t num_handles() const;
   // The id behind a handle. REQUIRES: handle came from this builder.
   absl::string_view id(NodeHandle handle) const;
 
@@ -104,6 +130,12 @@ class GraphBuilder {
   // Builds the graph ignoring duplicates, unknown ids and self edges;
   // `release` frees the builder's edge arrays while building.
   DependencyGraph BuildUnchecked(bool release);
+  template <typename Ids>
+  void AddNodesImpl(const Ids& ids);
+  // Declaration index of a handle, or kNone.
+  uint32_t DeclIndex(NodeHandle h) const;
+  // Leaves the dense representation (see dense_).
+  void MakeSparse();
   DependencyGraph BuildUnchecked() const;
   // True if Validate() would report something other than a cycle.
   bool HasEdgeProblems() const;
@@ -112,9 +144,14 @@ class GraphBuilder {
               std::vector<internal::RenderEdge>* edges) const;
 
   std::shared_ptr<internal::NameTable> names_;
-  // declared_[i] = handle of the i-th declared node.
-  std::vector<NodeHandle> declared_;
+  // Dense (the common case): every handle is a declared node and its
+  // declaration index, so the two maps below are identities and are not
+  // stored. The first undeclared reference materializes them.
+  bool dense_ = true;
+  size_t num_declared_ = 0;
+  // Only when !dense_: declared_[i] = handle of the i-th declared node;
   // decl_index_[handle] = declaration index, or kNone if never declared.
+  std::vector<NodeHandle> declared_;
   std::vector<uint32_t> decl_index_;
   std::vector<NodeAttributes> attrs_;  // by declaration index, when non-default
   bool has_attrs_ = false;
@@ -122,6 +159,7 @@ class GraphBuilder {
   // Edge i: edge_from_[i] depends on edge_to_[i] (handles).
   std::vector<NodeHandle> edge_from_;
   std::vector<NodeHandle> edge_to_;
+  size_t self_edges_ = 0;  // edges with dependent == dependency
 };
 
 }  // namespace upgrade_core::graph

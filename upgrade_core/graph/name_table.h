@@ -50,14 +50,22 @@ class NameTable {
 
   // Returns the index of `name` and whether it was added by this call.
   std::pair<uint32_t, bool> Intern(absl::string_view name) {
-    auto it = index_.find(name);
-    if (it != index_.end()) return {*it, false};
+    // One probe: lazy_emplace looks up by name and constructs the index
+    // entry only on a miss.
     const uint32_t id = size();
-    chars_.append(name.data(), name.size());
-    offsets_.push_back(chars_.size());
-    index_.insert(id);
-    return {id, true};
+    bool inserted = false;
+    auto it = index_.lazy_emplace(name, [&](const auto& construct) {
+      inserted = true;
+      chars_.append(name.data(), name.size());
+      offsets_.push_back(chars_.size());
+      construct(id);
+    });
+    return {*it, inserted};
   }
+
+  // A cache prefetch of the bucket `name` hashes to: bulk callers prefetch a
+  // few names ahead so the random accesses of consecutive inserts overlap.
+  void Prefetch(absl::string_view name) const { index_.prefetch(name); }
 
   std::optional<uint32_t> Find(absl::string_view name) const {
     auto it = index_.find(name);

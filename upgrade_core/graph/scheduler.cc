@@ -33,7 +33,9 @@ Scheduler::Scheduler(const DependencyGraph& graph)
       state_(graph.size(), NodeState::kWaiting),
       pending_(graph.size()) {
   for (NodeId v = 0; v < graph.size(); ++v) {
-    pending_[v] = static_cast<uint32_t>(graph.dependencies(v).size());
+    for (NodeId w : graph.dependents(v)) ++pending_[w];
+  }
+  for (NodeId v = 0; v < graph.size(); ++v) {
     if (pending_[v] == 0) {
       state_[v] = NodeState::kReady;
       ready_.push_back(v);

@@ -5,6 +5,8 @@ The C++ core reports errors as absl::Status; the binding turns them into these
 classes for bad input also derive from `ValueError`.
 """
 
+from typing import List, NamedTuple, Sequence, Tuple
+
 
 class Error(Exception):
     """Base class of every upgrade_core error. `code` is the status code name."""
@@ -45,3 +47,42 @@ class TransitionError(Error):
         self.state = state
         self.event = event
         self.allowed = list(allowed)
+
+
+class GraphProblem(NamedTuple):
+    """One problem found when validating a dependency graph.
+
+    kind: "unknown_node", "duplicate_node", "self_dependency" or "cycle".
+    nodes: the culprits: (dependent, dependency) for an unknown node, (id,)
+        for a duplicate or self-dependency, the full cycle path with the first
+        id repeated at the end for a cycle.
+    message: one line naming them, e.g. "dependency cycle: a -> b -> a".
+    unknown: for "unknown_node", the ids among `nodes` never added.
+    component: for "cycle", every id of the strongly connected component.
+    """
+
+    kind: str
+    nodes: Tuple[str, ...]
+    message: str
+    unknown: Tuple[str, ...] = ()
+    component: Tuple[str, ...] = ()
+
+
+class GraphError(InputError):
+    """An invalid dependency graph. Lists every problem, not just the first.
+
+    problems: every GraphProblem, in a stable order (duplicates, then unknown
+        nodes and self-dependencies in edge order, then cycles).
+    cycles: the cycle paths as lists of ids (first id repeated at the end),
+        one per strongly connected component that contains a cycle.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        problems: Sequence[GraphProblem] = (),
+        cycles: Sequence[List[str]] = (),
+    ) -> None:
+        super().__init__(message)
+        self.problems = list(problems)
+        self.cycles = [list(c) for c in cycles]
