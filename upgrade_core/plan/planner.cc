@@ -913,9 +913,12 @@ absl::string_view StepTransition(proto::StepKind kind) {
 
 ExecutionPlan::ExecutionPlan() {
   google::protobuf::ArenaOptions options;
-  // Big blocks: a 100k-component plan is ~1M small objects.
-  options.start_block_size = 64 << 10;
-  options.max_block_size = 4 << 20;
+  // A 100k-component plan is ~1M small objects: an arena frees them in bulk.
+  // Blocks stay below glibc's mmap threshold (128 KiB) so they are recycled
+  // from the heap instead of being mapped and zero-faulted on every compile
+  // (measured: 1.4 s -> 0.68 s wall at 100k components).
+  options.start_block_size = 16 << 10;
+  options.max_block_size = 64 << 10;
   arena_ = std::make_unique<google::protobuf::Arena>(options);
   proto_ = google::protobuf::Arena::CreateMessage<proto::ExecutionPlan>(
       arena_.get());
