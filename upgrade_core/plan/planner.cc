@@ -346,22 +346,23 @@ class Checker {
         if (v.empty() || v.back() != i) v.push_back(i);
       }
     }
+    // Linear in the holders: each holder after the first of its wave is
+    // reported against that first one.
     for (const auto& [resource, list] : holders) {
-      for (size_t a = 0; a < list.size(); ++a) {
-        for (size_t b = a + 1; b < list.size(); ++b) {
-          if (wave_of_[list[a]] != wave_of_[list[b]]) continue;
-          const std::string& first = plan_.components(list[a]).id();
-          const std::string& second = plan_.components(list[b]).id();
-          Add(proto::ERROR, "exclusive.shared", list[b],
-              absl::StrCat("components[", list[b], "].exclusive"),
-              absl::StrCat(
-                  "\"", first, "\" and \"", second, "\" both hold ", resource,
-                  " exclusively and would be upgraded in the same wave (",
-                  wave_of_[list[a]], ")"),
-              absl::StrCat("order them: add \"", first,
-                           "\" to the dependsOn of \"", second, "\""));
-          break;  // one report per holder
-        }
+      absl::flat_hash_map<uint32_t, int> first_in_wave;
+      for (int holder : list) {
+        auto [it, inserted] = first_in_wave.emplace(wave_of_[holder], holder);
+        if (inserted) continue;
+        const std::string& first = plan_.components(it->second).id();
+        const std::string& second = plan_.components(holder).id();
+        Add(proto::ERROR, "exclusive.shared", holder,
+            absl::StrCat("components[", holder, "].exclusive"),
+            absl::StrCat(
+                "\"", first, "\" and \"", second, "\" both hold ", resource,
+                " exclusively and would be upgraded in the same wave (",
+                wave_of_[holder], ")"),
+            absl::StrCat("order them: add \"", first,
+                         "\" to the dependsOn of \"", second, "\""));
       }
     }
   }
