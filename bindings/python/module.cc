@@ -11,4 +11,5 @@ PYBIND11_MODULE(_core, m) {
   upgrade_core::python::RegisterPlan(m);
   upgrade_core::python::RegisterFsm(m);
   upgrade_core::python::RegisterGraph(m);
+  upgrade_core::python::RegisterCompat(m);
 }

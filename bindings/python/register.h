@@ -20,6 +20,8 @@ void RegisterFsm(pybind11::module_& m);  // fsm_bindings.cc
 
 void RegisterGraph(pybind11::module_& m);  // graph_bindings.cc
 
+void RegisterCompat(pybind11::module_& m);  // compat_bindings.cc
+
 }  // namespace upgrade_core::python
 
 #endif  // UPGRADE_CORE_BINDINGS_PYTHON_REGISTER_H_

@@ -1,6 +1,8 @@
 // Python binding of upgrade_core/version: Version, Constraint,
 // check_version_skew. Thin shims: convert arguments, one C++ call, convert
-// the result. Every call here takes microseconds, so none releases the GIL.
+// the result. Parsing and matching take well under a microsecond, so only
+// check_version_skew (pairwise over possibly thousands of instances) releases
+// the GIL.
 #include <pybind11/operators.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
@@ -220,7 +222,14 @@ One pair of Kubernetes components outside the version skew policy.
               ValueOrThrow(ParseSkewComponent(item.first.cast<std::string>()));
           AddComponent(c, item.second, &list);
         }
-        return CheckVersionSkew(list);
+        // Fleets can pass thousands of instances: release the GIL for the
+        // pairwise check (inputs are converted, nothing Python is touched).
+        std::vector<SkewViolation> violations;
+        {
+          py::gil_scoped_release no_gil;
+          violations = CheckVersionSkew(list);
+        }
+        return violations;
       },
       py::arg("components"), R"doc(
 Checks component versions against the Kubernetes version skew policy

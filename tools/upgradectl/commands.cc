@@ -16,6 +16,8 @@ int RunPlanCommand(const std::vector<std::string>& args, std::ostream& out,
                    std::ostream& err);
 int RunFsmCommand(const std::vector<std::string>& args, std::ostream& out,
                   std::ostream& err);
+int RunCheckCommand(const std::vector<std::string>& args, std::ostream& out,
+                    std::ostream& err);
 
 namespace {
 
@@ -31,6 +33,8 @@ constexpr Command kCommands[] = {
      RunPlanCommand},
     {"fsm", "check a state machine definition or print its diagram",
      RunFsmCommand},
+    {"check", "check values/manifests before an upgrade (compat)",
+     RunCheckCommand},
 };
 
 int RunHelp(const std::vector<std::string>&, std::ostream& out, std::ostream&) {

@@ -46,9 +46,14 @@ absl::string_view NodeKindName(NodeKind kind) {
 // ---------------------------------------------------------------------------
 // Node
 
-NodeKind Node::kind() const { return data_->nodes[index_].kind; }
+// An invalid (default-constructed) handle reads as an empty null node, so a
+// missing value never crashes a caller that forgot to check valid().
+NodeKind Node::kind() const {
+  return data_ ? data_->nodes[index_].kind : NodeKind::kNull;
+}
 
 absl::string_view Node::text() const {
+  if (!data_) return {};
   const NodeRec& r = data_->nodes[index_];
   if (r.kind == NodeKind::kMap || r.kind == NodeKind::kList) return {};
   return data_->Text(r.a, r.b);
@@ -62,6 +67,7 @@ double Node::float_value() const {
 }
 
 size_t Node::size() const {
+  if (!data_) return 0;
   const NodeRec& r = data_->nodes[index_];
   return (r.kind == NodeKind::kMap || r.kind == NodeKind::kList) ? r.b : 0;
 }
@@ -115,6 +121,7 @@ std::optional<Node> Node::Find(absl::string_view path) const {
 }
 
 Location Node::location() const {
+  if (!data_) return Location();
   const NodeRec& r = data_->nodes[index_];
   Location loc;
   loc.source = data_->sources[r.source];
@@ -124,13 +131,16 @@ Location Node::location() const {
 }
 
 absl::string_view Node::source() const {
+  if (!data_) return {};
   return data_->sources[data_->nodes[index_].source];
 }
-int Node::line() const { return data_->nodes[index_].line; }
-int Node::column() const { return data_->nodes[index_].column; }
+int Node::line() const { return data_ ? data_->nodes[index_].line : 0; }
+int Node::column() const { return data_ ? data_->nodes[index_].column : 0; }
 
 bool Node::Equals(const Node& other) const {
   if (data_ == other.data_ && index_ == other.index_) return true;
+  if (!data_ || !other.data_)
+    return kind() == other.kind() && size() == 0 && other.size() == 0;
   NodeKind k = kind();
   if (k != other.kind()) return false;
   switch (k) {

@@ -75,7 +75,8 @@ namespace internal {
 struct DocumentData;
 }  // namespace internal
 
-// A handle on one node of a Document. Default-constructed handles are invalid.
+// A handle on one node of a Document. Default-constructed handles are invalid
+// and read as an empty null (kind() == kNull, size() == 0, no location).
 class Node {
  public:
   Node() = default;

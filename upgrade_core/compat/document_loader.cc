@@ -265,6 +265,10 @@ class YamlEventLoader {
     const int line = ev.start_mark.line + 1;
     const int column = ev.start_mark.column + 1;
     if (ExpectingKey()) {
+      if (json_ && sc.style != YAML_DOUBLE_QUOTED_SCALAR_STYLE) {
+        return Error(ev.start_mark,
+                     "invalid JSON: object keys must be double-quoted strings");
+      }
       B().SetKey(value, 0, line, column);
       if (sc.style == YAML_PLAIN_SCALAR_STYLE && value == "<<") {
         B().frames[B().depth - 1].has_merge_key = true;
@@ -489,10 +493,71 @@ absl::StatusOr<std::vector<Document>> Document::FromYamlStream(
   return docs;
 }
 
+namespace {
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// The code unit of a `\uXXXX` escape at text[i], or -1.
+int Utf16Escape(absl::string_view text, size_t i) {
+  if (i + 6 > text.size() || text[i] != '\\' || text[i + 1] != 'u') return -1;
+  int v = 0;
+  for (size_t k = i + 2; k < i + 6; ++k) {
+    int h = HexValue(text[k]);
+    if (h < 0) return -1;
+    v = v * 16 + h;
+  }
+  return v;
+}
+
+// JSON writes characters beyond the BMP as UTF-16 surrogate pairs
+// (`\ud83d\ude00`), which YAML does not accept; rewrite each pair as YAML's
+// `\U0001F600`. Columns after a rewritten pair on the same line shift left
+// by two. Returns false when there was nothing to rewrite.
+bool RewriteSurrogatePairs(absl::string_view text, std::string* out) {
+  bool changed = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '\\' || i + 1 >= text.size()) {
+      if (changed) out->push_back(text[i]);
+      continue;
+    }
+    int hi = Utf16Escape(text, i);
+    int lo = hi >= 0xD800 && hi <= 0xDBFF ? Utf16Escape(text, i + 6) : -1;
+    if (lo >= 0xDC00 && lo <= 0xDFFF) {
+      if (!changed) {
+        out->assign(text.data(), i);
+        changed = true;
+      }
+      int cp = 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
+      absl::StrAppend(out, "\\U", absl::Hex(cp, absl::kZeroPad8));
+      i += 11;
+      continue;
+    }
+    // Any other escape: copy both characters so `\\u...` stays literal.
+    if (changed) {
+      out->push_back(text[i]);
+      out->push_back(text[i + 1]);
+    }
+    ++i;
+  }
+  return changed;
+}
+
+}  // namespace
+
 absl::StatusOr<Document> Document::FromJson(absl::string_view text,
                                             absl::string_view source,
                                             const LoadOptions& options) {
   std::vector<Document> docs;
+  std::string rewritten;
+  if (text.find("\\u") != absl::string_view::npos &&
+      RewriteSurrogatePairs(text, &rewritten)) {
+    text = rewritten;
+  }
   YamlEventLoader loader(text, source, options, /*json=*/true);
   if (absl::Status s = loader.Run(/*stream=*/false, &docs); !s.ok()) return s;
   if (docs.empty()) {

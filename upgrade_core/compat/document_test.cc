@@ -48,6 +48,19 @@ TEST(DocumentTest, LoadsYamlWithLocations) {
   EXPECT_EQ(controller.key_location(1).ToString(), "values.yaml:4:3");
 }
 
+TEST(DocumentTest, InvalidHandleReadsAsNull) {
+  Node n;
+  EXPECT_FALSE(n.valid());
+  EXPECT_EQ(n.kind(), NodeKind::kNull);
+  EXPECT_EQ(n.size(), 0);
+  EXPECT_EQ(n.text(), "");
+  EXPECT_FALSE(n.location().known());
+  EXPECT_FALSE(n.Get("x"));
+  EXPECT_FALSE(n.Find("a.b"));
+  EXPECT_EQ(NodeToDisplay(n), "<none>");
+  EXPECT_EQ(NodeToJson(n), "null");
+}
+
 TEST(DocumentTest, ScalarResolution) {
   struct Case {
     const char* yaml;
@@ -87,6 +100,11 @@ TEST(DocumentTest, Json) {
       Document::FromJson(R"({"a": [1, 2.5, "x", true, null]})", "v.json");
   ASSERT_TRUE(d.ok()) << d.status();
   EXPECT_EQ(d->ToJson(), R"({"a":[1,2.5,"x",true,null]})");
+  absl::StatusOr<Document> emoji = Document::FromJson(
+      R"({"s": "\ud83d\ude00 \\ud83d", "t": "caf\u00e9"})", "e.json");
+  ASSERT_TRUE(emoji.ok()) << emoji.status();
+  EXPECT_EQ(emoji->root().Get("s")->text(), "\xF0\x9F\x98\x80 \\ud83d");
+  EXPECT_EQ(emoji->root().Get("t")->text(), "caf\xC3\xA9");
   EXPECT_THAT(
       Document::FromJson("{\"a\": yes}", "v.json").status(),
       StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("v.json:1:7")));
@@ -149,6 +167,51 @@ TEST(DocumentTest, BadInputNamesLocation) {
   }
   (void)few;
   (void)small_nodes;
+}
+
+// Hostile input never crashes: every truncation and byte flip of a real
+// values file either loads or fails with a located error.
+TEST(DocumentTest, TruncatedAndCorruptedInputNeverCrashes) {
+  const std::string text = R"(controller:
+  image: {registry: "registry.k8s.io", tag: 'v1.12'}
+  args: [--a, --b]
+  anchors: &base
+    x: 1
+  merged:
+    <<: *base
+    y: |
+      line one
+      line two
+  list:
+    - {name: a, v: 0x1F}
+    - !!str 42
+)";
+  for (size_t n = 0; n <= text.size(); ++n) {
+    absl::StatusOr<Document> d =
+        Document::FromYaml(text.substr(0, n), "t.yaml");
+    if (!d.ok()) {
+      EXPECT_THAT(d.status().message(), HasSubstr("t.yaml:"));
+    }
+    (void)n;
+  }
+  const char kBytes[] = {'[', ']',  '{', '}',  ':', '-', '&', '*',  '!',   '\'',
+                         '"', '\n', ' ', '\t', '|', '>', '#', '\0', '\xff'};
+  for (size_t i = 0; i < text.size(); ++i) {
+    for (char b : kBytes) {
+      std::string mutated = text;
+      mutated[i] = b;
+      absl::StatusOr<Document> d = Document::FromYaml(mutated, "t.yaml");
+      if (d.ok()) {
+        EXPECT_GT(d->node_count(), 0);
+      } else {
+        EXPECT_THAT(d.status().message(), HasSubstr("t.yaml"));
+      }
+      absl::StatusOr<Document> j = Document::FromJson(mutated, "t.json");
+      if (!j.ok()) {
+        EXPECT_THAT(j.status().message(), HasSubstr("t.json"));
+      }
+    }
+  }
 }
 
 TEST(PathTest, ParseAndPrint) {

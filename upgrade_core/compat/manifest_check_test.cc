@@ -369,6 +369,70 @@ webhooks:
   EXPECT_EQ(r->findings[0].location.ToString(), "manifests.yaml:7:31");
 }
 
+TEST(VersionSkewTest, ChartKubeVersionAndComponentSkew) {
+  absl::StatusOr<RulePack> pack = RulePack::Builtin("version-skew");
+  ASSERT_TRUE(pack.ok()) << pack.status();
+  std::vector<RulePack> packs = {*pack};
+  std::vector<Document> chart = Stream(
+      "apiVersion: v2\nname: ingress-nginx\nversion: 4.12.8\n"
+      "kubeVersion: \">=1.28.0-0 <1.32.0-0\"\n");
+  struct Case {
+    const char* name;
+    RuleContext context;
+    std::vector<std::string> want;  // "rule path: message"
+  };
+  const Case kCases[] = {
+      {"allowed", {{"kubernetes", "1.31.4"}}, {}},
+      {"too new",
+       {{"kubernetes", "v1.32.1+rke2r1"}},
+       {"version-skew/chart-kube-version kubeVersion: the chart requires "
+        "Kubernetes >=1.28.0-0 <1.32.0-0; the target is v1.32.1+rke2r1"}},
+      {"kubelet too old",
+       {{"kubernetes", "1.31.4"}, {"kubelet", "1.27.9"}},
+       {"version-skew/component-skew : kubelet 1.27.9 is 4 minor versions "
+        "older than kube-apiserver 1.31.4; kubelet may be at most 3 minor "
+        "versions older"}},
+      {"kubelet newer than apiserver",
+       {{"kube-apiserver", "1.30.0"},
+        {"kubernetes", "1.31.0"},
+        {"kubelet", "1.31.0"}},
+       {}},
+  };
+  for (const Case& c : kCases) {
+    SCOPED_TRACE(c.name);
+    absl::StatusOr<Report> r = CheckManifests(chart, "", packs, c.context);
+    ASSERT_TRUE(r.ok()) << r.status();
+    std::vector<std::string> got;
+    const bool newer = std::string(c.name) == "kubelet newer than apiserver";
+    int skew_seen = 0;
+    for (const Finding& f : r->findings) {
+      if (f.rule == "version-skew/component-skew" && newer) {
+        // kube-apiserver wins over "kubernetes" as the reference.
+        EXPECT_THAT(
+            f.message,
+            HasSubstr("kubelet 1.31.0 is newer than kube-apiserver 1.30.0"));
+        ++skew_seen;
+        continue;
+      }
+      got.push_back(f.rule + " " + f.path + ": " + f.message);
+    }
+    EXPECT_EQ(got, c.want) << r->ToText();
+    EXPECT_EQ(skew_seen, newer ? 1 : 0);
+  }
+  // A Chart.yaml whose kubeVersion is not a constraint is reported.
+  absl::StatusOr<Report> bad = CheckManifests(
+      Stream("apiVersion: v2\nname: x\nversion: 1.0.0\nkubeVersion: \">= "
+             "banana\"\n"),
+      "1.31.0", packs);
+  ASSERT_TRUE(bad.ok()) << bad.status();
+  ASSERT_EQ(bad->findings.size(), 1);
+  EXPECT_THAT(bad->findings[0].message,
+              HasSubstr("kubeVersion is not a valid version constraint"));
+  EXPECT_THAT(CheckManifests(chart, "", packs, {{"kubelet", "one"}}).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("context 'kubelet'")));
+}
+
 TEST(ManifestCheckTest, DefaultPacksRunBoth) {
   absl::StatusOr<Report> r = CheckManifests(
       Stream("apiVersion: extensions/v1beta1\nkind: DaemonSet\nmetadata: "

@@ -33,6 +33,8 @@ absl::string_view RuleKindName(RuleKind kind) {
       return "condition";
     case RuleKind::kApiRemoved:
       return "api-removed";
+    case RuleKind::kVersionSkew:
+      return "version-skew";
   }
   return "unknown";
 }
@@ -97,6 +99,10 @@ struct RuleData {
   Node values;  // allowed-values list
   std::string context;
   VersionConstraintPtr constraint;
+  // version-constraint with `constraint: {path: P}`: the constraint is read
+  // from the document (a Chart.yaml's kubeVersion).
+  bool constraint_from_path = false;
+  Path constraint_path;
   std::unique_ptr<Condition> match;
   std::unique_ptr<Condition> when;
   std::string api_version;
@@ -183,8 +189,8 @@ class PackLoader {
  public:
   explicit PackLoader(Document doc) : doc_(std::move(doc)) {}
 
-  absl::StatusOr<RulePack> Load(std::string* name, std::string* description,
-                                std::vector<Rule>* rules);
+  absl::Status Load(std::string* name, std::string* description,
+                    std::vector<Rule>* rules);
 
   absl::StatusOr<Condition> ParseCondition(const Node& n,
                                            absl::string_view rule_id) {
@@ -365,9 +371,8 @@ class PackLoader {
   Document doc_;
 };
 
-absl::StatusOr<RulePack> PackLoader::Load(std::string* name,
-                                          std::string* description,
-                                          std::vector<Rule>* rules) {
+absl::Status PackLoader::Load(std::string* name, std::string* description,
+                              std::vector<Rule>* rules) {
   Node root = doc_.root();
   if (!root.is_map()) {
     return absl::InvalidArgumentError(
@@ -437,6 +442,7 @@ absl::StatusOr<RulePack> PackLoader::Load(std::string* name,
         {"version-constraint", RuleKind::kVersionConstraint},
         {"condition", RuleKind::kCondition},
         {"api-removed", RuleKind::kApiRemoved},
+        {"version-skew", RuleKind::kVersionSkew},
     };
     bool known = false;
     for (const auto& [kname, k] : kKinds) {
@@ -451,7 +457,7 @@ absl::StatusOr<RulePack> PackLoader::Load(std::string* name,
                                     "' (key-removed, key-renamed, "
                                     "type-changed, allowed-values, "
                                     "required-key, version-constraint, "
-                                    "condition, api-removed)"));
+                                    "condition, api-removed, version-skew)"));
     }
     if (std::optional<Node> s = rn.Get("severity")) {
       absl::StatusOr<Severity> sev = ParseSeverity(s->text());
@@ -481,7 +487,7 @@ absl::StatusOr<RulePack> PackLoader::Load(std::string* name,
     if (std::optional<Node> p = rn.Get("path")) {
       if (absl::Status s = parse_path(*p, &data->path); !s.ok()) return s;
       data->has_path = true;
-      rule.path = std::string(p->text());
+      rule.path = data->path.ToString();  // canonical spelling
     }
     const bool needs_path = rule.kind == RuleKind::kKeyRemoved ||
                             rule.kind == RuleKind::kKeyRenamed ||
@@ -536,11 +542,25 @@ absl::StatusOr<RulePack> PackLoader::Load(std::string* name,
       case RuleKind::kVersionConstraint: {
         absl::StatusOr<Node> c = need("constraint");
         if (!c.ok()) return c.status();
-        absl::StatusOr<internal::VersionConstraintPtr> vc =
-            internal::VersionConstraint::Parse(c->text());
-        if (!vc.ok())
-          return LoadError(c->location(), rid, vc.status().message());
-        data->constraint = *std::move(vc);
+        if (c->is_map()) {
+          std::optional<Node> ref = c->Get("path");
+          if (!ref || c->size() != 1) {
+            return LoadError(
+                c->location(), rid,
+                "'constraint' is a constraint string or {path: P}");
+          }
+          if (absl::Status s = parse_path(*ref, &data->constraint_path);
+              !s.ok()) {
+            return s;
+          }
+          data->constraint_from_path = true;
+        } else {
+          absl::StatusOr<internal::VersionConstraintPtr> vc =
+              internal::VersionConstraint::Parse(c->text());
+          if (!vc.ok())
+            return LoadError(c->location(), rid, vc.status().message());
+          data->constraint = *std::move(vc);
+        }
         if (std::optional<Node> ctx = rn.Get("context")) {
           data->context = std::string(ctx->text());
         }
@@ -615,6 +635,9 @@ absl::StatusOr<RulePack> PackLoader::Load(std::string* name,
         case RuleKind::kCondition:
           rule.message = absl::StrCat("condition ", rule.id, " holds");
           break;
+        case RuleKind::kVersionSkew:
+          rule.message = "{message}";
+          break;
         case RuleKind::kApiRemoved:
           rule.message = "{apiVersion} {kind} {status}";
           break;
@@ -623,7 +646,7 @@ absl::StatusOr<RulePack> PackLoader::Load(std::string* name,
     rule.data = std::move(data);
     rules->push_back(std::move(rule));
   }
-  return RulePack();
+  return absl::OkStatus();
 }
 
 // ---------------------------------------------------------------------------
@@ -949,9 +972,11 @@ absl::StatusOr<RulePack> RulePack::FromYaml(absl::string_view text,
   if (!doc.ok()) return doc.status();
   RulePack pack;
   PackLoader loader(*doc);
-  absl::StatusOr<RulePack> r =
-      loader.Load(&pack.name_, &pack.description_, &pack.rules_);
-  if (!r.ok()) return r.status();
+  if (absl::Status s =
+          loader.Load(&pack.name_, &pack.description_, &pack.rules_);
+      !s.ok()) {
+    return s;
+  }
   return pack;
 }
 
@@ -960,9 +985,11 @@ absl::StatusOr<RulePack> RulePack::FromFile(const std::string& path) {
   if (!doc.ok()) return doc.status();
   RulePack pack;
   PackLoader loader(*doc);
-  absl::StatusOr<RulePack> r =
-      loader.Load(&pack.name_, &pack.description_, &pack.rules_);
-  if (!r.ok()) return r.status();
+  if (absl::Status s =
+          loader.Load(&pack.name_, &pack.description_, &pack.rules_);
+      !s.ok()) {
+    return s;
+  }
   return pack;
 }
 
@@ -1114,28 +1141,69 @@ absl::Status RulePack::EvaluateDoc(absl::Span<const Node> docs, size_t di,
         break;
       }
       case RuleKind::kVersionConstraint: {
-        std::vector<std::pair<std::string, Location>> subjects;
-        std::vector<std::string> values;
-        std::vector<std::string> paths;
-        if (!d.context.empty()) {
-          auto it = context.find(d.context);
-          if (it == context.end()) break;
-          absl::StatusOr<bool> ok = d.constraint->Allows(it->second);
-          if (ok.ok() && *ok) break;
-          add("", Location(),
-              {{"value", it->second},
-               {"subject", d.context},
-               {"constraint", d.constraint->text()}});
-          break;
+        // The constraints: the rule's own, or each one the document holds
+        // at `constraint: {path: P}` (with where it is written).
+        struct Bound {
+          internal::VersionConstraintPtr constraint;
+          std::string path;
+          Location location;
+        };
+        std::vector<Bound> bounds;
+        if (d.constraint_from_path) {
+          for (const PathMatch& m : Select(doc, d.constraint_path)) {
+            if (!m.node.is_scalar() || m.node.is_null()) continue;
+            absl::StatusOr<internal::VersionConstraintPtr> vc =
+                internal::VersionConstraint::Parse(m.node.text());
+            if (!vc.ok()) {
+              add(m.path, m.node.location(),
+                  {{"value", NodeToDisplay(m.node)},
+                   {"subject", m.path},
+                   {"constraint", std::string(m.node.text())}});
+              out->back().message =
+                  absl::StrCat(m.path, " is not a valid version constraint: ",
+                               vc.status().message());
+              continue;
+            }
+            bounds.push_back(Bound{*std::move(vc), m.path, m.node.location()});
+          }
+        } else {
+          bounds.push_back(Bound{d.constraint, "", Location()});
         }
-        for (const PathMatch& m : Select(doc, d.path)) {
-          if (!m.node.is_scalar() || m.node.is_null()) continue;
-          absl::StatusOr<bool> ok = d.constraint->Allows(m.node.text());
-          if (ok.ok() && *ok) continue;
-          add(m.path, m.node.location(),
-              {{"value", NodeToDisplay(m.node)},
-               {"subject", m.path},
-               {"constraint", d.constraint->text()}});
+        for (const Bound& bound : bounds) {
+          if (!d.context.empty()) {
+            auto it = context.find(d.context);
+            if (it == context.end()) break;
+            absl::StatusOr<bool> ok = bound.constraint->Allows(it->second);
+            if (!ok.ok()) {
+              return absl::InvalidArgumentError(absl::StrCat(
+                  "context '", d.context, "': ", ok.status().message()));
+            }
+            if (*ok) continue;
+            add(bound.path, bound.location,
+                {{"value", it->second},
+                 {"subject", d.context},
+                 {"constraint", bound.constraint->text()}});
+            continue;
+          }
+          for (const PathMatch& m : Select(doc, d.path)) {
+            if (!m.node.is_scalar() || m.node.is_null()) continue;
+            absl::StatusOr<bool> ok = bound.constraint->Allows(m.node.text());
+            if (ok.ok() && *ok) continue;
+            add(m.path, m.node.location(),
+                {{"value", NodeToDisplay(m.node)},
+                 {"subject", m.path},
+                 {"constraint", bound.constraint->text()}});
+          }
+        }
+        break;
+      }
+      case RuleKind::kVersionSkew: {
+        absl::StatusOr<std::vector<internal::SkewFinding>> skew =
+            internal::CheckSkew(context);
+        if (!skew.ok()) return skew.status();
+        for (const internal::SkewFinding& s : *skew) {
+          add("", Location(),
+              {{"message", s.message}, {"policy_rule", s.policy_rule}});
         }
         break;
       }

@@ -23,9 +23,9 @@
 //           - {path: spec.updateStrategy.rollingUpdate.maxSurge, gt: 0}
 //
 // Kinds: key-removed, key-renamed, type-changed, allowed-values, required-key,
-// version-constraint, condition, api-removed. A pack with an unknown kind or
-// field, a bad path, a bad regex or a bad constraint is rejected at load with
-// the rule id and its line.
+// version-constraint, condition, api-removed, version-skew. A pack with an
+// unknown kind or field, a bad path, a bad regex or a bad constraint is
+// rejected at load with the rule id and its line.
 #ifndef UPGRADE_CORE_COMPAT_RULES_H_
 #define UPGRADE_CORE_COMPAT_RULES_H_
 
@@ -53,6 +53,8 @@ enum class RuleKind {
   kCondition,          // `when` holds
   kApiRemoved,         // a manifest uses `apiVersion`+`kinds` deprecated or
                        // removed at context[kubernetes]
+  kVersionSkew,        // the component versions in the context break the
+                       // Kubernetes version-skew policy
 };
 
 // "key-removed", "key-renamed", ...

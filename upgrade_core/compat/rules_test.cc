@@ -230,9 +230,10 @@ TEST(RulesTest, BadPacksNameRuleAndLine) {
   EXPECT_THAT(RulePack::FromYaml("rules: [\n", "rules.yaml").status(),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("rules.yaml:2:1")));
-  EXPECT_THAT(RulePack::Builtin("nope").status(),
-              StatusIs(absl::StatusCode::kNotFound,
-                       HasSubstr("kubernetes-apis, workload-safety")));
+  EXPECT_THAT(
+      RulePack::Builtin("nope").status(),
+      StatusIs(absl::StatusCode::kNotFound,
+               HasSubstr("kubernetes-apis, version-skew, workload-safety")));
 }
 
 TEST(RulesTest, RenameTarget) {

@@ -3,6 +3,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "upgrade_core/version/constraint.h"
+#include "upgrade_core/version/skew.h"
 #include "upgrade_core/version/version.h"
 
 namespace upgrade_core::compat::internal {
@@ -33,6 +34,31 @@ VersionConstraint::Parse(absl::string_view text) {
   if (!c.ok()) return c.status();
   return std::shared_ptr<const VersionConstraint>(
       std::make_shared<ParsedConstraint>(*std::move(c), std::string(text)));
+}
+
+absl::StatusOr<std::vector<SkewFinding>> CheckSkew(
+    const std::map<std::string, std::string>& context) {
+  std::vector<ComponentVersion> components;
+  for (const auto& [key, value] : context) {
+    std::string name = key;
+    if (name == "kubernetes") {
+      if (context.count("kube-apiserver")) continue;
+      name = "kube-apiserver";
+    }
+    absl::StatusOr<SkewComponent> c = ParseSkewComponent(name);
+    if (!c.ok()) continue;  // not a component version
+    absl::StatusOr<Version> v = Version::Parse(value);
+    if (!v.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("context '", key, "': ", v.status().message()));
+    }
+    components.push_back(ComponentVersion{*c, *std::move(v), ""});
+  }
+  std::vector<SkewFinding> out;
+  for (const SkewViolation& v : CheckVersionSkew(components)) {
+    out.push_back(SkewFinding{std::string(v.rule->id), v.message});
+  }
+  return out;
 }
 
 absl::StatusOr<int> CompareVersions(absl::string_view a, absl::string_view b) {

@@ -6,7 +6,10 @@
 #ifndef UPGRADE_CORE_COMPAT_VERSION_EVAL_H_
 #define UPGRADE_CORE_COMPAT_VERSION_EVAL_H_
 
+#include <map>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -24,6 +27,20 @@ class VersionConstraint {
   virtual absl::StatusOr<bool> Allows(absl::string_view version) const = 0;
   virtual const std::string& text() const = 0;
 };
+
+// One violation of the Kubernetes version-skew policy.
+struct SkewFinding {
+  std::string policy_rule;  // e.g. "kubelet-vs-apiserver"
+  std::string message;  // e.g. "kubelet 1.27.9 is 4 minor versions older ..."
+};
+
+// Checks the component versions named in `context` ("kube-apiserver" or, if
+// absent, "kubernetes"; "kubelet", "kube-proxy", "kube-controller-manager",
+// "kube-scheduler", "cloud-controller-manager", "kubectl") against the
+// Kubernetes version-skew policy. Other keys are ignored. InvalidArgument for
+// a version that does not parse.
+absl::StatusOr<std::vector<SkewFinding>> CheckSkew(
+    const std::map<std::string, std::string>& context);
 
 // <0, 0, >0 like strcmp; InvalidArgument if either does not parse.
 absl::StatusOr<int> CompareVersions(absl::string_view a, absl::string_view b);

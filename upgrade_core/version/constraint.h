@@ -23,7 +23,9 @@
 // Errors are InvalidArgument naming the input and the 0-based position, e.g.
 //   invalid constraint ">= 1.2 <": expected a version at position 8
 //
-// Constraint is an immutable value; concurrent Allows() calls are safe.
+// Constraint is an immutable value; concurrent Allows() calls are safe. A
+// default-constructed Constraint has no groups and allows nothing (it exists
+// so that Constraint can be a member of other value types).
 #ifndef UPGRADE_CORE_VERSION_CONSTRAINT_H_
 #define UPGRADE_CORE_VERSION_CONSTRAINT_H_
 

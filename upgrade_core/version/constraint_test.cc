@@ -1,6 +1,7 @@
 #include "upgrade_core/version/constraint.h"
 
 #include <fstream>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -145,6 +146,10 @@ const MatchCase kMatch[] = {
     {">= 1.25.0-0 < 1.29.0-0", "1.28.9", true},
     {">= 1.25.0-0 < 1.29.0-0", "1.29.0-rc.1", false},
     {">= 1.25.0-0 < 1.29.0-0", "1.28.9-eks-1", true},
+    // From Helm's chartutil compatible_test and helm/helm#9371.
+    {">=1.20.0-0", "v1.27.1-3136+af29f64acbf9e6-dirty", true},
+    {">= v1.16.0,< v1.21", "v1.20.2-34+350770ed07a558", false},
+    {">= v1.16.0-0,< v1.21.0-0", "v1.20.2-34+350770ed07a558", true},
     // v3.4.0: one prerelease comparator admits prereleases for its group.
     {">=1.1-0 <2", "1.5.0-beta", true},
     {">=1.1-0, <2", "1.5.0-beta", true},
@@ -472,6 +477,37 @@ TEST(ConstraintTest, ExposesStructure) {
   EXPECT_EQ(c.comparators()[1].wildcard, Constraint::Wildcard::kMinor);
   EXPECT_EQ(c.comparators()[2].op, Constraint::Op::kTilde);
   EXPECT_EQ(c.comparators()[2].wildcard, Constraint::Wildcard::kPatch);
+}
+
+// Random strings over the grammar's characters: parsing never crashes, and
+// whatever parses has a canonical form that parses to the same canonical form
+// and gives the same verdicts.
+TEST(ConstraintTest, RandomInputIsSafeAndCanonicalFormIsStable) {
+  const std::string alphabet = "0123456789.xX*|-+ ,<>=!~^vab\t";
+  std::mt19937 rng(12345);
+  const Version probes[] = {*Version::Parse("0.0.0"), *Version::Parse("1.2.3"),
+                            *Version::Parse("1.2.3-rc.1"),
+                            *Version::Parse("2.0.0"),
+                            *Version::Parse("10.1.0")};
+  int valid = 0;
+  for (int n = 0; n < 20000; ++n) {
+    std::string text;
+    const int len = 1 + static_cast<int>(rng() % 16);
+    for (int k = 0; k < len; ++k) text += alphabet[rng() % alphabet.size()];
+    absl::StatusOr<Constraint> c = Constraint::Parse(text);
+    absl::StatusOr<Version> v = Version::Parse(text);  // must not crash either
+    if (!c.ok()) {
+      EXPECT_EQ(c.status().code(), absl::StatusCode::kInvalidArgument);
+      continue;
+    }
+    ++valid;
+    SCOPED_TRACE(text);
+    absl::StatusOr<Constraint> again = Constraint::Parse(c->ToString());
+    ASSERT_TRUE(again.ok()) << c->ToString() << ": " << again.status();
+    EXPECT_EQ(again->ToString(), c->ToString());
+    for (const Version& p : probes) EXPECT_EQ(again->Allows(p), c->Allows(p));
+  }
+  EXPECT_GT(valid, 500);
 }
 
 // Golden verdicts from Masterminds semver (see testdata/README.md): one line

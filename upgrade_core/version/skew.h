@@ -34,6 +34,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -81,6 +82,12 @@ absl::Span<const SkewRule> KubernetesSkewPolicy();
 inline constexpr absl::string_view kSkewPolicyRelease = "1.35";
 
 struct ComponentVersion {
+  ComponentVersion(SkewComponent component, Version version,
+                   std::string instance = "")
+      : component(component),
+        version(std::move(version)),
+        instance(std::move(instance)) {}
+
   SkewComponent component;
   Version version;
   // Optional label (node or instance name). kube-proxy is compared with the

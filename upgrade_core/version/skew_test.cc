@@ -182,6 +182,19 @@ TEST(SkewTest, MessagesNameBothEndsAndTheBound) {
             "1.30.0; kubectl may be at most 1 minor version newer");
 }
 
+// The example in docs/versions.md, verbatim.
+TEST(SkewTest, DocsExample) {
+  std::vector<upgrade_core::SkewViolation> problems =
+      upgrade_core::CheckVersionSkew({
+          {upgrade_core::SkewComponent::kKubeApiserver,
+           *Version::Parse("1.31.5")},
+          {upgrade_core::SkewComponent::kKubelet, *Version::Parse("1.27.9"),
+           "node-7"},
+      });
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_EQ(problems[0].rule->id, "kubelet-vs-apiserver");
+}
+
 TEST(SkewTest, ComponentNamesRoundTrip) {
   for (SkewComponent c : AllSkewComponents()) {
     EXPECT_THAT(ParseSkewComponent(SkewComponentName(c)), IsOkAndHolds(c));

@@ -62,7 +62,7 @@ class VersionParser {
     if (mode_ == ParseMode::kStrict && count < 3) {
       return Unexpected(i, "'.' (strict SemVer needs major.minor.patch)");
     }
-    Version v;
+    Version v{Version::Uninitialized{}};
     v.major_ = parts[0];
     v.minor_ = parts[1];
     v.patch_ = parts[2];
@@ -86,7 +86,7 @@ class VersionParser {
       return Unexpected(
           i, count < 3 ? "'.', '-', '+' or the end" : "'-', '+' or the end");
     }
-    v.text_ = std::string(text_);
+    v.text_.assign(text_.data(), text_.size());
     return v;
   }
 

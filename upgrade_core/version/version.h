@@ -116,6 +116,9 @@ class Version {
 
  private:
   friend class VersionParser;
+  struct Uninitialized {};
+  // For the parser: fields are filled in afterwards (skips building "0.0.0").
+  explicit Version(Uninitialized) {}
 
   uint64_t major_ = 0;
   uint64_t minor_ = 0;

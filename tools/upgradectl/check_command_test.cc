@@ -1,0 +1,163 @@
+// In-process tests of `upgradectl check`: flags, formats and exit codes.
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tools/upgradectl/command.h"
+
+namespace upgrade_core::cli {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+const std::string kData = "upgrade_core/compat/testdata/";
+
+std::string TempFile(const std::string& name, const std::string& text) {
+  std::string path = std::string(getenv("TEST_TMPDIR")) + "/" + name;
+  std::ofstream(path) << text;
+  return path;
+}
+
+struct Case {
+  const char* name;
+  std::vector<std::string> args;
+  int exit_code;
+  std::vector<std::string> out;
+  std::string err;
+};
+
+TEST(CheckCommandTest, FlagsFormatsAndExitCodes) {
+  const std::string old_v = kData + "ingress-nginx-old-values.yaml";
+  const std::string new_v = kData + "ingress-nginx-new-values.yaml";
+  const std::string user = kData + "ingress-nginx-user-values.yaml";
+  const std::string pack = kData + "ingress-nginx-pack.yaml";
+  const std::string ingress = TempFile(
+      "ingress.yaml",
+      "apiVersion: extensions/v1beta1\nkind: Ingress\nmetadata: {name: web}\n");
+  const std::string ok_manifest =
+      TempFile("ok.yaml",
+               "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: a}\n");
+  const std::string dir = std::string(getenv("TEST_TMPDIR")) + "/dir";
+  std::filesystem::create_directories(dir + "/sub");
+  TempFile("dir/sub/ingress.yaml",
+           "apiVersion: extensions/v1beta1\nkind: Ingress\nmetadata: {name: "
+           "web}\n");
+  TempFile("dir/notes.txt", "not yaml: [");
+  const std::string broken = TempFile("broken.yaml", "a: [1,\n");
+  const std::string after =
+      TempFile("user2.yaml", "controller:\n  image:\n    registry: null\n");
+  const Case kCases[] = {
+      {"chart check, text",
+       {"--old-defaults", old_v, "--new-defaults", new_v, "--values", user},
+       kExitFindings,
+       {"ingress-nginx-user-values.yaml:7:5: error [chart/renamed-override] "
+        "controller.image.registry",
+        "[chart/removed-override] controller.opentelemetry.enabled"},
+       ""},
+      {"later --values wins (null deletes the override)",
+       {"--old-defaults", old_v, "--new-defaults", new_v, "--values", user,
+        "--values", after},
+       kExitFindings,
+       {"controller.existingPsp"},
+       ""},
+      {"rules and kubernetes context, json",
+       {"--old-defaults=" + old_v, "--new-defaults=" + new_v,
+        "--values=" + user, "--rules", pack, "--kubernetes", "1.25.0",
+        "--format", "json"},
+       kExitFindings,
+       {R"("rule":"ingress-nginx/kubernetes-version")",
+        R"("rule":"ingress-nginx/daemonset-hostport-surge")"},
+       ""},
+      {"manifests directory, sarif",
+       {"--manifests", dir, "--kubernetes", "1.22.0", "--format", "sarif"},
+       kExitFindings,
+       {R"("version":"2.1.0")",
+        R"("ruleId":"kubernetes-apis/extensions-v1beta1-ingress")"},
+       ""},
+      {"clean manifests",
+       {"--manifests", ok_manifest, "--kubernetes", "1.32.0"},
+       kExitOk,
+       {"0 error(s), 0 warning(s), 0 info"},
+       ""},
+      {"fail-on warning",
+       {"--manifests", ingress, "--kubernetes", "1.21.0", "--fail-on",
+        "warning"},
+       kExitFindings,
+       {"warning [kubernetes-apis/extensions-v1beta1-ingress]"},
+       ""},
+      {"warning below default threshold",
+       {"--manifests", ingress, "--kubernetes", "1.21.0"},
+       kExitOk,
+       {"deprecated since Kubernetes 1.14"},
+       ""},
+      {"builtin pack by name",
+       {"--manifests", ingress, "--rules", "builtin:workload-safety"},
+       kExitOk,
+       {"0 error(s)"},
+       ""},
+      {"malformed YAML",
+       {"--manifests", broken},
+       kExitBadInput,
+       {},
+       "broken.yaml:2:1"},
+      {"missing file",
+       {"--manifests", "/nonexistent.yaml"},
+       kExitBadInput,
+       {},
+       "cannot open"},
+      {"bad version",
+       {"--manifests", ingress, "--kubernetes", "x.y"},
+       kExitBadInput,
+       {},
+       "target Kubernetes version"},
+      {"bad pack",
+       {"--manifests", ingress, "--rules", "builtin:nope"},
+       kExitBadInput,
+       {},
+       "no built-in rule pack 'nope'"},
+      {"bad format",
+       {"--manifests", ingress, "--format", "xml"},
+       kExitBadInput,
+       {},
+       "--format must be"},
+      {"bad fail-on",
+       {"--manifests", ingress, "--fail-on", "fatal"},
+       kExitBadInput,
+       {},
+       "unknown severity"},
+      {"nothing to check", {}, kExitBadInput, {}, "nothing to check"},
+      {"half a chart",
+       {"--old-defaults", old_v},
+       kExitBadInput,
+       {},
+       "go together"},
+      {"unknown flag", {"--frob", "1"}, kExitBadInput, {}, "unknown flag"},
+  };
+  for (const Case& c : kCases) {
+    SCOPED_TRACE(c.name);
+    std::vector<std::string> args = {"check"};
+    args.insert(args.end(), c.args.begin(), c.args.end());
+    std::ostringstream out, err;
+    EXPECT_EQ(RunUpgradectl(args, out, err), c.exit_code)
+        << out.str() << err.str();
+    for (const std::string& want : c.out) {
+      EXPECT_THAT(out.str(), HasSubstr(want));
+    }
+    EXPECT_THAT(err.str(), HasSubstr(c.err));
+  }
+  // The second values file deleted the registry override: no rename finding.
+  std::ostringstream out, err;
+  RunUpgradectl({"check", "--old-defaults", old_v, "--new-defaults", new_v,
+                 "--values", user, "--values", after},
+                out, err);
+  EXPECT_THAT(out.str(), Not(HasSubstr("] controller.image.registry")));
+}
+
+}  // namespace
+}  // namespace upgrade_core::cli
