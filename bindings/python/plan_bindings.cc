@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "bindings/python/register.h"
 #include "bindings/python/status_casters.h"
+#include "upgrade_core/compat/finding.h"
 #include "upgrade_core/plan/plan.h"
 #include "upgrade_core/plan/planner.h"
 #include "upgrade_core/plan/problem.h"
@@ -23,27 +24,22 @@ namespace py = pybind11;
 using plan::ExecutionPlan;
 using plan::Plan;
 
-// One problem as Python sees it (field names match compat's Finding).
-struct PyFinding {
-  std::string rule;      // the problem code, e.g. "exclusive.surge"
-  std::string severity;  // "error" | "warning" | "info"
-  std::string component;
-  std::string path;
-  std::string message;
-  std::string hint;
-  std::string location;  // "file:line:col" or ""
-  std::string str;       // the one-line rendering
-};
-
-PyFinding ToFinding(const proto::Problem& p) {
-  return PyFinding{p.code(),
-                   std::string(plan::SeverityName(p.severity())),
-                   p.component(),
-                   p.path(),
-                   p.message(),
-                   p.hint(),
-                   plan::FormatLocation(p.location()),
-                   plan::FormatProblem(p)};
+// A plan problem as the compat Finding Python already knows (rule =
+// the problem code, e.g. "exclusive.surge"), so plan.check() returns the same
+// Report type as the config checks (with to_json()/to_sarif()).
+compat::Finding ToFinding(const proto::Problem& p) {
+  compat::Finding f;
+  f.rule = p.code();
+  f.severity = p.severity() == proto::ERROR     ? compat::Severity::kError
+               : p.severity() == proto::WARNING ? compat::Severity::kWarning
+                                                : compat::Severity::kInfo;
+  f.path = p.path();
+  f.message = p.message();
+  f.hint = p.hint();
+  f.location.source = p.location().file();
+  f.location.line = p.location().line();
+  f.location.column = p.location().column();
+  return f;
 }
 
 py::list ToFindings(const std::vector<proto::Problem>& problems) {
@@ -105,42 +101,6 @@ std::vector<PyStep> ToPySteps(
   return steps;
 }
 
-struct PyReport {
-  std::vector<PyFinding> findings;
-  bool ok = true;
-};
-
-std::string JsonQuote(absl::string_view s) {
-  std::string q = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') {
-      q.push_back('\\');
-      q.push_back(c);
-    } else if (c == '\n') {
-      q += "\\n";
-    } else {
-      q.push_back(c);
-    }
-  }
-  return q + "\"";
-}
-
-std::string ReportJson(const PyReport& r) {
-  std::string out =
-      absl::StrCat("{\"ok\":", r.ok ? "true" : "false", ",\"findings\":[");
-  for (size_t i = 0; i < r.findings.size(); ++i) {
-    const PyFinding& f = r.findings[i];
-    absl::StrAppend(&out, i ? "," : "", "{\"rule\":", JsonQuote(f.rule),
-                    ",\"severity\":", JsonQuote(f.severity),
-                    ",\"component\":", JsonQuote(f.component),
-                    ",\"path\":", JsonQuote(f.path),
-                    ",\"message\":", JsonQuote(f.message),
-                    ",\"hint\":", JsonQuote(f.hint),
-                    ",\"location\":", JsonQuote(f.location), "}");
-  }
-  return out + "]}";
-}
-
 plan::IntOrString ToIntOrString(const py::handle& value, const char* name) {
   if (value.is_none()) return plan::IntOrString();
   if (py::isinstance<py::bool_>(value)) {
@@ -167,35 +127,6 @@ py::object IntOrStringToPy(const proto::IntOrString& v) {
 }  // namespace
 
 void RegisterPlan(py::module_& m) {
-  py::class_<PyFinding>(
-      m, "PlanFinding",
-      "One problem found in a plan: `rule` (a stable code such as "
-      "'exclusive.surge'), `severity` ('error', 'warning', 'info'), "
-      "`component`, `path`, `message`, `hint`, `location` "
-      "('file:line:col').")
-      .def_readonly("rule", &PyFinding::rule)
-      .def_readonly("severity", &PyFinding::severity)
-      .def_readonly("component", &PyFinding::component)
-      .def_readonly("path", &PyFinding::path)
-      .def_readonly("message", &PyFinding::message)
-      .def_readonly("hint", &PyFinding::hint)
-      .def_readonly("location", &PyFinding::location)
-      .def("__str__", [](const PyFinding& f) { return f.str; })
-      .def("__repr__", [](const PyFinding& f) {
-        return absl::StrCat("<PlanFinding ", f.severity, " ", f.rule, " ",
-                            f.path, ">");
-      });
-
-  py::class_<PyReport>(
-      m, "PlanReport",
-      "The result of Plan.check(): `findings` (errors first) and `ok` "
-      "(no finding with severity 'error').")
-      .def_readonly("findings", &PyReport::findings)
-      .def_readonly("ok", &PyReport::ok)
-      .def("to_json", &ReportJson, "The report as JSON: {ok, findings: [...]}.")
-      .def("__bool__", [](const PyReport& r) { return r.ok; })
-      .def("__len__", [](const PyReport& r) { return r.findings.size(); });
-
   py::class_<proto::Component>(
       m, "PlanComponent", "One component of a plan, as loaded (read-only).")
       .def_property_readonly("id", &proto::Component::id)
@@ -312,15 +243,16 @@ void RegisterPlan(py::module_& m) {
               py::gil_scoped_release no_gil;
               problems = plan::CheckPlan(p, options);
             }
-            PyReport report;
-            report.ok = !plan::HasErrors(problems);
-            for (const proto::Problem& pr : problems)
+            compat::Report report;
+            report.findings.reserve(problems.size());
+            for (const proto::Problem& pr : problems) {
               report.findings.push_back(ToFinding(pr));
+            }
             return report;
           },
           py::arg("check_config") = true,
-          "Runs every plan check; returns a PlanReport (never raises for "
-          "unsafe plans).")
+          "Runs every plan check; returns a Report whose findings are errors "
+          "first (never raises for an unsafe plan).")
       .def("__repr__", [](const Plan& p) {
         return absl::StrCat("<Plan ", p.name(), ": ", p.components().size(),
                             " components>");

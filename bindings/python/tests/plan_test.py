@@ -103,8 +103,9 @@ class PlanTest(unittest.TestCase):
         self.assertEqual(controller.exclusive, ["hostPort:80"])
         self.assertEqual(controller.location, "demo.yaml:7:5")
         report = plan.check()
+        self.assertIsInstance(report, upgrade_core.Report)
         self.assertTrue(report.ok)
-        self.assertEqual(len(report), 0)
+        self.assertEqual(report.findings, [])
         execution = upgrade_core.compile_plan(plan)
         self.assertEqual(execution.waves, [["backend"], ["controller"]])
         steps = {s.id: s for s in execution.steps}
@@ -136,7 +137,8 @@ class PlanTest(unittest.TestCase):
         self.assertIsInstance(err, upgrade_core.InputError)
         rules = [p.rule for p in err.problems]
         self.assertEqual(rules, ["schema.enum", "schema.unknown-field"])
-        self.assertEqual(err.problems[1].location, "bad.yaml:12:5")
+        location = err.problems[1].location
+        self.assertEqual((location.source, location.line, location.column), ("bad.yaml", 12, 5))
         self.assertIn('did you mean "dependsOn"?', err.problems[1].message)
         self.assertIn("bad.yaml:8:11", str(err))
 
@@ -145,13 +147,15 @@ class PlanTest(unittest.TestCase):
         plan = upgrade_core.Plan.from_yaml(unsafe)
         report = plan.check()
         self.assertFalse(report.ok)
-        self.assertFalse(report)
         self.assertEqual([f.rule for f in report.findings], ["exclusive.surge"])
         finding = report.findings[0]
         self.assertEqual(finding.severity, "error")
-        self.assertEqual(finding.component, "controller")
+        self.assertEqual(finding.path, "components[1].strategy.maxSurge")
+        self.assertIn('"controller" holds hostPort:80', finding.message)
         self.assertIn("maxSurge: 0", finding.hint)
+        self.assertEqual(finding.location.line, 10)
         self.assertEqual(json.loads(report.to_json())["findings"][0]["rule"], "exclusive.surge")
+        self.assertIn("exclusive.surge", report.to_sarif())
         with self.assertRaises(upgrade_core.PlanError) as ctx:
             upgrade_core.compile_plan(plan)
         self.assertEqual([p.rule for p in ctx.exception.problems], ["exclusive.surge"])

@@ -25,9 +25,9 @@ class InputError(Error, ValueError):
 
 
 class PlanError(InputError):
-    """An invalid or unsafe UpgradePlan. `problems` lists every problem found
-    (PlanFinding objects with rule, severity, component, path, message, hint
-    and location), not just the first."""
+    """An invalid or unsafe UpgradePlan. `problems` lists every problem found,
+    not just the first, as `Finding` objects (rule, severity, path, message,
+    hint, location) like the findings of `Plan.check()`."""
 
     def __init__(self, message: str, problems=()) -> None:
         super().__init__(message)
