@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "benchmark/benchmark.h"
 #include "upgrade_core/plan/plan.h"
 #include "upgrade_core/plan/planner.h"
@@ -140,6 +141,38 @@ void BM_PlanMemory(benchmark::State& state) {
       compiled.proto().SpaceUsedLong() / static_cast<double>(state.range(0));
 }
 BENCHMARK(BM_PlanMemory)->Arg(10000)->Arg(100000)->Iterations(1);
+
+// Loading the same plan from YAML text (yaml-cpp node tree + schema walk
+// with locations): what `upgradectl validate` pays before planning.
+std::string ToYaml(const proto::UpgradePlan& p) {
+  std::string out =
+      "apiVersion: upgrade-core/v1\nkind: UpgradePlan\nmetadata: {name: "
+      "bench}\ncontext:\n  kubernetes: {from: 1.30.4, to: 1.31.5}\npolicy: "
+      "{maxParallel: 64}\ncomponents:\n";
+  for (const proto::Component& c : p.components()) {
+    absl::StrAppend(&out, "  - id: ", c.id(),
+                    "\n    kind: ", ComponentKindName(c.kind()), "\n");
+    if (c.has_replicas())
+      absl::StrAppend(&out, "    replicas: ", c.replicas(), "\n");
+    if (c.has_nodes()) absl::StrAppend(&out, "    nodes: ", c.nodes(), "\n");
+    absl::StrAppend(&out, "    version: {from: 1.0.0, to: 1.1.0}\n");
+    if (!c.depends_on().empty()) {
+      absl::StrAppend(&out, "    dependsOn: [",
+                      absl::StrJoin(c.depends_on(), ", "), "]\n");
+    }
+    for (const std::string& e : c.exclusive()) {
+      absl::StrAppend(&out, "    exclusive: [\"", e, "\"]\n");
+    }
+  }
+  return out;
+}
+
+void BM_LoadYaml(benchmark::State& state) {
+  const std::string yaml = ToYaml(MakePlan(state.range(0)));
+  for (auto _ : state) benchmark::DoNotOptimize(Plan::FromYaml(yaml).ok());
+  state.SetBytesProcessed(state.iterations() * yaml.size());
+}
+BENCHMARK(BM_LoadYaml)->Arg(10000)->Unit(benchmark::kMillisecond);
 
 // --- the hand-written reference -------------------------------------------
 

@@ -18,6 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "upgrade_core/plan/problem.h"
+#include "yaml-cpp/depthguard.h"
 #include "yaml-cpp/yaml.h"
 
 namespace upgrade_core::plan {
@@ -687,7 +688,10 @@ absl::StatusOr<Plan> Plan::FromYaml(absl::string_view text,
     proto::Problem p;
     p.set_severity(proto::ERROR);
     p.set_code("yaml.syntax");
-    p.set_message(e.msg);
+    // yaml-cpp's depth guard (DeepRecursion) reports a bare "bad file".
+    p.set_message(dynamic_cast<const YAML::DeepRecursion*>(&e) != nullptr
+                      ? std::string("YAML nested too deeply (yaml-cpp limit)")
+                      : e.msg);
     p.mutable_location()->set_file(source);
     if (e.mark.line >= 0) {
       p.mutable_location()->set_line(e.mark.line + 1);

@@ -243,6 +243,9 @@ TEST(PlanTest, RejectsBadInputWithLocations) {
        "apiVersion: [\n",
        {"p.yaml:2:1: error: end of sequence flow not found"}},
       {"empty document", "", {"the plan is empty"}},
+      {"hostile nesting",
+       std::string(100000, '['),
+       {"p.yaml:1:1: error: YAML nested too deeply"}},
       {"not a mapping", "- a\n- b\n", {"expected a mapping, got a list"}},
       {"all problems at once",
        Header("  - id: a\n    kind: Job\n    replica: 1\n  - id: b\n    "

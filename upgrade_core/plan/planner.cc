@@ -536,12 +536,16 @@ class Checker {
             loc);
       }
       if (graph_) {
-        absl::StatusOr<std::vector<graph::NodeId>> deps =
-            graph_->TransitiveDependencies({static_cast<graph::NodeId>(w)});
-        const bool ordered =
-            deps.ok() &&
-            std::binary_search(deps->begin(), deps->end(),
-                               static_cast<graph::NodeId>(*server));
+        // A node can only depend on nodes of lower generations: skip the
+        // O(N) search when the generations already rule it out.
+        bool ordered = false;
+        if (graph_->wave_of(w) > graph_->wave_of(*server)) {
+          absl::StatusOr<std::vector<graph::NodeId>> deps =
+              graph_->TransitiveDependencies({static_cast<graph::NodeId>(w)});
+          ordered = deps.ok() &&
+                    std::binary_search(deps->begin(), deps->end(),
+                                       static_cast<graph::NodeId>(*server));
+        }
         if (!ordered) {
           Add(proto::ERROR, "webhook.order", w,
               absl::StrCat("components[", w, "].dependsOn"),
