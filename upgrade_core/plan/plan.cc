@@ -1,4 +1,4 @@
-// The UpgradePlan YAML loader: a schema walker over yaml-cpp nodes that
+// The UpgradePlan YAML loader: a schema walker over compat::Document nodes
 // collects every problem with its source location.
 #include "upgrade_core/plan/plan.h"
 
@@ -14,12 +14,13 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "upgrade_core/compat/document.h"
 #include "upgrade_core/plan/problem.h"
-#include "yaml-cpp/depthguard.h"
-#include "yaml-cpp/yaml.h"
 
 namespace upgrade_core::plan {
 namespace {
@@ -72,18 +73,25 @@ absl::string_view NameOf(const EnumName<Enum> (&table)[N], Enum value) {
 }
 
 // Why a node is what it is: "mapping", "sequence", "scalar" or "null".
-absl::string_view NodeTypeName(const YAML::Node& node) {
-  switch (node.Type()) {
-    case YAML::NodeType::Map:
+absl::string_view NodeTypeName(const compat::Node& node) {
+  switch (node.kind()) {
+    case compat::NodeKind::kMap:
       return "a mapping";
-    case YAML::NodeType::Sequence:
+    case compat::NodeKind::kList:
       return "a list";
-    case YAML::NodeType::Scalar:
-      return "a scalar";
-    default:
+    case compat::NodeKind::kNull:
       return "null";
+    default:
+      return "a scalar";
   }
 }
+
+// A non-null scalar (compat's is_scalar() includes null).
+bool IsScalar(const compat::Node& node) {
+  return node.is_scalar() && !node.is_null();
+}
+
+std::string Text(const compat::Node& node) { return std::string(node.text()); }
 
 // The schema walker. Each Read* reads one level of the document into the
 // proto, recording problems instead of stopping at the first.
@@ -93,20 +101,22 @@ class Loader {
 
   std::vector<proto::Problem>& problems() { return problems_; }
 
-  proto::SourceLocation Loc(const YAML::Node& node) const {
+  proto::SourceLocation Loc(const compat::Location& where) const {
     proto::SourceLocation loc;
     loc.set_file(file_);
-    const YAML::Mark mark = node.Mark();
-    if (mark.line >= 0) {
-      loc.set_line(mark.line + 1);
-      loc.set_column(mark.column + 1);
+    if (where.line > 0) {
+      loc.set_line(where.line);
+      loc.set_column(where.column);
     }
     return loc;
   }
+  proto::SourceLocation Loc(const compat::Node& node) const {
+    return Loc(node.location());
+  }
 
-  void Error(const YAML::Node& at, const std::string& path,
-             const std::string& code, std::string message,
-             std::string hint = "") {
+  template <typename At>  // a compat::Node or a compat::Location
+  void Error(const At& at, const std::string& path, const std::string& code,
+             std::string message, std::string hint = "") {
     proto::Problem p;
     p.set_severity(proto::ERROR);
     p.set_code(code);
@@ -121,23 +131,19 @@ class Loader {
   // `field(key, value, path)` for each known key. Returns false (and records
   // a problem) when `node` is not a mapping.
   template <typename Fn>
-  bool ForFields(const YAML::Node& node, const std::string& path,
+  bool ForFields(const compat::Node& node, const std::string& path,
                  const std::vector<absl::string_view>& known, Fn field) {
-    if (!node.IsMap()) {
-      if (!node.IsNull()) {
+    if (!node.is_map()) {
+      if (!node.is_null()) {
         Error(node, path, "schema.type",
               absl::StrCat("expected a mapping, got ", NodeTypeName(node)));
       }
       return false;
     }
     std::set<std::string> seen;
-    for (const auto& kv : node) {
-      const YAML::Node& key = kv.first;
-      if (!key.IsScalar()) {
-        Error(key, path, "schema.type", "mapping keys must be strings");
-        continue;
-      }
-      const std::string& name = key.Scalar();
+    for (size_t i = 0; i < node.size(); ++i) {
+      const compat::Location key = node.key_location(i);
+      const std::string name(node.key(i));
       const std::string child =
           path.empty() ? name : absl::StrCat(path, ".", name);
       if (std::find(known.begin(), known.end(), name) == known.end()) {
@@ -155,32 +161,32 @@ class Loader {
               absl::StrCat("field \"", name, "\" is given twice"));
         continue;
       }
-      field(name, kv.second, child);
+      field(name, node.child(i), child);
     }
     return true;
   }
 
-  bool String(const YAML::Node& node, const std::string& path,
+  bool String(const compat::Node& node, const std::string& path,
               std::string* out) {
-    if (!node.IsScalar()) {
+    if (!IsScalar(node)) {
       Error(node, path, "schema.type",
             absl::StrCat("expected a string, got ", NodeTypeName(node)));
       return false;
     }
-    *out = node.Scalar();
+    *out = Text(node);
     return true;
   }
 
-  bool Int(const YAML::Node& node, const std::string& path, int64_t min,
+  bool Int(const compat::Node& node, const std::string& path, int64_t min,
            int64_t* out) {
     int64_t value = 0;
-    if (!node.IsScalar() || !absl::SimpleAtoi(node.Scalar(), &value) ||
-        node.Tag() == "!") {  // "!" marks a quoted scalar: "3" is a string
-      Error(
-          node, path, "schema.type",
-          absl::StrCat("expected an integer, got ",
-                       node.IsScalar() ? absl::StrCat("\"", node.Scalar(), "\"")
-                                       : std::string(NodeTypeName(node))));
+    // Only a plain integer scalar: "3" (quoted) is a string.
+    if (node.kind() != compat::NodeKind::kInt ||
+        !absl::SimpleAtoi(node.text(), &value)) {
+      Error(node, path, "schema.type",
+            absl::StrCat("expected an integer, got ",
+                         IsScalar(node) ? absl::StrCat("\"", Text(node), "\"")
+                                        : std::string(NodeTypeName(node))));
       return false;
     }
     if (value < min || value > std::numeric_limits<int32_t>::max()) {
@@ -193,9 +199,9 @@ class Loader {
     return true;
   }
 
-  bool Bool(const YAML::Node& node, const std::string& path, bool* out) {
-    if (node.IsScalar()) {
-      const std::string v = absl::AsciiStrToLower(node.Scalar());
+  bool Bool(const compat::Node& node, const std::string& path, bool* out) {
+    if (IsScalar(node)) {
+      const std::string v = absl::AsciiStrToLower(Text(node));
       if (v == "true") return *out = true, true;
       if (v == "false") return *out = false, true;
     }
@@ -203,7 +209,7 @@ class Loader {
     return false;
   }
 
-  bool Duration(const YAML::Node& node, const std::string& path,
+  bool Duration(const compat::Node& node, const std::string& path,
                 int64_t* out_ms) {
     std::string text;
     if (!String(node, path, &text)) return false;
@@ -217,9 +223,9 @@ class Loader {
     return true;
   }
 
-  void IntOrPercent(const YAML::Node& node, const std::string& path,
+  void IntOrPercent(const compat::Node& node, const std::string& path,
                     proto::IntOrString* out) {
-    if (!node.IsScalar()) {
+    if (!IsScalar(node)) {
       Error(node, path, "schema.type",
             absl::StrCat("expected an integer or a percentage such as "
                          "\"25%\", got ",
@@ -227,15 +233,16 @@ class Loader {
       return;
     }
     int64_t value = 0;
-    if (node.Tag() != "!" && absl::SimpleAtoi(node.Scalar(), &value)) {
+    if (node.kind() == compat::NodeKind::kInt &&
+        absl::SimpleAtoi(node.text(), &value)) {
       out->set_int_value(value);
     } else {
-      out->set_str_value(node.Scalar());  // validated by the rollout rules
+      out->set_str_value(Text(node));  // validated by the rollout rules
     }
   }
 
   template <typename Enum, size_t N>
-  bool EnumValue(const YAML::Node& node, const std::string& path,
+  bool EnumValue(const compat::Node& node, const std::string& path,
                  const EnumName<Enum> (&table)[N], Enum* out) {
     std::string text;
     if (!String(node, path, &text)) return false;
@@ -257,85 +264,87 @@ class Loader {
     return false;
   }
 
-  void StringList(const YAML::Node& node, const std::string& path,
+  void StringList(const compat::Node& node, const std::string& path,
                   google::protobuf::RepeatedPtrField<std::string>* out,
                   google::protobuf::RepeatedPtrField<proto::SourceLocation>*
                       locations = nullptr) {
-    if (node.IsNull()) return;
-    if (!node.IsSequence()) {
+    if (node.is_null()) return;
+    if (!node.is_list()) {
       Error(node, path, "schema.type",
             absl::StrCat("expected a list, got ", NodeTypeName(node)));
       return;
     }
     for (size_t i = 0; i < node.size(); ++i) {
       std::string value;
-      if (String(node[i], absl::StrCat(path, "[", i, "]"), &value)) {
+      if (String(node.child(i), absl::StrCat(path, "[", i, "]"), &value)) {
         *out->Add() = std::move(value);
-        if (locations != nullptr) *locations->Add() = Loc(node[i]);
+        if (locations != nullptr) *locations->Add() = Loc(node.child(i));
       }
     }
   }
 
-  void VersionChange(const YAML::Node& node, const std::string& path,
+  void VersionChange(const compat::Node& node, const std::string& path,
                      proto::VersionChange* out) {
-    ForFields(
-        node, path, {"from", "to"},
-        [&](const std::string& key, const YAML::Node& v, const std::string& p) {
-          String(v, p, key == "from" ? out->mutable_from() : out->mutable_to());
-        });
+    ForFields(node, path, {"from", "to"},
+              [&](const std::string& key, const compat::Node& v,
+                  const std::string& p) {
+                String(v, p,
+                       key == "from" ? out->mutable_from() : out->mutable_to());
+              });
   }
 
-  void Metadata(const YAML::Node& node, const std::string& path,
+  void Metadata(const compat::Node& node, const std::string& path,
                 proto::PlanMetadata* out) {
-    ForFields(
-        node, path, {"name", "description", "labels"},
-        [&](const std::string& key, const YAML::Node& v, const std::string& p) {
-          if (key == "name") String(v, p, out->mutable_name());
-          if (key == "description") String(v, p, out->mutable_description());
-          if (key == "labels") StringMap(v, p, out->mutable_labels());
-        });
+    ForFields(node, path, {"name", "description", "labels"},
+              [&](const std::string& key, const compat::Node& v,
+                  const std::string& p) {
+                if (key == "name") String(v, p, out->mutable_name());
+                if (key == "description")
+                  String(v, p, out->mutable_description());
+                if (key == "labels") StringMap(v, p, out->mutable_labels());
+              });
   }
 
-  void StringMap(const YAML::Node& node, const std::string& path,
+  void StringMap(const compat::Node& node, const std::string& path,
                  google::protobuf::Map<std::string, std::string>* out) {
-    if (node.IsNull()) return;
-    if (!node.IsMap()) {
+    if (node.is_null()) return;
+    if (!node.is_map()) {
       Error(node, path, "schema.type",
             absl::StrCat("expected a mapping, got ", NodeTypeName(node)));
       return;
     }
-    for (const auto& kv : node) {
-      std::string key, value;
-      if (String(kv.first, path, &key) &&
-          String(kv.second, absl::StrCat(path, ".", key), &value)) {
+    for (size_t i = 0; i < node.size(); ++i) {
+      const std::string key(node.key(i));
+      std::string value;
+      if (String(node.child(i), absl::StrCat(path, ".", key), &value)) {
         (*out)[key] = value;
       }
     }
   }
 
-  void Context(const YAML::Node& node, const std::string& path,
+  void Context(const compat::Node& node, const std::string& path,
                proto::PlanContext* out) {
-    if (node.IsNull()) return;
-    if (!node.IsMap()) {
+    if (node.is_null()) return;
+    if (!node.is_map()) {
       Error(node, path, "schema.type",
             absl::StrCat("expected a mapping of platform: {from, to}, got ",
                          NodeTypeName(node)));
       return;
     }
-    for (const auto& kv : node) {
-      std::string platform;
-      if (!String(kv.first, path, &platform)) continue;
-      VersionChange(kv.second, absl::StrCat(path, ".", platform),
+    for (size_t i = 0; i < node.size(); ++i) {
+      const std::string platform(node.key(i));
+      VersionChange(node.child(i), absl::StrCat(path, ".", platform),
                     &(*out->mutable_platforms())[platform]);
     }
   }
 
-  void Policy(const YAML::Node& node, const std::string& path,
+  void Policy(const compat::Node& node, const std::string& path,
               proto::Policy* out) {
     ForFields(
         node, path,
         {"maxParallel", "onFailure", "availability", "defaultTimeout"},
-        [&](const std::string& key, const YAML::Node& v, const std::string& p) {
+        [&](const std::string& key, const compat::Node& v,
+            const std::string& p) {
           int64_t n = 0;
           if (key == "maxParallel" && Int(v, p, 0, &n))
             out->set_max_parallel(n);
@@ -347,8 +356,8 @@ class Loader {
             out->set_default_timeout_ms(n);
           }
           if (key == "availability") {
-            if (!v.IsSequence()) {
-              if (!v.IsNull()) {
+            if (!v.is_list()) {
+              if (!v.is_null()) {
                 Error(v, p, "schema.type",
                       absl::StrCat("expected a list, got ", NodeTypeName(v)));
               }
@@ -356,12 +365,12 @@ class Loader {
             }
             for (size_t i = 0; i < v.size(); ++i) {
               proto::AvailabilityFloor* floor = out->add_availability();
-              *floor->mutable_location() = Loc(v[i]);
+              *floor->mutable_location() = Loc(v.child(i));
               const std::string ip = absl::StrCat(p, "[", i, "]");
               bool has_service = false, has_min = false;
               ForFields(
-                  v[i], ip, {"service", "minAvailable"},
-                  [&](const std::string& k, const YAML::Node& fv,
+                  v.child(i), ip, {"service", "minAvailable"},
+                  [&](const std::string& k, const compat::Node& fv,
                       const std::string& fp) {
                     if (k == "service") {
                       has_service = String(fv, fp, floor->mutable_service());
@@ -370,12 +379,12 @@ class Loader {
                       IntOrPercent(fv, fp, floor->mutable_min_available());
                     }
                   });
-              if (v[i].IsMap() && !has_service) {
-                Error(v[i], ip, "schema.required",
+              if (v.child(i).is_map() && !has_service) {
+                Error(v.child(i), ip, "schema.required",
                       "missing required field \"service\"");
               }
-              if (v[i].IsMap() && !has_min) {
-                Error(v[i], ip, "schema.required",
+              if (v.child(i).is_map() && !has_min) {
+                Error(v.child(i), ip, "schema.required",
                       "missing required field \"minAvailable\"");
               }
             }
@@ -383,24 +392,24 @@ class Loader {
         });
   }
 
-  void Strategy(const YAML::Node& node, const std::string& path,
+  void Strategy(const compat::Node& node, const std::string& path,
                 proto::Strategy* out) {
     *out->mutable_location() = Loc(node);
     bool has_type = false;
-    ForFields(
-        node, path, {"type", "maxSurge", "maxUnavailable"},
-        [&](const std::string& key, const YAML::Node& v, const std::string& p) {
-          if (key == "type") {
-            proto::StrategyType t = proto::STRATEGY_TYPE_UNSPECIFIED;
-            if (EnumValue(v, p, kStrategies, &t)) out->set_type(t);
-            has_type = true;
-          } else if (key == "maxSurge") {
-            IntOrPercent(v, p, out->mutable_max_surge());
-          } else {
-            IntOrPercent(v, p, out->mutable_max_unavailable());
-          }
-        });
-    if (node.IsMap() && !has_type) {
+    ForFields(node, path, {"type", "maxSurge", "maxUnavailable"},
+              [&](const std::string& key, const compat::Node& v,
+                  const std::string& p) {
+                if (key == "type") {
+                  proto::StrategyType t = proto::STRATEGY_TYPE_UNSPECIFIED;
+                  if (EnumValue(v, p, kStrategies, &t)) out->set_type(t);
+                  has_type = true;
+                } else if (key == "maxSurge") {
+                  IntOrPercent(v, p, out->mutable_max_surge());
+                } else {
+                  IntOrPercent(v, p, out->mutable_max_unavailable());
+                }
+              });
+    if (node.is_map() && !has_type) {
       Error(node, path, "schema.required", "missing required field \"type\"",
             "one of: RollingUpdate, TerminateFirst, StartFirst, OnDelete");
     }
@@ -414,19 +423,20 @@ class Loader {
     }
   }
 
-  void Component(const YAML::Node& node, const std::string& path,
+  void Component(const compat::Node& node, const std::string& path,
                  proto::Component* out) {
     *out->mutable_location() = Loc(node);
-    std::optional<YAML::Node>
+    std::optional<compat::Node>
         replicas_node;  // copies: iterator values are temporaries
-    std::optional<YAML::Node> nodes_node;
+    std::optional<compat::Node> nodes_node;
     bool kind_ok = true;  // a bad kind must not cascade into count errors
     bool ok = ForFields(
         node, path,
         {"id", "kind", "version", "replicas", "nodes", "strategy", "exclusive",
          "dependsOn", "provides", "readiness", "verify", "retry", "config",
          "requires", "webhook", "backup"},
-        [&](const std::string& key, const YAML::Node& v, const std::string& p) {
+        [&](const std::string& key, const compat::Node& v,
+            const std::string& p) {
           int64_t n = 0;
           if (key == "id") {
             String(v, p, out->mutable_id());
@@ -454,7 +464,7 @@ class Loader {
             StringList(v, p, out->mutable_provides());
           } else if (key == "readiness") {
             ForFields(v, p, {"timeout", "minReadySeconds"},
-                      [&](const std::string& k, const YAML::Node& fv,
+                      [&](const std::string& k, const compat::Node& fv,
                           const std::string& fp) {
                         int64_t m = 0;
                         if (k == "timeout" && Duration(fv, fp, &m)) {
@@ -468,7 +478,7 @@ class Loader {
             Verify(v, p, out);
           } else if (key == "retry") {
             ForFields(v, p, {"attempts", "backoff"},
-                      [&](const std::string& k, const YAML::Node& fv,
+                      [&](const std::string& k, const compat::Node& fv,
                           const std::string& fp) {
                         int64_t m = 0;
                         if (k == "attempts" && Int(fv, fp, 1, &m)) {
@@ -482,7 +492,7 @@ class Loader {
             proto::ConfigFiles* config = out->mutable_config();
             *config->mutable_location() = Loc(v);
             ForFields(v, p, {"oldDefaults", "newDefaults", "overrides"},
-                      [&](const std::string& k, const YAML::Node& fv,
+                      [&](const std::string& k, const compat::Node& fv,
                           const std::string& fp) {
                         std::string file;
                         if (!String(fv, fp, &file)) return;
@@ -497,7 +507,7 @@ class Loader {
             proto::WebhookSpec* hook = out->mutable_webhook();
             *hook->mutable_location() = Loc(v);
             ForFields(v, p, {"failurePolicy", "servedBy"},
-                      [&](const std::string& k, const YAML::Node& fv,
+                      [&](const std::string& k, const compat::Node& fv,
                           const std::string& fp) {
                         if (k == "servedBy")
                           String(fv, fp, hook->mutable_served_by());
@@ -539,10 +549,10 @@ class Loader {
     }
   }
 
-  void Verify(const YAML::Node& node, const std::string& path,
+  void Verify(const compat::Node& node, const std::string& path,
               proto::Component* out) {
-    if (!node.IsSequence()) {
-      if (!node.IsNull()) {
+    if (!node.is_list()) {
+      if (!node.is_null()) {
         Error(node, path, "schema.type",
               absl::StrCat("expected a list, got ", NodeTypeName(node)));
       }
@@ -551,8 +561,8 @@ class Loader {
     for (size_t i = 0; i < node.size(); ++i) {
       proto::VerifyCheck* check = out->add_verify();
       const std::string p = absl::StrCat(path, "[", i, "]");
-      ForFields(node[i], p, {"name", "run", "timeout"},
-                [&](const std::string& k, const YAML::Node& fv,
+      ForFields(node.child(i), p, {"name", "run", "timeout"},
+                [&](const std::string& k, const compat::Node& fv,
                     const std::string& fp) {
                   int64_t ms = 0;
                   if (k == "name") String(fv, fp, check->mutable_name());
@@ -560,20 +570,21 @@ class Loader {
                   if (k == "timeout" && Duration(fv, fp, &ms))
                     check->set_timeout_ms(ms);
                 });
-      if (node[i].IsMap() && check->name().empty()) {
-        Error(node[i], p, "schema.required", "missing required field \"name\"");
+      if (node.child(i).is_map() && check->name().empty()) {
+        Error(node.child(i), p, "schema.required",
+              "missing required field \"name\"");
       }
     }
   }
 
-  void Document(const YAML::Node& root, proto::UpgradePlan* out) {
+  void Document(const compat::Node& root, proto::UpgradePlan* out) {
     bool has_components = false;
     bool has_api = false, has_kind = false;
     if (!ForFields(
             root, "",
             {"apiVersion", "kind", "metadata", "context", "policy",
              "components"},
-            [&](const std::string& key, const YAML::Node& v,
+            [&](const std::string& key, const compat::Node& v,
                 const std::string& p) {
               if (key == "apiVersion") {
                 has_api = true;
@@ -600,18 +611,18 @@ class Loader {
                 Policy(v, p, out->mutable_policy());
               } else {
                 has_components = true;
-                if (!v.IsSequence() && !v.IsNull()) {
+                if (!v.is_list() && !v.is_null()) {
                   Error(v, p, "schema.type",
                         absl::StrCat("expected a list, got ", NodeTypeName(v)));
                   return;
                 }
                 for (size_t i = 0; i < v.size(); ++i) {
-                  Component(v[i], absl::StrCat("components[", i, "]"),
+                  Component(v.child(i), absl::StrCat("components[", i, "]"),
                             out->add_components());
                 }
               }
             })) {
-      if (root.IsNull()) {
+      if (root.is_null()) {
         Error(root, "", "schema.empty", "the plan is empty");
       }
       return;
@@ -681,22 +692,32 @@ absl::StatusOr<Plan> Plan::FromYaml(absl::string_view text,
                                     const LoadOptions& options) {
   const std::string source =
       options.source_name.empty() ? "<input>" : options.source_name;
-  YAML::Node root;
-  try {
-    root = YAML::Load(std::string(text));
-  } catch (const YAML::Exception& e) {
+  // compat's loader: libyaml events straight into a compact tree with a
+  // location on every node and key, bounded against hostile input.
+  compat::LoadOptions load;
+  load.allow_duplicate_keys = true;  // reported by the schema walk, by name
+  absl::StatusOr<compat::Document> doc =
+      compat::Document::FromYaml(text, source, load);
+  if (!doc.ok()) {
+    // "source:line:col: what" -> a located problem.
     proto::Problem p;
     p.set_severity(proto::ERROR);
     p.set_code("yaml.syntax");
-    // yaml-cpp's depth guard (DeepRecursion) reports a bare "bad file".
-    p.set_message(dynamic_cast<const YAML::DeepRecursion*>(&e) != nullptr
-                      ? std::string("YAML nested too deeply (yaml-cpp limit)")
-                      : e.msg);
     p.mutable_location()->set_file(source);
-    if (e.mark.line >= 0) {
-      p.mutable_location()->set_line(e.mark.line + 1);
-      p.mutable_location()->set_column(e.mark.column + 1);
+    absl::string_view message = doc.status().message();
+    std::vector<absl::string_view> parts;
+    if (absl::StartsWith(message, absl::StrCat(source, ":"))) {
+      parts = absl::StrSplit(message.substr(source.size() + 1),
+                             absl::MaxSplits(':', 2));
     }
+    int line = 0, column = 0;
+    if (parts.size() == 3 && absl::SimpleAtoi(parts[0], &line) &&
+        absl::SimpleAtoi(parts[1], &column)) {
+      p.mutable_location()->set_line(line);
+      p.mutable_location()->set_column(column);
+      message = absl::StripLeadingAsciiWhitespace(parts[2]);
+    }
+    p.set_message(std::string(message));
     return ProblemsToStatus(absl::StrCat("invalid plan ", source, ":"), {p});
   }
   Loader loader(source);
@@ -704,11 +725,7 @@ absl::StatusOr<Plan> Plan::FromYaml(absl::string_view text,
   proto::UpgradePlan plan;
   plan.set_source(source);
   plan.set_base_dir(options.base_dir);
-  try {
-    loader.Document(root, &plan);
-  } catch (const YAML::Exception& e) {  // defensive: malformed node access
-    loader.Error(root, "", "yaml.syntax", e.what());
-  }
+  loader.Document(doc->root(), &plan);
   CheckStructure(plan, loader.problems());
   if (!loader.problems().empty()) {
     return ProblemsToStatus(

@@ -241,11 +241,11 @@ TEST(PlanTest, RejectsBadInputWithLocations) {
         "\"minAvailable\""}},
       {"yaml syntax error",
        "apiVersion: [\n",
-       {"p.yaml:2:1: error: end of sequence flow not found"}},
+       {"p.yaml:2:1: error: invalid YAML: did not find expected node content"}},
       {"empty document", "", {"the plan is empty"}},
       {"hostile nesting",
        std::string(100000, '['),
-       {"p.yaml:1:1: error: YAML nested too deeply"}},
+       {"p.yaml:1:513: error: nesting deeper than 512 levels"}},
       {"not a mapping", "- a\n- b\n", {"expected a mapping, got a list"}},
       {"all problems at once",
        Header("  - id: a\n    kind: Job\n    replica: 1\n  - id: b\n    "
