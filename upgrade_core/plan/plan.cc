@@ -1,5 +1,5 @@
 // The UpgradePlan YAML loader: a schema walker over compat::Document nodes
-// collects every problem with its source location.
+// that collects every problem with its source location.
 #include "upgrade_core/plan/plan.h"
 
 #include <algorithm>
