@@ -160,6 +160,25 @@ class PlanTest(unittest.TestCase):
             upgrade_core.compile_plan(plan)
         self.assertEqual([p.rule for p in ctx.exception.problems], ["exclusive.surge"])
 
+    def test_config_files_resolve_against_base_dir(self):
+        text = """apiVersion: upgrade-core/v1
+kind: UpgradePlan
+components:
+  - id: ingress
+    config: {oldDefaults: values-4.11.8.yaml, newDefaults: values-4.12.8.yaml,
+             overrides: my-values.naive.yaml}
+"""
+        plan = upgrade_core.Plan.from_yaml(text, base_dir=EXAMPLE, source="inline.yaml")
+        report = plan.check()
+        rules = [f.rule for f in report.findings]
+        self.assertIn("chart/removed-override", rules)
+        removed = [f for f in report.findings if f.rule == "chart/removed-override"]
+        self.assertTrue(removed[0].location.source.endswith("my-values.naive.yaml"))
+        self.assertTrue(plan.check(check_config=False).ok)
+        # Without base_dir the files are looked up in the working directory.
+        missing = upgrade_core.Plan.from_yaml(text).check()
+        self.assertEqual({f.rule for f in missing.findings}, {"config.unreadable"})
+
     def test_from_file_and_example(self):
         with self.assertRaises(FileNotFoundError):
             upgrade_core.Plan.from_file("/nonexistent/plan.yaml")
