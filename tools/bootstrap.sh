@@ -20,6 +20,8 @@ PACKAGES=(
   pybind11-dev       # the Python binding
   python3            # interpreter for py_test (registered toolchain: /usr/bin/python3)
   python3-dev        # Python.h, found through the python3 on PATH
+  python3-yaml       # plan_schema_test: reads the example plans
+  python3-jsonschema # plan_schema_test: validates plans against the UpgradePlan JSON Schema
   zlib1g-dev         # crc32 for the journal
 )
 

@@ -7,8 +7,9 @@
 
 PYBIND11_MODULE(_core, m) {
   m.doc() = "upgrade_core C++ core (use the `upgrade_core` package).";
-  upgrade_core::python::RegisterFsm(m);
   upgrade_core::python::RegisterVersion(m);
-  upgrade_core::python::RegisterCompat(m);
+  upgrade_core::python::RegisterPlan(m);
+  upgrade_core::python::RegisterFsm(m);
   upgrade_core::python::RegisterGraph(m);
+  upgrade_core::python::RegisterCompat(m);
 }

@@ -12,13 +12,15 @@ namespace upgrade_core::python {
 
 // void Register<Package>(pybind11::module_& m);  // defined in
 // <pkg>_bindings.cc
-void RegisterFsm(pybind11::module_& m);  // fsm_bindings.cc
+void RegisterPlan(pybind11::module_& m);  // plan_bindings.cc
 
 // Version, Constraint, SkewViolation, check_version_skew (version_bindings.cc).
 void RegisterVersion(pybind11::module_& m);
-void RegisterCompat(pybind11::module_& m);  // compat_bindings.cc
+void RegisterFsm(pybind11::module_& m);  // fsm_bindings.cc
 
 void RegisterGraph(pybind11::module_& m);  // graph_bindings.cc
+
+void RegisterCompat(pybind11::module_& m);  // compat_bindings.cc
 
 }  // namespace upgrade_core::python
 

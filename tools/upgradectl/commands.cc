@@ -10,6 +10,10 @@ namespace upgrade_core::cli {
 // Defined in <name>_command.cc; add new subcommands to kCommands below.
 int RunVersionCommand(const std::vector<std::string>& args, std::ostream& out,
                       std::ostream& err);
+int RunValidateCommand(const std::vector<std::string>& args, std::ostream& out,
+                       std::ostream& err);
+int RunPlanCommand(const std::vector<std::string>& args, std::ostream& out,
+                   std::ostream& err);
 int RunFsmCommand(const std::vector<std::string>& args, std::ostream& out,
                   std::ostream& err);
 int RunCheckCommand(const std::vector<std::string>& args, std::ostream& out,
@@ -23,6 +27,10 @@ int RunHelp(const std::vector<std::string>& args, std::ostream& out,
 constexpr Command kCommands[] = {
     {"help", "show the subcommands", RunHelp},
     {"version", "print upgradectl's version", RunVersionCommand},
+    {"validate", "check an UpgradePlan (schema + safety checks)",
+     RunValidateCommand},
+    {"plan", "compile an UpgradePlan: --format text|json|dot|mermaid",
+     RunPlanCommand},
     {"fsm", "check a state machine definition or print its diagram",
      RunFsmCommand},
     {"check", "check values/manifests before an upgrade (compat)",

@@ -4,9 +4,19 @@ machines, config compatibility checks, plans).
 A thin layer over the C++ core in `upgrade_core._core`; see docs/ for guides.
 """
 
-from upgrade_core._errors import Error, InputError, TransitionError
+from upgrade_core._errors import (
+    Error,
+    GraphError,
+    GraphProblem,
+    InputError,
+    PlanError,
+    TransitionError,
+)
 from upgrade_core import _core
 from upgrade_core._core import (
+    CriticalPath,
+    DependencyGraph,
+    Scheduler,
     DefinitionProblem,
     StateMachine,
     StateMachineInstance,
@@ -30,43 +40,53 @@ from upgrade_core._core import (
     SkewViolation,
     Version,
     check_version_skew,
+    ExecutionPlan,
+    Plan,
+    PlanComponent,
+    PlanStep,
+    compile_plan,
+    resolve_rollout_budget,
 )
-from upgrade_core._errors import Error, GraphError, GraphProblem, InputError
-from upgrade_core import _core
-from upgrade_core._core import CriticalPath, DependencyGraph, Scheduler
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Change",
     "ChartReport",
-    "check_chart_upgrade",
-    "check_manifests",
-    "check_version_skew",
-    "component_lifecycle",
     "Constraint",
     "CriticalPath",
     "DefinitionProblem",
     "DependencyGraph",
-    "diff",
     "Document",
-    "drift",
     "Error",
+    "ExecutionPlan",
     "Finding",
     "GraphError",
     "GraphProblem",
     "InputError",
     "Location",
-    "merge_values",
-    "plan_lifecycle",
+    "Plan",
+    "PlanComponent",
+    "PlanError",
+    "PlanStep",
     "Report",
     "RulePack",
-    "Scheduler",
     "SKEW_POLICY_RELEASE",
+    "Scheduler",
     "SkewViolation",
     "StateMachine",
     "StateMachineInstance",
     "TransitionError",
     "TransitionRecord",
     "Version",
+    "check_chart_upgrade",
+    "check_manifests",
+    "check_version_skew",
+    "compile_plan",
+    "component_lifecycle",
+    "diff",
+    "drift",
+    "merge_values",
+    "plan_lifecycle",
+    "resolve_rollout_budget",
 ]

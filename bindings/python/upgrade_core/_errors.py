@@ -24,6 +24,16 @@ class InputError(Error, ValueError):
         super().__init__(message, "INVALID_ARGUMENT")
 
 
+class PlanError(InputError):
+    """An invalid or unsafe UpgradePlan. `problems` lists every problem found,
+    not just the first, as `Finding` objects (rule, severity, path, message,
+    hint, location) like the findings of `Plan.check()`."""
+
+    def __init__(self, message: str, problems=()) -> None:
+        super().__init__(message)
+        self.problems = list(problems)
+
+
 class TransitionError(Error):
     """An event that is not allowed in the current state of a state machine
     instance (no transition, or no guard passed). The state is unchanged.
@@ -37,6 +47,8 @@ class TransitionError(Error):
         self.state = state
         self.event = event
         self.allowed = list(allowed)
+
+
 class GraphProblem(NamedTuple):
     """One problem found when validating a dependency graph.
 

@@ -1,0 +1,196 @@
+"""Tests of the plan surface: Plan, check(), compile_plan, ExecutionPlan,
+resolve_rollout_budget and PlanError."""
+
+import json
+import os
+import unittest
+
+import upgrade_core
+
+EXAMPLE = os.path.join("examples", "rke2-ingress-nginx")
+
+GOOD = """apiVersion: upgrade-core/v1
+kind: UpgradePlan
+metadata: {name: demo}
+policy: {maxParallel: 2}
+components:
+  - {id: backend, kind: Deployment, replicas: 2}
+  - id: controller
+    kind: DaemonSet
+    nodes: 3
+    strategy: {type: RollingUpdate, maxSurge: 0, maxUnavailable: 1}
+    exclusive: ["hostPort:80"]
+    dependsOn: [backend]
+    readiness: {timeout: 90s}
+"""
+
+
+class RolloutBudgetTest(unittest.TestCase):
+    def test_table(self):
+        cases = [
+            # (replicas, surge, unavailable, kind, expected)
+            (10, None, None, "Deployment", (3, 2)),
+            (10, "25%", "25%", "Deployment", (3, 2)),
+            (3, "25%", "25%", "Deployment", (1, 0)),
+            (2, "0%", "1%", "Deployment", (0, 1)),
+            (1, 1, 0, "Deployment", (1, 0)),
+            (3, None, None, "DaemonSet", (0, 1)),
+            (10, 0, "25%", "DaemonSet", (0, 3)),
+            (10, "25%", 0, "DaemonSet", (3, 0)),
+            (3, 0, "1%", "DaemonSet", (0, 1)),
+        ]
+        for replicas, surge, unavailable, kind, expected in cases:
+            with self.subTest(replicas=replicas, surge=surge, unavailable=unavailable, kind=kind):
+                self.assertEqual(
+                    upgrade_core.resolve_rollout_budget(replicas, surge, unavailable, kind=kind),
+                    expected,
+                )
+
+    def test_zero_zero(self):
+        for kind in ("Deployment", "DaemonSet"):
+            with self.subTest(kind=kind):
+                with self.assertRaisesRegex(ValueError, "0 when .?maxSurge.? is 0"):
+                    upgrade_core.resolve_rollout_budget(3, 0, 0, kind=kind)
+                self.assertEqual(
+                    upgrade_core.resolve_rollout_budget(3, 0, 0, kind=kind, validate=False),
+                    (0, 1),
+                )
+        self.assertEqual(
+            upgrade_core.resolve_rollout_budget(0, 0, 0, kind="DaemonSet", validate=False),
+            (0, 0),
+        )
+
+    def test_kubernetes_wording(self):
+        cases = [
+            (-1, 1, "Deployment", "spec.strategy.rollingUpdate.maxSurge: Invalid value: -1: "
+             "must be greater than or equal to 0"),
+            ("25", 1, "Deployment", "a valid percent string must be a numeric string followed "
+             "by an ending '%'"),
+            (0, "120%", "Deployment", "must not be greater than 100%"),
+            (1, 1, "DaemonSet", "may not be set when maxUnavailable is non-zero"),
+        ]
+        for surge, unavailable, kind, message in cases:
+            with self.subTest(surge=surge, unavailable=unavailable, kind=kind):
+                with self.assertRaises(ValueError) as ctx:
+                    upgrade_core.resolve_rollout_budget(4, surge, unavailable, kind=kind)
+                self.assertIn(message, str(ctx.exception))
+
+    def test_without_validation(self):
+        self.assertEqual(
+            upgrade_core.resolve_rollout_budget(4, 0, "150%", validate=False), (0, 6))
+        with self.assertRaisesRegex(ValueError, "string is not a percentage"):
+            upgrade_core.resolve_rollout_budget(4, "25", 0, validate=False)
+
+    def test_bad_arguments(self):
+        with self.assertRaisesRegex(ValueError, "expected Deployment or DaemonSet"):
+            upgrade_core.resolve_rollout_budget(3, 1, 0, kind="Pod")
+        with self.assertRaises(TypeError):
+            upgrade_core.resolve_rollout_budget(3, 1.5, 0)
+        with self.assertRaises(TypeError):
+            upgrade_core.resolve_rollout_budget(3, True, 0)
+
+
+class PlanTest(unittest.TestCase):
+    def test_load_and_compile(self):
+        plan = upgrade_core.Plan.from_yaml(GOOD, source="demo.yaml")
+        self.assertEqual(plan.name, "demo")
+        self.assertEqual([c.id for c in plan.components], ["backend", "controller"])
+        controller = plan.components[1]
+        self.assertEqual(controller.kind, "DaemonSet")
+        self.assertEqual(controller.nodes, 3)
+        self.assertIsNone(controller.replicas)
+        self.assertEqual(controller.max_surge, 0)
+        self.assertEqual(controller.exclusive, ["hostPort:80"])
+        self.assertEqual(controller.location, "demo.yaml:7:5")
+        report = plan.check()
+        self.assertIsInstance(report, upgrade_core.Report)
+        self.assertTrue(report.ok)
+        self.assertEqual(report.findings, [])
+        execution = upgrade_core.compile_plan(plan)
+        self.assertEqual(execution.waves, [["backend"], ["controller"]])
+        steps = {s.id: s for s in execution.steps}
+        self.assertEqual(steps["controller/preflight"].depends_on, ["backend/verify"])
+        self.assertEqual(steps["controller/await-ready"].timeout, 90.0)
+        self.assertEqual(steps["controller/terminate-old"].kind, "terminate-old")
+        self.assertEqual(steps["controller/terminate-old"].batch, 1)
+        self.assertEqual(steps["controller/preflight"].component, "controller")
+        self.assertEqual([s.id for s in execution.rollback_steps],
+                         ["controller/rollback", "backend/rollback"])
+        data = json.loads(execution.to_json())
+        self.assertEqual(data["waves"][1]["components"], ["controller"])
+        self.assertIn("digraph", execution.to_dot())
+        self.assertTrue(execution.to_mermaid().startswith("gantt"))
+        self.assertIn("flowchart", execution.to_mermaid("flowchart"))
+        with self.assertRaises(ValueError):
+            execution.to_mermaid("pie")
+        self.assertEqual(str(execution), execution.to_text())
+        # Deterministic output.
+        again = upgrade_core.compile_plan(upgrade_core.Plan.from_yaml(GOOD, source="demo.yaml"))
+        self.assertEqual(again.to_json(), execution.to_json())
+
+    def test_schema_errors_raise_plan_error_with_every_problem(self):
+        bad = GOOD.replace("dependsOn", "dependOn").replace("kind: DaemonSet", "kind: Daemonset")
+        with self.assertRaises(upgrade_core.PlanError) as ctx:
+            upgrade_core.Plan.from_yaml(bad, source="bad.yaml")
+        err = ctx.exception
+        self.assertIsInstance(err, ValueError)
+        self.assertIsInstance(err, upgrade_core.InputError)
+        rules = [p.rule for p in err.problems]
+        self.assertEqual(rules, ["schema.enum", "schema.unknown-field"])
+        location = err.problems[1].location
+        self.assertEqual((location.source, location.line, location.column), ("bad.yaml", 12, 5))
+        self.assertIn('did you mean "dependsOn"?', err.problems[1].message)
+        self.assertIn("bad.yaml:8:11", str(err))
+
+    def test_unsafe_plan(self):
+        unsafe = GOOD.replace("maxSurge: 0, maxUnavailable: 1", "maxSurge: 1, maxUnavailable: 0")
+        plan = upgrade_core.Plan.from_yaml(unsafe)
+        report = plan.check()
+        self.assertFalse(report.ok)
+        self.assertEqual([f.rule for f in report.findings], ["exclusive.surge"])
+        finding = report.findings[0]
+        self.assertEqual(finding.severity, "error")
+        self.assertEqual(finding.path, "components[1].strategy.maxSurge")
+        self.assertIn('"controller" holds hostPort:80', finding.message)
+        self.assertIn("maxSurge: 0", finding.hint)
+        self.assertEqual(finding.location.line, 10)
+        self.assertEqual(json.loads(report.to_json())["findings"][0]["rule"], "exclusive.surge")
+        self.assertIn("exclusive.surge", report.to_sarif())
+        with self.assertRaises(upgrade_core.PlanError) as ctx:
+            upgrade_core.compile_plan(plan)
+        self.assertEqual([p.rule for p in ctx.exception.problems], ["exclusive.surge"])
+
+    def test_config_files_resolve_against_base_dir(self):
+        text = """apiVersion: upgrade-core/v1
+kind: UpgradePlan
+components:
+  - id: ingress
+    config: {oldDefaults: values-4.11.8.yaml, newDefaults: values-4.12.8.yaml,
+             overrides: my-values.naive.yaml}
+"""
+        plan = upgrade_core.Plan.from_yaml(text, base_dir=EXAMPLE, source="inline.yaml")
+        report = plan.check()
+        rules = [f.rule for f in report.findings]
+        self.assertIn("chart/removed-override", rules)
+        removed = [f for f in report.findings if f.rule == "chart/removed-override"]
+        self.assertTrue(removed[0].location.source.endswith("my-values.naive.yaml"))
+        self.assertTrue(plan.check(check_config=False).ok)
+        # Without base_dir the files are looked up in the working directory.
+        missing = upgrade_core.Plan.from_yaml(text).check()
+        self.assertEqual({f.rule for f in missing.findings}, {"config.unreadable"})
+
+    def test_from_file_and_example(self):
+        with self.assertRaises(FileNotFoundError):
+            upgrade_core.Plan.from_file("/nonexistent/plan.yaml")
+        naive = upgrade_core.Plan.from_file(os.path.join(EXAMPLE, "plan-naive.yaml"))
+        rules = {f.rule for f in naive.check().findings}
+        self.assertIn("exclusive.surge", rules)
+        self.assertIn("webhook.order", rules)
+        fixed = upgrade_core.compile_plan(
+            upgrade_core.Plan.from_file(os.path.join(EXAMPLE, "plan.yaml")))
+        self.assertEqual(fixed.waves, [["helm-install-job"], ["default-backend"],
+                                       ["ingress-controller"], ["admission-webhook"]])
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,125 @@
+// File: planner.h
+// -----------------------------------------------------------------------------
+// The Planner: checks a Plan for everything that makes an upgrade unsafe and
+// compiles it into an ExecutionPlan.
+//
+// Checks (all collected, each a proto::Problem with code, component, path,
+// message, hint and source location; see docs/plan-reference.md#checks):
+//   graph.*         unknown dependencies (both ends), self-dependencies,
+//                   cycles with their path (from the dependency graph)
+//   strategy.*      rolling-update values Kubernetes would reject (its own
+//                   wording), strategies a kind cannot use
+//   exclusive.*     surge/start-first on a component holding an exclusive
+//                   resource (old and new can never coexist: the rollout
+//                   hangs), and one resource held by two components upgraded
+//                   in the same wave
+//   availability.*  floors (`policy.availability`) the strategies cannot
+//                   honour, floors naming a service nobody provides
+//   version.*       `requires` constraints the target platform fails
+//   webhook.*       a failurePolicy: Fail webhook whose server goes fully
+//                   unavailable while the webhook is registered, or is not
+//                   ordered after its server
+//   config.*        chart values findings (removed/renamed/retyped overrides,
+//                   flipped defaults) from the compat chart check
+// Errors block compilation; warnings are carried on the ExecutionPlan.
+//
+// Execution model: every component gets the steps preflight, [backup],
+// terminate-old, start-new, await-ready, verify in the order its strategy
+// needs (TerminateFirst: old gone before new starts; StartFirst: new ready
+// before old stops; RollingUpdate: the controller replaces batches within
+// maxSurge/maxUnavailable; OnDelete: the operator deletes old pods), plus a
+// rollback step. A component's preflight waits for the verify step of every
+// dependency. Components are grouped into waves by dependency generation,
+// at most `policy.maxParallel` per wave; waves run one after another.
+// Output is deterministic: the same plan gives byte-identical output.
+#ifndef UPGRADE_CORE_PLAN_PLANNER_H_
+#define UPGRADE_CORE_PLAN_PLANNER_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "google/protobuf/arena.h"
+#include "upgrade_core/graph/dependency_graph.h"
+#include "upgrade_core/plan/plan.h"
+#include "upgrade_core/proto/plan.pb.h"
+
+namespace upgrade_core::plan {
+
+struct PlannerOptions {
+  // Step timeout when neither the component nor policy.defaultTimeout says.
+  int64_t default_timeout_ms = 10 * 60 * 1000;
+  // Read each component's config values files and run the chart upgrade
+  // check. Off: config files are not opened (and not reported).
+  bool check_config = true;
+};
+
+// The compiled plan. A value: cheap to move; copying copies every step.
+// The steps live in a protobuf arena (one bulk free for ~1M objects).
+class ExecutionPlan {
+ public:
+  ExecutionPlan(const ExecutionPlan& other);
+  ExecutionPlan& operator=(const ExecutionPlan& other);
+  ExecutionPlan(ExecutionPlan&&) noexcept;
+  ExecutionPlan& operator=(ExecutionPlan&&) noexcept;
+  ~ExecutionPlan();
+
+  const proto::ExecutionPlan& proto() const { return *proto_; }
+  // Problems that did not block compilation (warnings, infos).
+  const std::vector<proto::Problem>& warnings() const { return warnings_; }
+  // The component dependency graph the plan was ordered by.
+  const graph::DependencyGraph& graph() const { return graph_; }
+
+  // The id of the component a step belongs to.
+  const std::string& ComponentId(const proto::Step& step) const {
+    return proto_->components(step.component());
+  }
+  // "<component>/<kind>", e.g. "ingress-controller/await-ready".
+  std::string StepId(const proto::Step& step) const;
+
+  // A readable table of waves and steps.
+  std::string ToText() const;
+  // Stable JSON (documented in docs/plan-reference.md#execution-plan-json).
+  std::string ToJson() const;
+  // Graphviz DOT: steps clustered by wave, arrows in execution order.
+  std::string ToDot() const;
+  // Mermaid `gantt` of the waves (bars sized by step timeouts).
+  std::string ToMermaidGantt() const;
+  // Mermaid `flowchart` of component dependencies.
+  std::string ToMermaidFlowchart() const;
+
+ private:
+  friend absl::StatusOr<ExecutionPlan> CompilePlan(const Plan&,
+                                                   const PlannerOptions&);
+  ExecutionPlan();
+
+  std::unique_ptr<google::protobuf::Arena> arena_;
+  proto::ExecutionPlan* proto_ = nullptr;  // owned by arena_
+  std::vector<proto::Problem> warnings_;
+  graph::DependencyGraph graph_;
+};
+
+// The component lifecycle transition a step of `kind` drives, as
+// "state -> next on event" (e.g. "awaiting_ready -> verifying on
+// step_done"), read from fsm::ComponentLifecycle().
+absl::string_view StepTransition(proto::StepKind kind);
+
+// Every problem in the plan (errors first, then warnings; each group in plan
+// order). Never fails: problems are data. Empty = nothing to report.
+std::vector<proto::Problem> CheckPlan(const Plan& plan,
+                                      const PlannerOptions& options = {});
+
+// Checks and compiles. InvalidArgument listing every error (and carrying
+// them all as a proto::ProblemList payload, see problem.h) when any check
+// fails with severity error.
+absl::StatusOr<ExecutionPlan> CompilePlan(const Plan& plan,
+                                          const PlannerOptions& options = {});
+
+// True if any problem has severity error.
+bool HasErrors(const std::vector<proto::Problem>& problems);
+
+}  // namespace upgrade_core::plan
+
+#endif  // UPGRADE_CORE_PLAN_PLANNER_H_

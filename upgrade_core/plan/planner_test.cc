@@ -1,0 +1,535 @@
+#include "upgrade_core/plan/planner.h"
+
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "upgrade_core/plan/problem.h"
+#include "upgrade_core/util/status_matchers.h"
+
+namespace upgrade_core::plan {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::SizeIs;
+using ::upgrade_core::testing::StatusIs;
+
+Plan Load(absl::string_view components, absl::string_view extra = "") {
+  const std::string yaml =
+      absl::StrCat("apiVersion: upgrade-core/v1\nkind: UpgradePlan\n",
+                   "metadata: {name: t}\n", extra, "components:\n", components);
+  LoadOptions options;
+  options.source_name = "t.yaml";
+  absl::StatusOr<Plan> plan = Plan::FromYaml(yaml, options);
+  EXPECT_TRUE(plan.ok()) << plan.status();
+  return *plan;
+}
+
+std::vector<std::string> Codes(const std::vector<proto::Problem>& problems) {
+  std::vector<std::string> codes;
+  for (const proto::Problem& p : problems) codes.push_back(p.code());
+  return codes;
+}
+
+std::string All(const std::vector<proto::Problem>& problems) {
+  std::vector<std::string> lines;
+  for (const proto::Problem& p : problems) lines.push_back(FormatProblem(p));
+  return absl::StrJoin(lines, "\n");
+}
+
+struct CheckCase {
+  const char* name;
+  const char* components;
+  const char* extra;  // policy/context
+  std::vector<std::string> codes;
+  std::vector<std::string> messages;  // substrings of the joined problems
+};
+
+TEST(CheckPlanTest, ConfigFilesThatCannotBeRead) {
+  const Plan plan = Load(
+      "  - id: a\n    config: {oldDefaults: /nonexistent/old.yaml, "
+      "newDefaults: "
+      "/nonexistent/new.yaml}\n  - id: b\n    config: {oldDefaults: "
+      "/nonexistent/old.yaml}\n");
+  const std::vector<proto::Problem> problems = CheckPlan(plan);
+  EXPECT_EQ(Codes(problems),
+            (std::vector<std::string>{"config.unreadable", "config.unreadable",
+                                      "config.incomplete"}));
+  EXPECT_THAT(
+      All(problems),
+      HasSubstr("t.yaml:6:13: error: components[0].config.oldDefaults"));
+}
+
+TEST(CheckPlanTest, EveryCheck) {
+  const CheckCase kCases[] = {
+      {"clean plan",
+       "  - {id: a, kind: Deployment, replicas: 2}\n  - {id: b, dependsOn: "
+       "[a]}\n",
+       "",
+       {},
+       {}},
+      {"unknown dependency with suggestion",
+       "  - {id: backend}\n  - id: ctrl\n    dependsOn: [backnd]\n",
+       "",
+       {"graph.unknown-dependency"},
+       {"t.yaml:7:17: error: components[1].dependsOn[0]:", "\"backnd\"",
+        "did you mean \"backend\"?"}},
+      {"self dependency",
+       "  - id: a\n    dependsOn: [a]\n",
+       "",
+       {"graph.self-dependency"},
+       {"t.yaml:6:17: error: components[0].dependsOn[0]"}},
+      {"cycle with path",
+       "  - {id: a, dependsOn: [c]}\n  - {id: b, dependsOn: [a]}\n  - {id: c, "
+       "dependsOn: [b]}\n",
+       "",
+       {"graph.cycle"},
+       {"a -> c -> b -> a"}},
+      {"kubernetes rejects zero/zero on a Deployment",
+       "  - id: a\n    kind: Deployment\n    strategy: {type: RollingUpdate, "
+       "maxSurge: 0, "
+       "maxUnavailable: 0}\n",
+       "",
+       {"strategy.invalid"},
+       {"t.yaml:7:15: error: components[0].strategy: "
+        "spec.strategy.rollingUpdate.maxUnavailable: Invalid value: 0: may not "
+        "be 0 when "
+        "`maxSurge` is 0"}},
+      {"kubernetes rejects both set on a DaemonSet",
+       "  - id: a\n    kind: DaemonSet\n    nodes: 4\n    strategy: {type: "
+       "RollingUpdate, "
+       "maxSurge: 1, maxUnavailable: 1}\n",
+       "",
+       {"strategy.invalid"},
+       {"spec.updateStrategy.rollingUpdate.maxSurge: Invalid value: 1: may not "
+        "be set when "
+        "maxUnavailable is non-zero"}},
+      {"bad percentage",
+       "  - id: a\n    kind: Deployment\n    strategy: {type: RollingUpdate, "
+       "maxSurge: 10pct}\n",
+       "",
+       {"strategy.invalid"},
+       {"a valid percent string must be a numeric string followed by an ending "
+        "'%'"}},
+      {"rolling update on a Job",
+       "  - id: a\n    kind: Job\n    strategy: {type: RollingUpdate}\n",
+       "",
+       {"strategy.unsupported"},
+       {"a Job cannot use RollingUpdate"}},
+      {"StatefulSet cannot surge",
+       "  - id: a\n    kind: StatefulSet\n    replicas: 3\n    strategy: "
+       "{type: RollingUpdate, "
+       "maxSurge: 1}\n",
+       "",
+       {"strategy.invalid"},
+       {"a StatefulSet cannot surge"}},
+      {"surge with a per-node exclusive resource",
+       "  - id: ctrl\n    kind: DaemonSet\n    nodes: 3\n    strategy: {type: "
+       "RollingUpdate, "
+       "maxSurge: 1, maxUnavailable: 0}\n    exclusive: [\"hostPort:80\"]\n",
+       "",
+       {"exclusive.surge"},
+       {"t.yaml:8:15: error: components[0].strategy.maxSurge: \"ctrl\" holds "
+        "hostPort:80 "
+        "exclusively on each node, but its rolling update surges (maxSurge "
+        "resolves to 1 of "
+        "3 nodes)",
+        "set maxSurge: 0"}},
+      {"percentage surge on a DaemonSet rounds up to a clash",
+       "  - id: ctrl\n    kind: DaemonSet\n    nodes: 3\n    strategy: {type: "
+       "RollingUpdate, "
+       "maxSurge: \"10%\", maxUnavailable: 0}\n    exclusive: "
+       "[\"hostPort:443\"]\n",
+       "",
+       {"exclusive.surge"},
+       {"maxSurge resolves to 1 of 3 nodes"}},
+      {"Deployment default 25% surge with an exclusive lock",
+       "  - id: op\n    kind: Deployment\n    replicas: 2\n    exclusive: "
+       "[\"lock:leader\"]\n",
+       "",
+       {"exclusive.surge"},
+       {"\"op\" holds lock:leader exclusively, but its rolling update surges "
+        "(maxSurge "
+        "resolves to 1 of 2 instances)"}},
+      {"StartFirst with an exclusive resource",
+       "  - id: a\n    strategy: {type: StartFirst}\n    exclusive: "
+       "[\"hostPort:80\"]\n",
+       "",
+       {"exclusive.start-first"},
+       {"StartFirst starts the new instance while the old one still holds it"}},
+      {"TerminateFirst with an exclusive resource is fine",
+       "  - id: a\n    strategy: {type: TerminateFirst}\n    exclusive: "
+       "[\"hostPort:80\"]\n",
+       "",
+       {},
+       {}},
+      {"two holders of one resource in the same wave",
+       "  - {id: a, exclusive: [\"lock:x\"]}\n  - {id: b, exclusive: "
+       "[\"lock:x\"]}\n",
+       "",
+       {"exclusive.shared"},
+       {"\"a\" and \"b\" both hold lock:x",
+        "add \"a\" to the dependsOn of \"b\""}},
+      {"two holders ordered by a dependency",
+       "  - {id: a, exclusive: [\"lock:x\"]}\n  - {id: b, exclusive: "
+       "[\"lock:x\"], dependsOn: "
+       "[a]}\n",
+       "",
+       {},
+       {}},
+      {"floor the rolling update cannot honour",
+       "  - id: ctrl\n    kind: DaemonSet\n    nodes: 3\n    strategy: {type: "
+       "RollingUpdate, "
+       "maxUnavailable: 2}\n    provides: [ingress]\n",
+       "policy:\n  availability:\n    - {service: ingress, minAvailable: 2}\n",
+       {"availability.floor"},
+       {"t.yaml:6:7: error: policy.availability[0]: service \"ingress\" must "
+        "keep 2 of 3 "
+        "available, but while \"ctrl\" (RollingUpdate: maxUnavailable 2 of 3 "
+        "nodes) upgrades "
+        "only 1 remains",
+        "use type: RollingUpdate with maxUnavailable: 1"}},
+      {"percentage floor rounds up",
+       "  - id: web\n    kind: Deployment\n    replicas: 4\n    strategy: "
+       "{type: RollingUpdate, "
+       "maxSurge: 0, maxUnavailable: \"50%\"}\n    provides: [web]\n",
+       "policy:\n  availability:\n    - {service: web, minAvailable: "
+       "\"66%\"}\n",
+       {"availability.floor"},
+       {"must keep 3 of 4 available", "only 2 remain"}},
+      {"floor honoured",
+       "  - id: web\n    kind: Deployment\n    replicas: 4\n    strategy: "
+       "{type: RollingUpdate, "
+       "maxSurge: 1, maxUnavailable: 1}\n    provides: [web]\n",
+       "policy:\n  availability:\n    - {service: web, minAvailable: "
+       "\"75%\"}\n",
+       {},
+       {}},
+      {"TerminateFirst drops everything",
+       "  - {id: db, replicas: 2, provides: [sql]}\n",
+       "policy:\n  availability:\n    - {service: sql, minAvailable: 1}\n",
+       {"availability.floor"},
+       {"TerminateFirst: all 2 instances down",
+        "use type: RollingUpdate with maxUnavailable: 1"}},
+      {"two providers in one wave",
+       "  - {id: a, kind: Deployment, replicas: 2, strategy: {type: "
+       "RollingUpdate, maxSurge: 0, "
+       "maxUnavailable: 1}, provides: [s]}\n"
+       "  - {id: b, kind: Deployment, replicas: 2, strategy: {type: "
+       "RollingUpdate, maxSurge: 0, "
+       "maxUnavailable: 1}, provides: [s]}\n",
+       "policy:\n  availability:\n    - {service: s, minAvailable: 3}\n",
+       {"availability.floor"},
+       {"while \"a\" (RollingUpdate: maxUnavailable 1 of 2 instances) and "
+        "\"b\"",
+        "order these providers with dependsOn"}},
+      {"two providers in different waves",
+       "  - {id: a, kind: Deployment, replicas: 2, strategy: {type: "
+       "RollingUpdate, maxSurge: 0, "
+       "maxUnavailable: 1}, provides: [s]}\n"
+       "  - {id: b, kind: Deployment, replicas: 2, strategy: {type: "
+       "RollingUpdate, maxSurge: 0, "
+       "maxUnavailable: 1}, provides: [s], dependsOn: [a]}\n",
+       "policy:\n  availability:\n    - {service: s, minAvailable: 3}\n",
+       {},
+       {}},
+      {"floor above capacity",
+       "  - {id: a, replicas: 2, provides: [s]}\n",
+       "policy:\n  availability:\n    - {service: s, minAvailable: 5}\n",
+       {"availability.unreachable"},
+       {"needs 5 available but its providers only have 2"}},
+      {"floor for an unknown service",
+       "  - {id: a, provides: [ingress]}\n",
+       "policy:\n  availability:\n    - {service: ingres, minAvailable: 1}\n",
+       {"availability.unknown-service"},
+       {"no component provides service \"ingres\"",
+        "did you mean \"ingress\"?"}},
+      {"webhook server fully down",
+       "  - {id: ctrl, replicas: 2, strategy: {type: TerminateFirst}}\n"
+       "  - {id: hook, kind: Webhook, dependsOn: [ctrl], webhook: "
+       "{failurePolicy: Fail, "
+       "servedBy: ctrl}}\n",
+       "",
+       {"webhook.server-unavailable"},
+       {"webhook \"hook\" (failurePolicy: Fail) is served by \"ctrl\", which "
+        "has no ready "
+        "instance while it upgrades (TerminateFirst: all 2 instances down)",
+        "set failurePolicy: Ignore"}},
+      {"webhook default failurePolicy is Fail; single-node DaemonSet goes to "
+       "zero",
+       "  - {id: ctrl, kind: DaemonSet, nodes: 1}\n"
+       "  - {id: hook, kind: Webhook, dependsOn: [ctrl], webhook: {servedBy: "
+       "ctrl}}\n",
+       "",
+       {"webhook.server-unavailable"},
+       {"RollingUpdate: maxUnavailable 1 of 1 node"}},
+      {"webhook not ordered after its server",
+       "  - {id: ctrl, kind: DaemonSet, nodes: 3}\n"
+       "  - {id: hook, kind: Webhook, webhook: {failurePolicy: Fail, servedBy: "
+       "ctrl}}\n",
+       "",
+       {"webhook.order"},
+       {"does not depend on its server \"ctrl\"",
+        "add \"ctrl\" to the dependsOn of \"hook\""}},
+      {"webhook with Ignore is fine",
+       "  - {id: ctrl, strategy: {type: TerminateFirst}}\n"
+       "  - {id: hook, kind: Webhook, webhook: {failurePolicy: Ignore, "
+       "servedBy: ctrl}}\n",
+       "",
+       {},
+       {}},
+      {"webhook served by an unknown component",
+       "  - {id: ctrl}\n  - {id: hook, kind: Webhook, webhook: {servedBy: "
+       "ctlr}}\n",
+       "",
+       {"webhook.unknown-server"},
+       {"did you mean \"ctrl\"?"}},
+      {"version constraint unsatisfied",
+       "  - {id: a, version: {from: 1.0.0, to: 2.0.0}, requires: {kubernetes: "
+       "\">= 1.32.0-0\"}}\n",
+       "context:\n  kubernetes: {from: v1.31.4+rke2r1, to: v1.31.5+rke2r1}\n",
+       {"version.unsatisfied"},
+       {"\"a\" 2.0.0 requires kubernetes >= 1.32.0-0, but the upgrade targets "
+        "kubernetes "
+        "v1.31.5+rke2r1"}},
+      {"version constraint satisfied after the platform upgrade only",
+       "  - {id: a, requires: {kubernetes: \">= 1.31.5-0\"}}\n",
+       "context:\n  kubernetes: {from: v1.31.4+rke2r1, to: v1.31.5+rke2r1}\n",
+       {"version.before-platform"},
+       {"upgrade kubernetes before this component"}},
+      {"requires a platform the context lacks",
+       "  - {id: a, requires: {kubernetes: \">= 1.28\"}}\n",
+       "",
+       {"version.unknown-platform"},
+       {"the plan's context gives no kubernetes version"}},
+      {"bad constraint",
+       "  - {id: a, requires: {kubernetes: \">== 1\"}}\n",
+       "context:\n  kubernetes: {from: 1.30.0, to: 1.31.0}\n",
+       {"version.invalid-constraint"},
+       {"components[0].requires.kubernetes"}},
+      {"bad context version",
+       "  - {id: a}\n",
+       "context:\n  kubernetes: {from: 1.30.0, to: one.two}\n",
+       {"version.invalid"},
+       {"context.kubernetes.to"}},
+      {"OnDelete warns",
+       "  - {id: a, kind: DaemonSet, nodes: 2, strategy: {type: OnDelete}}\n",
+       "",
+       {"strategy.on-delete"},
+       {"warning: components[0].strategy: OnDelete"}},
+      {"every problem at once, errors first",
+       "  - {id: a, kind: DaemonSet, nodes: 2, strategy: {type: OnDelete}}\n"
+       "  - {id: b, dependsOn: [zz], strategy: {type: StartFirst}, exclusive: "
+       "[\"hostPort:1\"]}\n",
+       "",
+       {"graph.unknown-dependency", "exclusive.start-first",
+        "strategy.on-delete"},
+       {}},
+  };
+  for (const CheckCase& c : kCases) {
+    SCOPED_TRACE(c.name);
+    const Plan plan = Load(c.components, c.extra);
+    PlannerOptions options;
+    const std::vector<proto::Problem> problems = CheckPlan(plan, options);
+    EXPECT_EQ(Codes(problems), c.codes) << All(problems);
+    for (const std::string& m : c.messages)
+      EXPECT_THAT(All(problems), HasSubstr(m));
+    absl::StatusOr<ExecutionPlan> compiled = CompilePlan(plan);
+    EXPECT_EQ(compiled.ok(), !HasErrors(problems)) << compiled.status();
+    if (!compiled.ok()) {
+      EXPECT_THAT(compiled, StatusIs(absl::StatusCode::kInvalidArgument,
+                                     HasSubstr("plan \"t\" is unsafe")));
+      std::vector<proto::Problem> errors;
+      for (const proto::Problem& p : problems) {
+        if (p.severity() == proto::ERROR) errors.push_back(p);
+      }
+      EXPECT_EQ(Codes(ProblemsFromStatus(compiled.status())), Codes(errors));
+    }
+  }
+}
+
+std::vector<std::string> StepIds(const ExecutionPlan& e) {
+  std::vector<std::string> ids;
+  for (const proto::Step& s : e.proto().steps()) ids.push_back(e.StepId(s));
+  return ids;
+}
+
+std::vector<std::string> DependsOn(const ExecutionPlan& e, const proto::Step& s,
+                                   bool rollback = false) {
+  std::vector<std::string> ids;
+  for (int32_t d : s.depends_on()) {
+    ids.push_back(
+        e.StepId(rollback ? e.proto().rollback_steps(d) : e.proto().steps(d)));
+  }
+  return ids;
+}
+
+std::vector<std::string> WaveComponents(const ExecutionPlan& e, int w) {
+  std::vector<std::string> ids;
+  for (int32_t c : e.proto().waves(w).components())
+    ids.push_back(e.proto().components(c));
+  return ids;
+}
+
+const proto::Step* FindStep(const ExecutionPlan& e, absl::string_view id) {
+  for (const proto::Step& s : e.proto().steps()) {
+    if (e.StepId(s) == id) return &s;
+  }
+  return nullptr;
+}
+
+TEST(CompilePlanTest, StepsFollowTheStrategy) {
+  const Plan plan = Load(
+      "  - {id: tf, strategy: {type: TerminateFirst}, backup: true}\n"
+      "  - {id: sf, strategy: {type: StartFirst}}\n"
+      "  - {id: ru, kind: Deployment, replicas: 4, strategy: {type: "
+      "RollingUpdate, maxSurge: 1, "
+      "maxUnavailable: 0}}\n"
+      "  - {id: ds, kind: DaemonSet, nodes: 5, strategy: {type: RollingUpdate, "
+      "maxUnavailable: "
+      "\"40%\"}}\n");
+  absl::StatusOr<ExecutionPlan> compiled = CompilePlan(plan);
+  ASSERT_TRUE(compiled.ok()) << compiled.status();
+  const proto::ExecutionPlan& p = compiled->proto();
+  EXPECT_THAT(StepIds(*compiled),
+              ElementsAre("tf/preflight", "tf/backup", "tf/terminate-old",
+                          "tf/start-new", "tf/await-ready", "tf/verify",
+                          "sf/preflight", "sf/start-new", "sf/await-ready",
+                          "sf/terminate-old", "sf/verify", "ru/preflight",
+                          "ru/start-new", "ru/await-ready", "ru/terminate-old",
+                          "ru/verify", "ds/preflight", "ds/terminate-old",
+                          "ds/start-new", "ds/await-ready", "ds/verify"));
+  // 40% of 5 nodes rounds up to 2 per batch.
+  EXPECT_EQ(p.steps(17).batch(), 2);
+  EXPECT_THAT(p.steps(18).waits_for(),
+              HasSubstr("maxSurge 0, maxUnavailable 2 of 5 nodes"));
+  EXPECT_EQ(p.steps(12).batch(), 1);
+  EXPECT_THAT(DependsOn(*compiled, p.steps(1)), ElementsAre("tf/preflight"));
+  // Each step names the lifecycle transition it drives.
+  EXPECT_EQ(StepTransition(p.steps(0).kind()),
+            "preflight -> backing_up on step_done");
+  EXPECT_EQ(StepTransition(p.steps(5).kind()),
+            "verifying -> succeeded on step_done");
+  EXPECT_THAT(p.rollback_steps(), SizeIs(4));
+  EXPECT_EQ(StepTransition(p.rollback_steps(0).kind()),
+            "rolling_back -> rolled_back on rollback_done");
+}
+
+TEST(CompilePlanTest, DependenciesGateAndWavesRespectMaxParallel) {
+  const Plan plan = Load(
+      "  - {id: a}\n  - {id: b}\n  - {id: c}\n  - {id: d, dependsOn: [a, b], "
+      "readiness: {timeout: 90s, minReadySeconds: 5}, verify: [{name: x, "
+      "timeout: 20s}, {name: "
+      "y}]}\n",
+      "policy: {maxParallel: 2, defaultTimeout: 1m}\n");
+  absl::StatusOr<ExecutionPlan> compiled = CompilePlan(plan);
+  ASSERT_TRUE(compiled.ok()) << compiled.status();
+  const proto::ExecutionPlan& p = compiled->proto();
+  ASSERT_THAT(p.waves(), SizeIs(2));
+  EXPECT_THAT(WaveComponents(*compiled, 0), ElementsAre("a", "b"));
+  EXPECT_THAT(WaveComponents(*compiled, 1), ElementsAre("c", "d"));
+  const proto::Step* preflight = FindStep(*compiled, "d/preflight");
+  const proto::Step* ready = FindStep(*compiled, "d/await-ready");
+  const proto::Step* verify = FindStep(*compiled, "d/verify");
+  ASSERT_NE(preflight, nullptr);
+  EXPECT_THAT(DependsOn(*compiled, *preflight),
+              ElementsAre("a/verify", "b/verify"));
+  EXPECT_EQ(preflight->waits_for(), "dependencies verified: a, b");
+  EXPECT_EQ(preflight->timeout_ms(), 60000);
+  EXPECT_EQ(ready->timeout_ms(), 90000);
+  EXPECT_EQ(ready->waits_for(), "1/1 ready for 5s");
+  EXPECT_EQ(verify->timeout_ms(), 80000);  // 20s + the 1m default
+  // Rollback: dependents first.
+  EXPECT_EQ(compiled->StepId(p.rollback_steps(0)), "d/rollback");
+  for (const proto::Step& s : p.rollback_steps()) {
+    const std::string id = compiled->StepId(s);
+    if (id == "a/rollback" || id == "b/rollback") {
+      EXPECT_THAT(DependsOn(*compiled, s, /*rollback=*/true),
+                  ElementsAre("d/rollback"));
+    }
+  }
+}
+
+TEST(CompilePlanTest, OutputsAreDeterministic) {
+  const char* kComponents =
+      "  - {id: a, kind: Deployment, replicas: 3}\n  - {id: \"b\\\"q\", "
+      "dependsOn: [a]}\n"
+      "  - {id: c, kind: DaemonSet, nodes: 2, dependsOn: [a], strategy: {type: "
+      "OnDelete}}\n";
+  absl::StatusOr<ExecutionPlan> first = CompilePlan(Load(kComponents));
+  absl::StatusOr<ExecutionPlan> second = CompilePlan(Load(kComponents));
+  ASSERT_TRUE(first.ok() && second.ok());
+  EXPECT_EQ(first->ToText(), second->ToText());
+  EXPECT_EQ(first->ToJson(), second->ToJson());
+  EXPECT_EQ(first->ToDot(), second->ToDot());
+  EXPECT_EQ(first->ToMermaidGantt(), second->ToMermaidGantt());
+  EXPECT_EQ(first->ToMermaidFlowchart(), second->ToMermaidFlowchart());
+  EXPECT_EQ(first->proto().SerializeAsString(),
+            second->proto().SerializeAsString());
+  EXPECT_THAT(first->ToJson(), HasSubstr("\"id\":\"b\\\"q/preflight\""));
+  EXPECT_THAT(first->ToJson(), HasSubstr("\"code\":\"strategy.on-delete\""));
+  EXPECT_THAT(first->ToText(), HasSubstr("Wave 1: b\"q, c"));
+  EXPECT_THAT(first->ToText(), HasSubstr("Notes:"));
+  EXPECT_THAT(first->ToDot(), HasSubstr("subgraph cluster_wave0"));
+  EXPECT_THAT(first->ToMermaidGantt(), HasSubstr("section wave 1"));
+  EXPECT_THAT(first->ToMermaidFlowchart(), HasSubstr("flowchart"));
+}
+
+constexpr char kExampleDir[] = "examples/rke2-ingress-nginx/";
+
+TEST(ExampleTest, NaivePlanIsRejectedWithTheReasons) {
+  absl::StatusOr<Plan> plan =
+      Plan::FromFile(absl::StrCat(kExampleDir, "plan-naive.yaml"));
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  const std::vector<proto::Problem> problems = CheckPlan(*plan);
+  const std::string all = All(problems);
+  std::vector<std::string> codes = Codes(problems);
+  EXPECT_THAT(codes, ::testing::Contains("exclusive.surge"));
+  EXPECT_THAT(codes, ::testing::Contains("webhook.order"));
+  // The chart values check (compat) on the unreviewed overrides.
+  EXPECT_THAT(codes, ::testing::Contains("chart/renamed-override"));
+  EXPECT_THAT(codes, ::testing::Contains("chart/removed-override"));
+  EXPECT_THAT(
+      all,
+      HasSubstr("my-values.naive.yaml:23:3: error: podSecurityPolicy.enabled"));
+  EXPECT_THAT(all,
+              HasSubstr("it appears to have moved to global.image.registry"));
+  EXPECT_THAT(all,
+              HasSubstr("warning: controller.enableAnnotationValidations"));
+  // Without the config check, only the plan's own problems remain.
+  PlannerOptions no_config;
+  no_config.check_config = false;
+  EXPECT_THAT(Codes(CheckPlan(*plan, no_config)),
+              ElementsAre("exclusive.surge", "webhook.order"));
+  EXPECT_THAT(all, HasSubstr("plan-naive.yaml:"));
+  EXPECT_THAT(CompilePlan(*plan), StatusIs(absl::StatusCode::kInvalidArgument,
+                                           HasSubstr("set maxSurge: 0")));
+}
+
+TEST(ExampleTest, FixedPlanCompiles) {
+  absl::StatusOr<Plan> plan =
+      Plan::FromFile(absl::StrCat(kExampleDir, "plan.yaml"));
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  absl::StatusOr<ExecutionPlan> compiled = CompilePlan(*plan);
+  ASSERT_TRUE(compiled.ok()) << compiled.status();
+  const proto::ExecutionPlan& p = compiled->proto();
+  ASSERT_THAT(p.waves(), SizeIs(4));
+  EXPECT_THAT(WaveComponents(*compiled, 2), ElementsAre("ingress-controller"));
+  EXPECT_THAT(StepIds(*compiled),
+              ::testing::Contains("ingress-controller/terminate-old"));
+  // A copy is an independent, equal value.
+  const ExecutionPlan copy = *compiled;
+  EXPECT_EQ(copy.ToJson(), compiled->ToJson());
+  for (const proto::Problem& w : compiled->warnings()) {
+    EXPECT_EQ(w.severity(), proto::INFO)
+        << FormatProblem(w);  // e.g. the new image tag
+  }
+}
+
+}  // namespace
+}  // namespace upgrade_core::plan
