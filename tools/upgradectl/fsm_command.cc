@@ -22,6 +22,7 @@
 #include "upgrade_core/fsm/lifecycles.h"
 #include "upgrade_core/fsm/state_machine.h"
 #include "upgrade_core/fsm/yaml_loader.h"
+#include "upgrade_core/util/json_string.h"
 
 namespace upgrade_core::cli {
 namespace {
@@ -30,35 +31,9 @@ constexpr char kUsage[] =
     "usage: upgradectl fsm [--format text|json|mermaid|dot] "
     "<file.yaml | builtin:component | builtin:plan>\n";
 
-std::string JsonString(absl::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof(buf), "\\u%04x", c);
-          out += buf;
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out + "\"";
-}
-
 std::string JsonList(const std::vector<std::string>& items) {
   std::vector<std::string> quoted;
-  for (const std::string& s : items) quoted.push_back(JsonString(s));
+  for (const std::string& s : items) quoted.push_back(JsonQuote(s));
   return "[" + absl::StrJoin(quoted, ", ") + "]";
 }
 
@@ -131,11 +106,11 @@ int RunFsmCommand(const std::vector<std::string>& args, std::ostream& out,
     std::vector<std::string> items;
     for (const fsm::Problem& p : problems) {
       items.push_back(absl::StrCat(
-          "{\"kind\": ", JsonString(fsm::ProblemKindName(p.kind)),
+          "{\"kind\": ", JsonQuote(fsm::ProblemKindName(p.kind)),
           ", \"states\": ", JsonList(p.states), ", \"events\": ",
-          JsonList(p.events), ", \"message\": ", JsonString(p.message), "}"));
+          JsonList(p.events), ", \"message\": ", JsonQuote(p.message), "}"));
     }
-    out << "{\"machine\": " << JsonString(machine->name())
+    out << "{\"machine\": " << JsonQuote(machine->name())
         << ", \"states\": " << machine->num_states()
         << ", \"events\": " << machine->num_events()
         << ", \"transitions\": " << machine->transitions().size()

@@ -11,6 +11,7 @@
 #include "absl/strings/str_format.h"
 #include "upgrade_core/compat/document_data.h"
 #include "upgrade_core/compat/path.h"
+#include "upgrade_core/util/json_string.h"
 
 namespace upgrade_core::compat {
 
@@ -219,36 +220,6 @@ std::string Document::ToJson(bool indent) const {
 // JSON and display rendering
 
 namespace {
-
-void AppendJsonString(std::string* out, absl::string_view s) {
-  out->push_back('"');
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"':
-        *out += "\\\"";
-        break;
-      case '\\':
-        *out += "\\\\";
-        break;
-      case '\n':
-        *out += "\\n";
-        break;
-      case '\r':
-        *out += "\\r";
-        break;
-      case '\t':
-        *out += "\\t";
-        break;
-      default:
-        if (c < 0x20) {
-          absl::StrAppendFormat(out, "\\u%04x", c);
-        } else {
-          out->push_back(static_cast<char>(c));
-        }
-    }
-  }
-  out->push_back('"');
-}
 
 void AppendJson(std::string* out, const Node& n, bool indent, int depth) {
   auto newline = [&](int d) {

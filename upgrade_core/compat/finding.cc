@@ -8,6 +8,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "upgrade_core/util/json_string.h"
 
 namespace upgrade_core::compat {
 
@@ -30,37 +31,6 @@ absl::StatusOr<Severity> ParseSeverity(absl::string_view text) {
   if (t == "error") return Severity::kError;
   return absl::InvalidArgumentError(absl::StrCat(
       "unknown severity '", text, "' (expected error, warning or info)"));
-}
-
-std::string JsonQuote(absl::string_view s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (c < 0x20) {
-          absl::StrAppendFormat(&out, "\\u%04x", c);
-        } else {
-          out.push_back(static_cast<char>(c));
-        }
-    }
-  }
-  out += "\"";
-  return out;
 }
 
 bool Report::ok(Severity fail_on) const { return Count(fail_on) == 0; }

@@ -59,9 +59,6 @@ class Report {
   std::string ToSarif() const;
 };
 
-// JSON string literal (quotes and escapes) for `s`.
-std::string JsonQuote(absl::string_view s);
-
 }  // namespace upgrade_core::compat
 
 #endif  // UPGRADE_CORE_COMPAT_FINDING_H_

@@ -10,49 +10,19 @@
 #include "upgrade_core/graph/graph_format.h"
 #include "upgrade_core/plan/planner.h"
 #include "upgrade_core/plan/problem.h"
+#include "upgrade_core/util/json_string.h"
 
 namespace upgrade_core::plan {
 namespace {
 
 using StepList = google::protobuf::RepeatedPtrField<proto::Step>;
 
-void AppendJsonString(std::string& out, absl::string_view s) {
-  out.push_back('"');
-  for (char ch : s) {
-    const unsigned char c = static_cast<unsigned char>(ch);
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (c < 0x20) {
-          absl::StrAppendFormat(&out, "\\u%04x", c);
-        } else {
-          out.push_back(ch);
-        }
-    }
-  }
-  out.push_back('"');
-}
-
 void AppendComponents(std::string& out, const proto::ExecutionPlan& p,
                       const proto::Wave& w) {
   out.push_back('[');
   for (int i = 0; i < w.components_size(); ++i) {
     if (i > 0) out.push_back(',');
-    AppendJsonString(out, p.components(w.components(i)));
+    AppendJsonString(&out, p.components(w.components(i)));
   }
   out.push_back(']');
 }
@@ -60,23 +30,23 @@ void AppendComponents(std::string& out, const proto::ExecutionPlan& p,
 void AppendStep(std::string& out, const ExecutionPlan& plan,
                 const proto::Step& s, const StepList& list) {
   out += "{\"id\":";
-  AppendJsonString(out, plan.StepId(s));
+  AppendJsonString(&out, plan.StepId(s));
   out += ",\"component\":";
-  AppendJsonString(out, plan.ComponentId(s));
+  AppendJsonString(&out, plan.ComponentId(s));
   out += ",\"kind\":";
-  AppendJsonString(out, StepKindName(s.kind()));
+  AppendJsonString(&out, StepKindName(s.kind()));
   out += ",\"dependsOn\":[";
   for (int i = 0; i < s.depends_on_size(); ++i) {
     if (i > 0) out.push_back(',');
-    AppendJsonString(out, plan.StepId(list[s.depends_on(i)]));
+    AppendJsonString(&out, plan.StepId(list[s.depends_on(i)]));
   }
   absl::StrAppend(&out, "],\"timeoutMs\":", s.timeout_ms(),
                   ",\"wave\":", s.wave());
   if (s.batch() > 0) absl::StrAppend(&out, ",\"batch\":", s.batch());
   out += ",\"transition\":";
-  AppendJsonString(out, StepTransition(s.kind()));
+  AppendJsonString(&out, StepTransition(s.kind()));
   out += ",\"waitsFor\":";
-  AppendJsonString(out, s.waits_for());
+  AppendJsonString(&out, s.waits_for());
   out += "}";
 }
 
@@ -159,10 +129,10 @@ std::string ExecutionPlan::ToJson() const {
   std::string out;
   out.reserve(256 + p.steps_size() * 256);
   out += "{\"name\":";
-  AppendJsonString(out, p.name());
+  AppendJsonString(&out, p.name());
   absl::StrAppend(&out, ",\"maxParallel\":", p.max_parallel(),
                   ",\"onFailure\":");
-  AppendJsonString(out, FailurePolicyName(p.on_failure()));
+  AppendJsonString(&out, FailurePolicyName(p.on_failure()));
   out += ",\"waves\":[";
   for (int w = 0; w < p.waves_size(); ++w) {
     const proto::Wave& wave = p.waves(w);
@@ -173,7 +143,7 @@ std::string ExecutionPlan::ToJson() const {
     for (int i = wave.first_step(); i < wave.first_step() + wave.step_count();
          ++i) {
       if (i > wave.first_step()) out.push_back(',');
-      AppendJsonString(out, StepId(p.steps(i)));
+      AppendJsonString(&out, StepId(p.steps(i)));
     }
     out += "]}";
   }
@@ -192,19 +162,19 @@ std::string ExecutionPlan::ToJson() const {
     const proto::Problem& w = warnings_[i];
     if (i > 0) out.push_back(',');
     out += "{\"severity\":";
-    AppendJsonString(out, SeverityName(w.severity()));
+    AppendJsonString(&out, SeverityName(w.severity()));
     out += ",\"code\":";
-    AppendJsonString(out, w.code());
+    AppendJsonString(&out, w.code());
     out += ",\"component\":";
-    AppendJsonString(out, w.component());
+    AppendJsonString(&out, w.component());
     out += ",\"path\":";
-    AppendJsonString(out, w.path());
+    AppendJsonString(&out, w.path());
     out += ",\"message\":";
-    AppendJsonString(out, w.message());
+    AppendJsonString(&out, w.message());
     out += ",\"hint\":";
-    AppendJsonString(out, w.hint());
+    AppendJsonString(&out, w.hint());
     out += ",\"location\":";
-    AppendJsonString(out, FormatLocation(w.location()));
+    AppendJsonString(&out, FormatLocation(w.location()));
     out += "}";
   }
   out += "]}\n";

@@ -1,0 +1,35 @@
+#include "upgrade_core/util/json_string.h"
+
+#include <string>
+
+#include "gtest/gtest.h"
+
+namespace upgrade_core {
+namespace {
+
+TEST(JsonStringTest, Escapes) {
+  struct Case {
+    std::string in;
+    std::string want;
+  };
+  const Case kCases[] = {
+      {"", R"("")"},
+      {"plain", R"("plain")"},
+      {"a\"b", R"("a\"b")"},
+      {"back\\slash", R"("back\\slash")"},
+      {"line\nbreak\r\ttab", R"("line\nbreak\r\ttab")"},
+      {std::string("nul\0x", 5), R"("nul\u0000x")"},
+      {"\x1b[0m", R"("\u001b[0m")"},
+      {"caf\xc3\xa9", "\"caf\xc3\xa9\""},  // UTF-8 passes through
+  };
+  for (const Case& c : kCases) {
+    SCOPED_TRACE(c.want);
+    EXPECT_EQ(JsonQuote(c.in), c.want);
+    std::string appended = "x=";
+    AppendJsonString(&appended, c.in);
+    EXPECT_EQ(appended, "x=" + c.want);
+  }
+}
+
+}  // namespace
+}  // namespace upgrade_core
