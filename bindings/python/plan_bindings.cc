@@ -302,6 +302,18 @@ void RegisterPlan(py::module_& m) {
                                return ToPySteps(e, e.proto().rollback_steps());
                              })
       .def_property_readonly(
+          "start_first",
+          [](const ExecutionPlan& e) {
+            py::dict out;
+            for (int i = 0; i < e.proto().components_size(); ++i) {
+              out[py::str(e.proto().components(i))] = e.StartFirst(i);
+            }
+            return out;
+          },
+          "{component id: bool}: True when the component's steps run "
+          "start-first (new ready before old stops). Bind the component "
+          "lifecycle's 'start_first' guard to it.")
+      .def_property_readonly(
           "warnings",
           [](const ExecutionPlan& e) { return ToFindings(e.warnings()); })
       .def("to_text", &ExecutionPlan::ToText,
