@@ -238,7 +238,9 @@ TEST(LifecyclesTest, EnumsMatchDefinitions) {
 }
 
 // Graph properties the issue states, checked on the definitions themselves.
-TEST(LifecyclesTest, RollbackReachableOnceOldWasTouched) {
+// In either order, every state from the first touch on (terminating_old or
+// starting_new) accepts rollback.
+TEST(LifecyclesTest, RollbackReachableOnceAnythingWasTouched) {
   const StateMachine& c = ComponentLifecycle();
   for (StateId s : {component::kTerminatingOld, component::kStartingNew,
                     component::kAwaitingReady, component::kVerifying,
