@@ -16,16 +16,19 @@
 namespace fsm = upgrade_core::fsm;
 
 struct Policy {
-  bool rollback_on_failure = true;
+  bool rollback_on_failure = true;  // the plan's onFailure policy
+  bool start_first = false;         // the component's strategy order
 };
 
 int main() {
   absl::StatusOr<fsm::Instance<Policy>> component =
       fsm::Instance<Policy>::Create(
           fsm::ComponentLifecycle(),
-          fsm::Callbacks<Policy>().Guard(
-              fsm::kRollbackOnFailureGuard,
-              [](Policy& p) { return p.rollback_on_failure; }),
+          fsm::Callbacks<Policy>()
+              .Guard(fsm::kRollbackOnFailureGuard,
+                     [](Policy& p) { return p.rollback_on_failure; })
+              .Guard(fsm::kStartFirstGuard,
+                     [](Policy& p) { return p.start_first; }),
           {fsm::HistoryMode::kBounded, 16});
   if (!component.ok()) {
     std::cerr << component.status() << "\n";
@@ -35,7 +38,7 @@ int main() {
   absl::Time now = absl::FromUnixSeconds(1767225600);
   // preflight, backup and terminate-old succeed; start-new fails.
   for (fsm::EventId event :
-       {fsm::component::kStart, fsm::component::kStepDone,
+       {fsm::component::kStart, fsm::component::kBackup,
         fsm::component::kStepDone, fsm::component::kStepDone,
         fsm::component::kStepFailed}) {
     now += absl::Seconds(5);

@@ -622,7 +622,9 @@ void RegisterFsm(py::module_& m) {
 
   m.def(
       "component_lifecycle", [] { return fsm::ComponentLifecycle(); },
-      "The built-in component lifecycle (see docs/fsm.md).");
+      "The built-in component lifecycle (see docs/fsm.md). Guards to bind: "
+      "'rollback_on_failure' (the plan's failure policy) and 'start_first' "
+      "(the component's step order; ExecutionPlan.start_first).");
   m.def(
       "plan_lifecycle", [] { return fsm::PlanLifecycle(); },
       "The built-in plan lifecycle (see docs/fsm.md).");

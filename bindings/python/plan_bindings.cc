@@ -93,7 +93,7 @@ std::vector<PyStep> ToPySteps(
     p.kind = std::string(plan::StepKindName(s.kind()));
     for (int32_t d : s.depends_on()) p.depends_on.push_back(e.StepId(list[d]));
     p.timeout = s.timeout_ms() / 1000.0;
-    p.transition = std::string(plan::StepTransition(s.kind()));
+    p.transition = std::string(e.StepTransition(s));
     p.waits_for = s.waits_for();
     p.wave = s.wave();
     p.batch = s.batch();
@@ -301,6 +301,18 @@ void RegisterPlan(py::module_& m) {
                              [](const ExecutionPlan& e) {
                                return ToPySteps(e, e.proto().rollback_steps());
                              })
+      .def_property_readonly(
+          "start_first",
+          [](const ExecutionPlan& e) {
+            py::dict out;
+            for (int i = 0; i < e.proto().components_size(); ++i) {
+              out[py::str(e.proto().components(i))] = e.StartFirst(i);
+            }
+            return out;
+          },
+          "{component id: bool}: True when the component's steps run "
+          "start-first (new ready before old stops). Bind the component "
+          "lifecycle's 'start_first' guard to it.")
       .def_property_readonly(
           "warnings",
           [](const ExecutionPlan& e) { return ToFindings(e.warnings()); })

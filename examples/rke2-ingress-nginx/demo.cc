@@ -4,7 +4,9 @@
 //      rejected: host-port surge, webhook order, unchecked chart values.
 //   2. The fixed plan (plan.yaml) is checked and compiled into waves of steps.
 //   3. A dry run drives every component's lifecycle state machine through its
-//      steps in plan order, gated by the dependency graph's ready-set, then
+//      steps in plan order, each on its strategy's path (start-first for the
+//      surging default backend, terminate-first for the host-port-bound
+//      controller: the lifecycle's start_first guard), then
 //      injects a verify failure on the controller to show the rollback
 //      the plan's failure policy triggers (dependents before dependencies).
 //
@@ -29,8 +31,11 @@ namespace proto = upgrade_core::proto;
 
 constexpr char kDir[] = "examples/rke2-ingress-nginx/";
 
+// What a component's lifecycle guards read: the plan's failure policy and the
+// order its strategy runs the steps in.
 struct Policy {
   bool rollback_on_failure = true;
+  bool start_first = false;
 };
 using Lifecycle = fsm::Instance<Policy>;
 
@@ -70,19 +75,6 @@ bool Fire(Lifecycle& lifecycle, fsm::EventId event, Policy& policy) {
   return status.ok();
 }
 
-// Advances `lifecycle` to the state where a step of `kind` runs (skipping
-// states the plan has no step for, e.g. backing_up without a backup step).
-bool AdvanceTo(Lifecycle& lifecycle, proto::StepKind kind, Policy& policy) {
-  if (lifecycle.state() == fsm::component::kPending &&
-      !Fire(lifecycle, fsm::component::kStart, policy)) {
-    return false;
-  }
-  while (lifecycle.state() < StateFor(kind)) {
-    if (!Fire(lifecycle, fsm::component::kStepDone, policy)) return false;
-  }
-  return lifecycle.state() == StateFor(kind);
-}
-
 }  // namespace
 
 int main() {
@@ -111,61 +103,95 @@ int main() {
 
   Section("3. Dry run: lifecycles driven step by step");
   const proto::ExecutionPlan& steps = execution->proto();
-  Policy policy;
+  const bool rollback_on_failure = steps.on_failure() == proto::ROLLBACK_ALL ||
+                                   steps.on_failure() == proto::ROLLBACK_FAILED;
+  std::vector<Policy> policies;
   std::vector<Lifecycle> lifecycles;
   for (int i = 0; i < steps.components_size(); ++i) {
-    absl::StatusOr<Lifecycle> lifecycle =
-        Lifecycle::Create(fsm::ComponentLifecycle(),
-                          fsm::Callbacks<Policy>().Guard(
-                              fsm::kRollbackOnFailureGuard,
-                              [](Policy& p) { return p.rollback_on_failure; }));
+    // Each component follows its strategy's path through the lifecycle.
+    policies.push_back({rollback_on_failure, execution->StartFirst(i)});
+    absl::StatusOr<Lifecycle> lifecycle = Lifecycle::Create(
+        fsm::ComponentLifecycle(),
+        fsm::Callbacks<Policy>()
+            .Guard(fsm::kRollbackOnFailureGuard,
+                   [](Policy& p) { return p.rollback_on_failure; })
+            .Guard(fsm::kStartFirstGuard,
+                   [](Policy& p) { return p.start_first; }));
     if (!lifecycle.ok()) return Fail(lifecycle.status());
     lifecycles.push_back(*std::move(lifecycle));
+    std::cout << absl::StrFormat(
+        "  %-20s %s%s\n", steps.components(i),
+        execution->StartFirst(i)
+            ? "start-first (new ready before old stops)"
+            : "terminate-first (old gone before new starts)",
+        execution->HasBackup(i) ? ", with backup" : "");
   }
   const fsm::StateMachine& machine = fsm::ComponentLifecycle();
   const std::string failing = "ingress-controller";
   int failed_component = -1;
+  std::cout << absl::StrFormat("\n  %-4s  %-36s %-16s %s\n", "WAVE", "STEP",
+                               "STATE", "OUTCOME");
   for (const proto::Step& step : steps.steps()) {
-    Lifecycle& lifecycle = lifecycles[step.component()];
-    if (!AdvanceTo(lifecycle, step.kind(), policy)) return 1;
+    const int c = step.component();
+    Lifecycle& lifecycle = lifecycles[c];
+    Policy& policy = policies[c];
+    if (lifecycle.state() == fsm::component::kPending &&
+        !Fire(lifecycle, fsm::component::kStart, policy)) {
+      return 1;
+    }
+    if (lifecycle.state() != StateFor(step.kind())) {
+      std::cerr << "demo: " << execution->StepId(step) << " expects state "
+                << machine.state_name(StateFor(step.kind()))
+                << " but the lifecycle is in " << lifecycle.state_name()
+                << "\n";
+      return 1;
+    }
     const bool inject_failure =
         step.kind() == proto::VERIFY && execution->ComponentId(step) == failing;
-    std::cout << absl::StrFormat("  wave %d  %-36s %-16s %s\n", step.wave(),
-                                 execution->StepId(step),
-                                 machine.state_name(lifecycle.state()),
-                                 inject_failure ? "FAILED (injected)" : "ok");
+    const std::string state = lifecycle.state_name();
+    // A passed preflight goes on to the backup when there is one.
+    const fsm::EventId event =
+        inject_failure ? fsm::component::kStepFailed
+        : step.kind() == proto::PREFLIGHT && execution->HasBackup(c)
+            ? fsm::component::kBackup
+            : fsm::component::kStepDone;
+    if (!Fire(lifecycle, event, policy)) return 1;
+    std::cout << absl::StrFormat(
+        "  %-4d  %-36s %-16s %s\n", step.wave(), execution->StepId(step), state,
+        inject_failure
+            ? absl::StrCat("FAILED (injected) -> ", lifecycle.state_name())
+            : absl::StrCat("ok -> ", lifecycle.state_name()));
     if (inject_failure) {
-      if (!Fire(lifecycle, fsm::component::kStepFailed, policy)) return 1;
-      failed_component = step.component();
+      failed_component = c;
       break;
     }
   }
-  for (Lifecycle& lifecycle : lifecycles) {
-    if (lifecycle.state() == fsm::component::kVerifying &&
-        !Fire(lifecycle, fsm::component::kStepDone, policy)) {
-      return 1;
-    }
-  }
 
-  Section("4. Rollback (policy onFailure: rollback-all)");
+  Section(absl::StrCat("4. Rollback (policy onFailure: ",
+                       plan::FailurePolicyName(steps.on_failure()), ")"));
   if (failed_component < 0) {
     std::cout << "  nothing failed\n";
     return 0;
   }
   for (const proto::Step& step : steps.rollback_steps()) {
     Lifecycle& lifecycle = lifecycles[step.component()];
-    const fsm::StateId state = lifecycle.state();
-    if (state != fsm::component::kSucceeded &&
-        state != fsm::component::kRollingBack) {
-      continue;  // never touched: nothing to undo
-    }
-    if (state == fsm::component::kSucceeded &&
+    Policy& policy = policies[step.component()];
+    const std::string before = lifecycle.state_name();
+    // Anything touched (succeeded, or stopped mid-way) accepts `rollback`.
+    if (lifecycle.CanFire(fsm::component::kRollback) &&
         !Fire(lifecycle, fsm::component::kRollback, policy)) {
       return 1;
     }
+    if (lifecycle.state() != fsm::component::kRollingBack) {
+      std::cout << absl::StrFormat("  %-36s skipped: %s, nothing touched\n",
+                                   execution->StepId(step), before);
+      continue;
+    }
     if (!Fire(lifecycle, fsm::component::kRollbackDone, policy)) return 1;
-    std::cout << absl::StrFormat("  %-36s -> %s\n", execution->StepId(step),
-                                 machine.state_name(lifecycle.state()));
+    std::cout << absl::StrFormat(
+        "  %-36s %s -> %s\n", execution->StepId(step),
+        before == "rolling_back" ? before : before + " -> rolling_back",
+        lifecycle.state_name());
   }
   std::cout << "\nFinal component states:\n";
   for (int i = 0; i < steps.components_size(); ++i) {

@@ -28,32 +28,56 @@ StateMachine MakeComponentLifecycle() {
             "starting_new", "awaiting_ready", "verifying", "succeeded",
             "failed", "rolling_back", "rolled_back"})
       .Events({"start", "pause", "resume", "step_done", "step_failed",
-               "rollback", "rollback_done", "rollback_failed"})
+               "rollback", "rollback_done", "rollback_failed", "backup"})
       .Initial("pending")
       .Terminal({"failed", "rolled_back"});
   const char* kPolicy = kRollbackOnFailureGuard;
   const std::string kNoPolicy = std::string("!") + kPolicy;
+  const char* kStart = kStartFirstGuard;
+  const std::string kTerminate = std::string("!") + kStart;
   b.On("pending", "start", "preflight")
       .On("pending", "pause", "paused")
-      .On("paused", "resume", "pending")
-      // Before the old instance is touched a failure leaves nothing to undo.
-      .On("preflight", "step_done", "backing_up")
+      .On("paused", "resume", "pending");
+  // Before anything is touched a failure leaves nothing to undo. The optional
+  // backup is entered by its own event: a guard is one name or its negation,
+  // so a (state, event) splits only two ways, and preflight already splits
+  // on the strategy.
+  b.On("preflight", "backup", "backing_up")
+      .On("preflight", "step_done", "starting_new")
+      .If(kStart)
+      .On("preflight", "step_done", "terminating_old")
+      .If(kTerminate)
       .On("preflight", "step_failed", "failed")
+      .On("backing_up", "step_done", "starting_new")
+      .If(kStart)
       .On("backing_up", "step_done", "terminating_old")
+      .If(kTerminate)
       .On("backing_up", "step_failed", "failed");
-  // From the first touch on: failure -> rollback per policy; rollback on
-  // request.
-  const char* touched[] = {"terminating_old", "starting_new", "awaiting_ready",
-                           "verifying"};
-  const char* next[] = {"starting_new", "awaiting_ready", "verifying",
-                        "succeeded"};
-  for (int i = 0; i < 4; ++i) {
-    b.On(touched[i], "step_done", next[i])
-        .On(touched[i], "step_failed", "rolling_back")
+  // The touching steps, in each order:
+  //   terminate-first: terminating_old -> starting_new -> awaiting_ready
+  //                    -> verifying
+  //   start-first:     starting_new -> awaiting_ready -> terminating_old
+  //                    -> verifying
+  b.On("terminating_old", "step_done", "verifying")
+      .If(kStart)
+      .On("terminating_old", "step_done", "starting_new")
+      .If(kTerminate)
+      .On("starting_new", "step_done", "awaiting_ready")
+      .On("awaiting_ready", "step_done", "terminating_old")
+      .If(kStart)
+      .On("awaiting_ready", "step_done", "verifying")
+      .If(kTerminate)
+      .On("verifying", "step_done", "succeeded");
+  // From the first touch on (terminating_old in one order, starting_new in
+  // the other; either way every later state): failure -> rollback per
+  // policy; rollback on request.
+  for (const char* touched :
+       {"terminating_old", "starting_new", "awaiting_ready", "verifying"}) {
+    b.On(touched, "step_failed", "rolling_back")
         .If(kPolicy)
-        .On(touched[i], "step_failed", "failed")
+        .On(touched, "step_failed", "failed")
         .If(kNoPolicy)
-        .On(touched[i], "rollback", "rolling_back");
+        .On(touched, "rollback", "rolling_back");
   }
   b.On("succeeded", "rollback", "rolling_back")
       .On("rolling_back", "rollback_done", "rolled_back")

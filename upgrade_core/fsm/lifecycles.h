@@ -2,12 +2,20 @@
 // -----------------------------------------------------------------------------
 // The built-in lifecycles, as ordinary StateMachines:
 //
-// * ComponentLifecycle(): one component being upgraded. Steps run in order
-//   preflight -> backing_up -> terminating_old -> starting_new ->
-//   awaiting_ready -> verifying -> succeeded; `step_done` / `step_failed`
-//   report the outcome of the current step. A failure before the old
-//   instance is touched (preflight, backing_up) ends in `failed` (nothing to
-//   undo); from terminating_old on, a failure goes to `rolling_back` when the
+// * ComponentLifecycle(): one component being upgraded. Its steps run in
+//   one of two orders, picked by the `start_first` guard (bound per
+//   component from the plan's strategy, see plan::StepTransition()):
+//     terminate-first (!start_first): preflight -> [backing_up] ->
+//       terminating_old -> starting_new -> awaiting_ready -> verifying
+//     start-first (start_first; also surging rolling updates): preflight ->
+//       [backing_up] -> starting_new -> awaiting_ready -> terminating_old ->
+//       verifying
+//   then succeeded. `step_done` / `step_failed` report the outcome of the
+//   current step; a passed preflight fires `backup` instead of `step_done`
+//   when the component has a backup step. A failure before anything is
+//   touched (preflight, backing_up) ends in `failed` (nothing to undo); from
+//   the first touch on (terminating_old or starting_new, whichever comes
+//   first, and every later state) a failure goes to `rolling_back` when the
 //   `rollback_on_failure` guard (the plan's policy) holds and to `failed`
 //   otherwise, and `rollback` is accepted in every such state, including
 //   `succeeded` (a later component failed and the plan rolls back). A
@@ -24,8 +32,9 @@
 // The enums below are the StateIds/EventIds of the definitions (declaration
 // order), so callers can dispatch without name lookups:
 //
-//   auto c = Instance<>::Create(ComponentLifecycle(), Callbacks<>().Guard(
-//       kRollbackOnFailureGuard, [](NoContext&) { return true; }));
+//   auto c = Instance<>::Create(ComponentLifecycle(), Callbacks<>()
+//       .Guard(kRollbackOnFailureGuard, [](NoContext&) { return true; })
+//       .Guard(kStartFirstGuard, [](NoContext&) { return false; }));
 //   c->Fire(component::kStart);
 #ifndef UPGRADE_CORE_FSM_LIFECYCLES_H_
 #define UPGRADE_CORE_FSM_LIFECYCLES_H_
@@ -36,6 +45,9 @@ namespace upgrade_core::fsm {
 
 // The policy guard both lifecycles use: true = roll back on failure.
 inline constexpr char kRollbackOnFailureGuard[] = "rollback_on_failure";
+// The component lifecycle's order guard: true = the new instance starts and
+// is ready before the old one stops (StartFirst, surging RollingUpdate).
+inline constexpr char kStartFirstGuard[] = "start_first";
 
 namespace component {
 
@@ -44,8 +56,9 @@ enum State : StateId {
   kPaused,          // held by the operator before its first step
   kPreflight,       // checks before anything is touched
   kBackingUp,       // backing up state/config of the old instance
-  kTerminatingOld,  // stopping the old instance (first touch)
-  kStartingNew,     // starting the new instance
+  kTerminatingOld,  // stopping the old instance (first touch unless
+                    // start-first)
+  kStartingNew,     // starting the new instance (first touch if start-first)
   kAwaitingReady,   // waiting for the new instance to report ready
   kVerifying,       // post-upgrade verification
   kSucceeded,       // upgraded and verified (a plan rollback may undo it)
@@ -64,6 +77,7 @@ enum Event : EventId {
   kRollback,        // roll back (operator or plan), once the old was touched
   kRollbackDone,    // rolling_back -> rolled_back
   kRollbackFailed,  // rolling_back -> failed
+  kBackup,          // preflight passed; back up next: preflight -> backing_up
   kNumEvents
 };
 

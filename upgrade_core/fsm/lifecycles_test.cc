@@ -2,6 +2,7 @@
 // the rollback policy on and off, against a table written out by hand.
 #include "upgrade_core/fsm/lifecycles.h"
 
+#include <array>
 #include <map>
 #include <string>
 #include <utility>
@@ -23,109 +24,135 @@ using ::upgrade_core::testing::IsOk;
 using ::upgrade_core::testing::StatusIs;
 
 struct Policy {
-  bool rollback_on_failure;
+  bool rollback_on_failure = true;
+  bool start_first = false;
 };
 
-// (state, event) -> {target with rollback policy, target without}.
-using Outcomes = std::map<std::pair<std::string, std::string>,
-                          std::pair<std::string, std::string>>;
+// (state, event) -> target state for each guard combination, indexed by
+// Combo(): [rollback, terminate-first], [no rollback, terminate-first],
+// [rollback, start-first], [no rollback, start-first]. The plan lifecycle has
+// no start_first guard: its rows repeat the first two targets.
+using Targets = std::array<std::string, 4>;
+using Outcomes = std::map<std::pair<std::string, std::string>, Targets>;
+
+int Combo(const Policy& p) {
+  return (p.rollback_on_failure ? 0 : 1) + (p.start_first ? 2 : 0);
+}
+
+// All four targets the same.
+Targets Same(const std::string& to) { return {to, to, to, to}; }
+// Depends on the rollback policy only.
+Targets ByPolicy(const std::string& rollback, const std::string& no_rollback) {
+  return {rollback, no_rollback, rollback, no_rollback};
+}
+// Depends on the order only.
+Targets ByOrder(const std::string& terminate_first,
+                const std::string& start_first) {
+  return {terminate_first, terminate_first, start_first, start_first};
+}
 
 const Outcomes& ComponentOutcomes() {
   static const Outcomes* const outcomes = new Outcomes{
-      {{"pending", "start"}, {"preflight", "preflight"}},
-      {{"pending", "pause"}, {"paused", "paused"}},
-      {{"paused", "resume"}, {"pending", "pending"}},
-      {{"preflight", "step_done"}, {"backing_up", "backing_up"}},
-      {{"preflight", "step_failed"}, {"failed", "failed"}},
-      {{"backing_up", "step_done"}, {"terminating_old", "terminating_old"}},
-      {{"backing_up", "step_failed"}, {"failed", "failed"}},
-      {{"terminating_old", "step_done"}, {"starting_new", "starting_new"}},
-      {{"terminating_old", "step_failed"}, {"rolling_back", "failed"}},
-      {{"terminating_old", "rollback"}, {"rolling_back", "rolling_back"}},
-      {{"starting_new", "step_done"}, {"awaiting_ready", "awaiting_ready"}},
-      {{"starting_new", "step_failed"}, {"rolling_back", "failed"}},
-      {{"starting_new", "rollback"}, {"rolling_back", "rolling_back"}},
-      {{"awaiting_ready", "step_done"}, {"verifying", "verifying"}},
-      {{"awaiting_ready", "step_failed"}, {"rolling_back", "failed"}},
-      {{"awaiting_ready", "rollback"}, {"rolling_back", "rolling_back"}},
-      {{"verifying", "step_done"}, {"succeeded", "succeeded"}},
-      {{"verifying", "step_failed"}, {"rolling_back", "failed"}},
-      {{"verifying", "rollback"}, {"rolling_back", "rolling_back"}},
-      {{"succeeded", "rollback"}, {"rolling_back", "rolling_back"}},
-      {{"rolling_back", "rollback_done"}, {"rolled_back", "rolled_back"}},
-      {{"rolling_back", "rollback_failed"}, {"failed", "failed"}},
+      {{"pending", "start"}, Same("preflight")},
+      {{"pending", "pause"}, Same("paused")},
+      {{"paused", "resume"}, Same("pending")},
+      {{"preflight", "backup"}, Same("backing_up")},
+      {{"preflight", "step_done"}, ByOrder("terminating_old", "starting_new")},
+      {{"preflight", "step_failed"}, Same("failed")},
+      {{"backing_up", "step_done"}, ByOrder("terminating_old", "starting_new")},
+      {{"backing_up", "step_failed"}, Same("failed")},
+      {{"terminating_old", "step_done"}, ByOrder("starting_new", "verifying")},
+      {{"terminating_old", "step_failed"}, ByPolicy("rolling_back", "failed")},
+      {{"terminating_old", "rollback"}, Same("rolling_back")},
+      {{"starting_new", "step_done"}, Same("awaiting_ready")},
+      {{"starting_new", "step_failed"}, ByPolicy("rolling_back", "failed")},
+      {{"starting_new", "rollback"}, Same("rolling_back")},
+      {{"awaiting_ready", "step_done"},
+       ByOrder("verifying", "terminating_old")},
+      {{"awaiting_ready", "step_failed"}, ByPolicy("rolling_back", "failed")},
+      {{"awaiting_ready", "rollback"}, Same("rolling_back")},
+      {{"verifying", "step_done"}, Same("succeeded")},
+      {{"verifying", "step_failed"}, ByPolicy("rolling_back", "failed")},
+      {{"verifying", "rollback"}, Same("rolling_back")},
+      {{"succeeded", "rollback"}, Same("rolling_back")},
+      {{"rolling_back", "rollback_done"}, Same("rolled_back")},
+      {{"rolling_back", "rollback_failed"}, Same("failed")},
   };
   return *outcomes;
 }
 
 const Outcomes& PlanOutcomes() {
   static const Outcomes* const outcomes = new Outcomes{
-      {{"pending", "start"}, {"preflight", "preflight"}},
-      {{"preflight", "preflight_passed"}, {"running", "running"}},
-      {{"preflight", "preflight_failed"}, {"failed", "failed"}},
-      {{"running", "pause"}, {"pausing", "pausing"}},
-      {{"running", "steps_completed"}, {"verifying", "verifying"}},
-      {{"running", "step_failed"}, {"rolling_back", "failed"}},
-      {{"running", "rollback"}, {"rolling_back", "rolling_back"}},
-      {{"pausing", "steps_drained"}, {"paused", "paused"}},
-      {{"pausing", "resume"}, {"running", "running"}},
-      {{"pausing", "step_failed"}, {"rolling_back", "failed"}},
-      {{"pausing", "rollback"}, {"rolling_back", "rolling_back"}},
-      {{"paused", "resume"}, {"running", "running"}},
-      {{"paused", "rollback"}, {"rolling_back", "rolling_back"}},
-      {{"verifying", "verify_passed"}, {"succeeded", "succeeded"}},
-      {{"verifying", "verify_failed"}, {"rolling_back", "failed"}},
-      {{"verifying", "rollback"}, {"rolling_back", "rolling_back"}},
-      {{"rolling_back", "rollback_done"}, {"rolled_back", "rolled_back"}},
-      {{"rolling_back", "rollback_failed"}, {"failed", "failed"}},
+      {{"pending", "start"}, ByPolicy("preflight", "preflight")},
+      {{"preflight", "preflight_passed"}, ByPolicy("running", "running")},
+      {{"preflight", "preflight_failed"}, ByPolicy("failed", "failed")},
+      {{"running", "pause"}, ByPolicy("pausing", "pausing")},
+      {{"running", "steps_completed"}, ByPolicy("verifying", "verifying")},
+      {{"running", "step_failed"}, ByPolicy("rolling_back", "failed")},
+      {{"running", "rollback"}, ByPolicy("rolling_back", "rolling_back")},
+      {{"pausing", "steps_drained"}, ByPolicy("paused", "paused")},
+      {{"pausing", "resume"}, ByPolicy("running", "running")},
+      {{"pausing", "step_failed"}, ByPolicy("rolling_back", "failed")},
+      {{"pausing", "rollback"}, ByPolicy("rolling_back", "rolling_back")},
+      {{"paused", "resume"}, ByPolicy("running", "running")},
+      {{"paused", "rollback"}, ByPolicy("rolling_back", "rolling_back")},
+      {{"verifying", "verify_passed"}, ByPolicy("succeeded", "succeeded")},
+      {{"verifying", "verify_failed"}, ByPolicy("rolling_back", "failed")},
+      {{"verifying", "rollback"}, ByPolicy("rolling_back", "rolling_back")},
+      {{"rolling_back", "rollback_done"},
+       ByPolicy("rolled_back", "rolled_back")},
+      {{"rolling_back", "rollback_failed"}, ByPolicy("failed", "failed")},
   };
   return *outcomes;
 }
 
 absl::StatusOr<Instance<Policy>> NewInstance(const StateMachine& machine) {
-  return Instance<Policy>::Create(
-      machine,
-      Callbacks<Policy>().Guard(kRollbackOnFailureGuard, [](Policy& p) {
-        return p.rollback_on_failure;
-      }));
+  Callbacks<Policy> callbacks;
+  callbacks.Guard(kRollbackOnFailureGuard,
+                  [](Policy& p) { return p.rollback_on_failure; });
+  if (machine.name() == "component_lifecycle") {
+    callbacks.Guard(kStartFirstGuard, [](Policy& p) { return p.start_first; });
+  }
+  return Instance<Policy>::Create(machine, std::move(callbacks));
 }
 
 void ExpectExhaustive(const StateMachine& m, const Outcomes& outcomes) {
   int transitions = 0;
-  for (bool rollback : {true, false}) {
-    for (StateId s = 0; s < m.num_states(); ++s) {
-      for (EventId e = 0; e < m.num_events(); ++e) {
-        const std::string& state = m.state_name(s);
-        const std::string& event = m.event_name(e);
-        SCOPED_TRACE(absl::StrCat(state, " + ", event,
-                                  rollback ? " (rollback)" : " (no rollback)"));
-        absl::StatusOr<Instance<Policy>> run = NewInstance(m);
-        ASSERT_THAT(run, IsOk());
-        ASSERT_THAT(run->Restore(s, {}), IsOk());
-        Policy policy{rollback};
-        absl::Status status = run->Fire(e, policy);
-        auto it = outcomes.find({state, event});
-        if (it == outcomes.end()) {
-          EXPECT_THAT(
-              status,
-              StatusIs(absl::StatusCode::kFailedPrecondition,
-                       HasSubstr(absl::StrCat("event '", event,
-                                              "' is not allowed in state '",
-                                              state, "'"))));
-          EXPECT_EQ(run->state_name(), state);
-          EXPECT_FALSE(run->CanFire(e));
-        } else {
-          ++transitions;
-          EXPECT_THAT(status, IsOk());
-          EXPECT_EQ(run->state_name(),
-                    rollback ? it->second.first : it->second.second);
-          EXPECT_TRUE(m.state_name(s) == state);  // the instance, not the
-                                                  // machine, changed
+  for (bool start_first : {false, true}) {
+    for (bool rollback : {true, false}) {
+      const Policy combo{rollback, start_first};
+      for (StateId s = 0; s < m.num_states(); ++s) {
+        for (EventId e = 0; e < m.num_events(); ++e) {
+          const std::string& state = m.state_name(s);
+          const std::string& event = m.event_name(e);
+          SCOPED_TRACE(absl::StrCat(
+              state, " + ", event, rollback ? " (rollback" : " (no rollback",
+              start_first ? ", start-first)" : ", terminate-first)"));
+          absl::StatusOr<Instance<Policy>> run = NewInstance(m);
+          ASSERT_THAT(run, IsOk());
+          ASSERT_THAT(run->Restore(s, {}), IsOk());
+          Policy policy = combo;
+          absl::Status status = run->Fire(e, policy);
+          auto it = outcomes.find({state, event});
+          if (it == outcomes.end()) {
+            EXPECT_THAT(
+                status,
+                StatusIs(absl::StatusCode::kFailedPrecondition,
+                         HasSubstr(absl::StrCat("event '", event,
+                                                "' is not allowed in state '",
+                                                state, "'"))));
+            EXPECT_EQ(run->state_name(), state);
+            EXPECT_FALSE(run->CanFire(e));
+          } else {
+            ++transitions;
+            EXPECT_THAT(status, IsOk());
+            EXPECT_EQ(run->state_name(), it->second[Combo(combo)]);
+          }
         }
       }
     }
   }
-  EXPECT_EQ(transitions, 2 * static_cast<int>(outcomes.size()));
+  EXPECT_EQ(transitions, 4 * static_cast<int>(outcomes.size()));
 }
 
 TEST(LifecyclesTest, ComponentEveryStateEventPair) {
@@ -172,7 +199,8 @@ TEST(LifecyclesTest, EnumsMatchDefinitions) {
       {component::kStepFailed, "step_failed"},
       {component::kRollback, "rollback"},
       {component::kRollbackDone, "rollback_done"},
-      {component::kRollbackFailed, "rollback_failed"}};
+      {component::kRollbackFailed, "rollback_failed"},
+      {component::kBackup, "backup"}};
   for (const auto& [id, name] : cevents) EXPECT_EQ(c.event_name(id), name);
   EXPECT_EQ(c.initial(), component::kPending);
 
@@ -210,7 +238,9 @@ TEST(LifecyclesTest, EnumsMatchDefinitions) {
 }
 
 // Graph properties the issue states, checked on the definitions themselves.
-TEST(LifecyclesTest, RollbackReachableOnceOldWasTouched) {
+// In either order, every state from the first touch on (terminating_old or
+// starting_new) accepts rollback.
+TEST(LifecyclesTest, RollbackReachableOnceAnythingWasTouched) {
   const StateMachine& c = ComponentLifecycle();
   for (StateId s : {component::kTerminatingOld, component::kStartingNew,
                     component::kAwaitingReady, component::kVerifying,
@@ -253,6 +283,75 @@ TEST(LifecyclesTest, PausedOnlyBetweenSteps) {
   // Nothing is in flight while paused: no step outcome is accepted.
   EXPECT_EQ(PlanLifecycle().FirstCandidate(plan::kPaused, plan::kStepFailed),
             StateMachine::kNoTransition);
+}
+
+// The two orders the planner emits, walked with step_done (and backup).
+TEST(LifecyclesTest, BothStepOrdersWithAndWithoutBackup) {
+  struct Case {
+    bool start_first;
+    bool backup;
+    std::vector<std::string> states;  // after start, one per step
+  };
+  const std::vector<Case> cases = {
+      {false,
+       false,
+       {"preflight", "terminating_old", "starting_new", "awaiting_ready",
+        "verifying", "succeeded"}},
+      {false,
+       true,
+       {"preflight", "backing_up", "terminating_old", "starting_new",
+        "awaiting_ready", "verifying", "succeeded"}},
+      {true,
+       false,
+       {"preflight", "starting_new", "awaiting_ready", "terminating_old",
+        "verifying", "succeeded"}},
+      {true,
+       true,
+       {"preflight", "backing_up", "starting_new", "awaiting_ready",
+        "terminating_old", "verifying", "succeeded"}},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(absl::StrCat(c.start_first ? "start-first" : "terminate-first",
+                              c.backup ? " with backup" : ""));
+    absl::StatusOr<Instance<Policy>> run = NewInstance(ComponentLifecycle());
+    ASSERT_THAT(run, IsOk());
+    Policy policy{true, c.start_first};
+    ASSERT_THAT(run->Fire(component::kStart, policy), IsOk());
+    std::vector<std::string> seen = {run->state_name()};
+    while (!run->is_terminal() && run->state() != component::kSucceeded) {
+      const EventId event = run->state() == component::kPreflight && c.backup
+                                ? EventId{component::kBackup}
+                                : EventId{component::kStepDone};
+      ASSERT_THAT(run->Fire(event, policy), IsOk());
+      seen.push_back(run->state_name());
+    }
+    EXPECT_EQ(seen, c.states);
+  }
+}
+
+// Start-first touches the cluster first by starting the new instance: a
+// failure there (or while waiting for it) must undo it per policy.
+TEST(LifecyclesTest, StartFirstFailureOnFirstTouchRollsBack) {
+  for (bool rollback : {true, false}) {
+    for (EventId failing_step_events : {1, 2}) {
+      SCOPED_TRACE(absl::StrCat(rollback ? "rollback" : "no rollback",
+                                ", failure after ", failing_step_events,
+                                " step(s)"));
+      absl::StatusOr<Instance<Policy>> run = NewInstance(ComponentLifecycle());
+      ASSERT_THAT(run, IsOk());
+      Policy policy{rollback, true};
+      ASSERT_THAT(run->Fire(component::kStart, policy), IsOk());
+      for (int i = 0; i < failing_step_events; ++i) {
+        ASSERT_THAT(run->Fire(component::kStepDone, policy), IsOk());
+      }
+      ASSERT_TRUE(run->state() == component::kStartingNew ||
+                  run->state() == component::kAwaitingReady);
+      EXPECT_TRUE(run->CanFire(component::kRollback));
+      ASSERT_THAT(run->Fire(component::kStepFailed, policy), IsOk());
+      EXPECT_EQ(run->state(),
+                rollback ? component::kRollingBack : component::kFailed);
+    }
+  }
 }
 
 TEST(LifecyclesTest, Diagrams) {

@@ -18,8 +18,9 @@ using ::upgrade_core::testing::StatusIs;
 absl::StatusOr<Instance<>> NewComponent(HistoryOptions history) {
   return Instance<>::Create(
       ComponentLifecycle(),
-      Callbacks<NoContext>().Guard(kRollbackOnFailureGuard,
-                                   [](NoContext&) { return true; }),
+      Callbacks<NoContext>()
+          .Guard(kRollbackOnFailureGuard, [](NoContext&) { return true; })
+          .Guard(kStartFirstGuard, [](NoContext&) { return false; }),
       history);
 }
 
@@ -66,7 +67,7 @@ TEST(SnapshotTest, BoundedRingRoundTripKeepsDropCount) {
   absl::StatusOr<Instance<>> back = NewComponent({HistoryMode::kBounded, 1});
   ASSERT_THAT(back, IsOk());
   ASSERT_THAT(RestoreSnapshot(snap, *back), IsOk());
-  EXPECT_EQ(back->state(), component::kStartingNew);
+  EXPECT_EQ(back->state(), component::kAwaitingReady);
   EXPECT_EQ(back->History().size(), 1u);
   EXPECT_EQ(back->history_dropped(), 3u);
 }
@@ -121,7 +122,7 @@ TEST(SnapshotTest, InvalidSnapshotsAreErrorsAndChangeNothing) {
     EXPECT_THAT(
         RestoreSnapshot(bad, *run),
         StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(c.want)));
-    EXPECT_EQ(run->state(), component::kBackingUp);  // unchanged
+    EXPECT_EQ(run->state(), component::kTerminatingOld);  // unchanged
     EXPECT_EQ(run->History().size(), 2u);
   }
 }

@@ -44,7 +44,7 @@ void AppendStep(std::string& out, const ExecutionPlan& plan,
                   ",\"wave\":", s.wave());
   if (s.batch() > 0) absl::StrAppend(&out, ",\"batch\":", s.batch());
   out += ",\"transition\":";
-  AppendJsonString(&out, StepTransition(s.kind()));
+  AppendJsonString(&out, plan.StepTransition(s));
   out += ",\"waitsFor\":";
   AppendJsonString(&out, s.waits_for());
   out += "}";
@@ -83,10 +83,11 @@ std::string ExecutionPlan::ToText() const {
     id_width = std::max(id_width, ComponentId(s).size() + 9);
   }
   size_t transition_width = 9;
-  for (int k = proto::PREFLIGHT; k <= proto::ROLLBACK; ++k) {
-    transition_width =
-        std::max(transition_width,
-                 StepTransition(static_cast<proto::StepKind>(k)).size());
+  for (const proto::Step& s : p.steps()) {
+    transition_width = std::max(transition_width, StepTransition(s).size());
+  }
+  for (const proto::Step& s : p.rollback_steps()) {
+    transition_width = std::max(transition_width, StepTransition(s).size());
   }
   auto row = [&](absl::string_view id, absl::string_view timeout,
                  absl::string_view transition, absl::string_view waits) {
@@ -97,7 +98,7 @@ std::string ExecutionPlan::ToText() const {
     return line + "\n";
   };
   auto step_row = [&](const proto::Step& s) {
-    return row(StepId(s), Timeout(s.timeout_ms()), StepTransition(s.kind()),
+    return row(StepId(s), Timeout(s.timeout_ms()), StepTransition(s),
                s.waits_for());
   };
   for (const proto::Wave& w : p.waves()) {
@@ -133,7 +134,18 @@ std::string ExecutionPlan::ToJson() const {
   absl::StrAppend(&out, ",\"maxParallel\":", p.max_parallel(),
                   ",\"onFailure\":");
   AppendJsonString(&out, FailurePolicyName(p.on_failure()));
-  out += ",\"waves\":[";
+  // Each component's lifecycle path: what an executor binds the component
+  // lifecycle's start_first guard to, and whether preflight fires `backup`.
+  out += ",\"components\":[";
+  for (int i = 0; i < p.components_size(); ++i) {
+    if (i > 0) out.push_back(',');
+    out += "{\"id\":";
+    AppendJsonString(&out, p.components(i));
+    absl::StrAppend(&out, ",\"order\":\"",
+                    p.start_first(i) ? "start-first" : "terminate-first",
+                    "\",\"backup\":", p.backup(i) ? "true" : "false", "}");
+  }
+  out += "],\"waves\":[";
   for (int w = 0; w < p.waves_size(); ++w) {
     const proto::Wave& wave = p.waves(w);
     if (w > 0) out.push_back(',');

@@ -748,27 +748,59 @@ void Checker::CheckVersions() {
   }
 }
 
-// "state -> next on event", read from the component lifecycle itself so the
-// plan and the state machine cannot drift apart.
+// "state -> next on event" for every (kind, start_first, backup), read from
+// the component lifecycle itself so the plan and the state machine cannot
+// drift apart.
+constexpr int kNumKinds = proto::ROLLBACK + 1;
+
+int TransitionSlot(proto::StepKind kind, bool start_first, bool backup) {
+  return kind * 4 + (start_first ? 2 : 0) + (backup ? 1 : 0);
+}
+
 const std::string* TransitionNames() {
   static const std::string* names = [] {
-    auto* n = new std::string[8];
+    auto* n = new std::string[kNumKinds * 4];
     const fsm::StateMachine& m = fsm::ComponentLifecycle();
-    auto describe = [&m](fsm::StateId state, fsm::EventId event) {
-      const uint32_t t = m.FirstCandidate(state, event);
-      if (t == fsm::StateMachine::kNoTransition) return m.state_name(state);
-      return absl::StrCat(m.state_name(state), " -> ",
-                          m.state_name(m.transitions()[t].to), " on ",
-                          m.event_name(event));
-    };
-    using namespace fsm::component;  // NOLINT: the lifecycle's enum names
-    n[proto::PREFLIGHT] = describe(kPreflight, kStepDone);
-    n[proto::BACKUP] = describe(kBackingUp, kStepDone);
-    n[proto::TERMINATE_OLD] = describe(kTerminatingOld, kStepDone);
-    n[proto::START_NEW] = describe(kStartingNew, kStepDone);
-    n[proto::AWAIT_READY] = describe(kAwaitingReady, kStepDone);
-    n[proto::VERIFY] = describe(kVerifying, kStepDone);
-    n[proto::ROLLBACK] = describe(kRollingBack, kRollbackDone);
+    for (int path = 0; path < 4; ++path) {
+      const bool start_first = (path & 2) != 0;
+      const bool backup = (path & 1) != 0;
+      // The row the lifecycle takes with these guard values (the rollback
+      // policy never decides where a successful step goes).
+      auto describe = [&](fsm::StateId state, fsm::EventId event) {
+        for (uint32_t t = m.FirstCandidate(state, event);
+             t != fsm::StateMachine::kNoTransition; ++t) {
+          const fsm::CompiledTransition& row = m.transitions()[t];
+          bool pass = true;
+          if (row.guard >= 0) {
+            const bool value =
+                m.guard_names()[row.guard] == fsm::kStartFirstGuard
+                    ? start_first
+                    : true;
+            pass = value != row.negate_guard;
+          }
+          if (pass) {
+            return absl::StrCat(m.state_name(state), " -> ",
+                                m.state_name(row.to), " on ",
+                                m.event_name(event));
+          }
+          if (m.IsLastCandidate(t)) break;
+        }
+        return m.state_name(state);  // unreachable with the built-in rows
+      };
+      using namespace fsm::component;  // NOLINT: the lifecycle's enum names
+      auto set = [&](proto::StepKind kind, std::string text) {
+        n[TransitionSlot(kind, start_first, backup)] = std::move(text);
+      };
+      set(proto::PREFLIGHT,
+          describe(kPreflight,
+                   backup ? fsm::EventId{kBackup} : fsm::EventId{kStepDone}));
+      set(proto::BACKUP, describe(kBackingUp, kStepDone));
+      set(proto::TERMINATE_OLD, describe(kTerminatingOld, kStepDone));
+      set(proto::START_NEW, describe(kStartingNew, kStepDone));
+      set(proto::AWAIT_READY, describe(kAwaitingReady, kStepDone));
+      set(proto::VERIFY, describe(kVerifying, kStepDone));
+      set(proto::ROLLBACK, describe(kRollingBack, kRollbackDone));
+    }
     return n;
   }();
   return names;
@@ -793,8 +825,7 @@ void EmitSteps(const proto::UpgradePlan& plan, int i, const Resolved& r,
   int n = 0;
   order[n++] = proto::PREFLIGHT;
   if (c.backup()) order[n++] = proto::BACKUP;
-  const bool start_first = r.strategy == proto::START_FIRST ||
-                           (r.strategy == proto::ROLLING_UPDATE && r.surge > 0);
+  const bool start_first = out.start_first(i);
   if (start_first) {
     order[n++] = proto::START_NEW;
     order[n++] = proto::AWAIT_READY;
@@ -911,9 +942,16 @@ bool HasErrors(const std::vector<proto::Problem>& problems) {
   return false;
 }
 
-absl::string_view StepTransition(proto::StepKind kind) {
+absl::string_view StepTransition(proto::StepKind kind, bool start_first,
+                                 bool backup) {
   if (kind < proto::PREFLIGHT || kind > proto::ROLLBACK) return "";
-  return TransitionNames()[kind];
+  return TransitionNames()[TransitionSlot(kind, start_first, backup)];
+}
+
+absl::string_view ExecutionPlan::StepTransition(const proto::Step& step) const {
+  const int c = step.component();
+  return plan::StepTransition(step.kind(), proto_->start_first(c),
+                              proto_->backup(c));
 }
 
 ExecutionPlan::ExecutionPlan() {
@@ -987,7 +1025,17 @@ absl::StatusOr<ExecutionPlan> CompilePlan(const Plan& plan,
                                       : options.default_timeout_ms;
   const int n = p.components_size();
   out.mutable_components()->Reserve(n);
-  for (const proto::Component& c : p.components()) out.add_components(c.id());
+  out.mutable_start_first()->Reserve(n);
+  out.mutable_backup()->Reserve(n);
+  for (int i = 0; i < n; ++i) {
+    const proto::Component& c = p.components(i);
+    const Resolved& r = checker.resolved_[i];
+    out.add_components(c.id());
+    // Start-first: the new instances are up before the old ones stop.
+    out.add_start_first(r.strategy == proto::START_FIRST ||
+                        (r.strategy == proto::ROLLING_UPDATE && r.surge > 0));
+    out.add_backup(c.backup());
+  }
   const graph::DependencyGraph& g = *checker.graph_;
   out.mutable_steps()->Reserve(n * 6);
   std::vector<int32_t> last_step(n, -1);

@@ -27,11 +27,13 @@
 // terminate-old, start-new, await-ready, verify in the order its strategy
 // needs (TerminateFirst: old gone before new starts; StartFirst: new ready
 // before old stops; RollingUpdate: the controller replaces batches within
-// maxSurge/maxUnavailable; OnDelete: the operator deletes old pods), plus a
-// rollback step. A component's preflight waits for the verify step of every
-// dependency. Components are grouped into waves by dependency generation,
-// at most `policy.maxParallel` per wave; waves run one after another.
-// Output is deterministic: the same plan gives byte-identical output.
+// maxSurge/maxUnavailable, start-first order when it surges; OnDelete: the
+// operator deletes old pods), plus a rollback step. The two orders are the
+// component lifecycle's two paths (its start_first guard). A component's
+// preflight waits for the verify step of every dependency. Components are
+// grouped into waves by dependency generation, at most `policy.maxParallel` per
+// wave; waves run one after another. Output is deterministic: the same plan
+// gives byte-identical output.
 #ifndef UPGRADE_CORE_PLAN_PLANNER_H_
 #define UPGRADE_CORE_PLAN_PLANNER_H_
 
@@ -78,6 +80,14 @@ class ExecutionPlan {
   }
   // "<component>/<kind>", e.g. "ingress-controller/await-ready".
   std::string StepId(const proto::Step& step) const;
+  // The component lifecycle transition `step` drives, for its component's
+  // order and backup (see the free StepTransition() below).
+  absl::string_view StepTransition(const proto::Step& step) const;
+  // True when component `i`'s steps run start-first: bind the component
+  // lifecycle's fsm::kStartFirstGuard to this. REQUIRES: i in range.
+  bool StartFirst(int i) const { return proto_->start_first(i); }
+  // True when component `i` has a backup step.
+  bool HasBackup(int i) const { return proto_->backup(i); }
 
   // A readable table of waves and steps.
   std::string ToText() const;
@@ -103,8 +113,14 @@ class ExecutionPlan {
 
 // The component lifecycle transition a step of `kind` drives, as
 // "state -> next on event" (e.g. "awaiting_ready -> verifying on
-// step_done"), read from fsm::ComponentLifecycle().
-absl::string_view StepTransition(proto::StepKind kind);
+// step_done"), for a component whose steps run start-first (`start_first`,
+// the lifecycle's start_first guard) or terminate-first, with or without a
+// backup step (`backup`: a passed preflight fires `backup`, not
+// `step_done`). Read from fsm::ComponentLifecycle() with those guard values,
+// so the plan and the state machine cannot drift apart; the state before
+// "->" is the one the step runs in. "" for an unknown kind.
+absl::string_view StepTransition(proto::StepKind kind, bool start_first,
+                                 bool backup);
 
 // Every problem in the plan (errors first, then warnings; each group in plan
 // order). Never fails: problems are data. Empty = nothing to report.

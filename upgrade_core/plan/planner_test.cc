@@ -410,14 +410,49 @@ TEST(CompilePlanTest, StepsFollowTheStrategy) {
               HasSubstr("maxSurge 0, maxUnavailable 2 of 5 nodes"));
   EXPECT_EQ(p.steps(12).batch(), 1);
   EXPECT_THAT(DependsOn(*compiled, p.steps(1)), ElementsAre("tf/preflight"));
-  // Each step names the lifecycle transition it drives.
-  EXPECT_EQ(StepTransition(p.steps(0).kind()),
-            "preflight -> backing_up on step_done");
-  EXPECT_EQ(StepTransition(p.steps(5).kind()),
-            "verifying -> succeeded on step_done");
+  // Each step names the lifecycle transition it drives, on its component's
+  // path: ru surges, so it runs start-first like sf; ds does not.
+  EXPECT_THAT(p.start_first(), ElementsAre(false, true, true, false));
+  EXPECT_THAT(p.backup(), ElementsAre(true, false, false, false));
+  std::vector<std::string> transitions;
+  for (const proto::Step& s : p.steps()) {
+    transitions.push_back(std::string(compiled->StepTransition(s)));
+  }
+  EXPECT_THAT(transitions,
+              ElementsAre("preflight -> backing_up on backup",
+                          "backing_up -> terminating_old on step_done",
+                          "terminating_old -> starting_new on step_done",
+                          "starting_new -> awaiting_ready on step_done",
+                          "awaiting_ready -> verifying on step_done",
+                          "verifying -> succeeded on step_done",
+                          // sf
+                          "preflight -> starting_new on step_done",
+                          "starting_new -> awaiting_ready on step_done",
+                          "awaiting_ready -> terminating_old on step_done",
+                          "terminating_old -> verifying on step_done",
+                          "verifying -> succeeded on step_done",
+                          // ru
+                          "preflight -> starting_new on step_done",
+                          "starting_new -> awaiting_ready on step_done",
+                          "awaiting_ready -> terminating_old on step_done",
+                          "terminating_old -> verifying on step_done",
+                          "verifying -> succeeded on step_done",
+                          // ds
+                          "preflight -> terminating_old on step_done",
+                          "terminating_old -> starting_new on step_done",
+                          "starting_new -> awaiting_ready on step_done",
+                          "awaiting_ready -> verifying on step_done",
+                          "verifying -> succeeded on step_done"));
+  EXPECT_EQ(StepTransition(proto::BACKUP, true, true),
+            "backing_up -> starting_new on step_done");
+  EXPECT_EQ(StepTransition(proto::STEP_KIND_UNSPECIFIED, false, false), "");
   EXPECT_THAT(p.rollback_steps(), SizeIs(4));
-  EXPECT_EQ(StepTransition(p.rollback_steps(0).kind()),
+  EXPECT_EQ(compiled->StepTransition(p.rollback_steps(0)),
             "rolling_back -> rolled_back on rollback_done");
+  EXPECT_THAT(compiled->ToJson(),
+              HasSubstr("\"components\":[{\"id\":\"tf\",\"order\":"
+                        "\"terminate-first\",\"backup\":true},{\"id\":\"sf\","
+                        "\"order\":\"start-first\",\"backup\":false},"));
 }
 
 TEST(CompilePlanTest, DependenciesGateAndWavesRespectMaxParallel) {

@@ -312,23 +312,43 @@ class LifecycleTest(unittest.TestCase):
         m = upgrade_core.component_lifecycle()
         self.assertEqual(m.check(), [])
         self.assertIn("awaiting_ready", m.states)
+        self.assertEqual(m.guards, ["start_first", "rollback_on_failure"])
         for rollback, final in ((True, "rolling_back"), (False, "failed")):
             with self.subTest(rollback=rollback):
-                run = m.instance(guards={"rollback_on_failure": lambda policy: policy})
+                run = m.instance(guards={"rollback_on_failure": lambda policy: policy,
+                                         "start_first": lambda policy: False})
                 run.fire("start", rollback)
-                for _ in range(3):  # preflight, backing_up, terminating_old
+                run.fire("backup", rollback)
+                for _ in range(2):  # backing_up, terminating_old
                     run.fire("step_done", rollback)
                 self.assertEqual(run.state, "starting_new")
                 run.fire("step_failed", rollback)
                 self.assertEqual(run.state, final)
+
+    def test_component_lifecycle_orders(self):
+        m = upgrade_core.component_lifecycle()
+        for start_first, order in (
+                (False, ["preflight", "terminating_old", "starting_new",
+                         "awaiting_ready", "verifying", "succeeded"]),
+                (True, ["preflight", "starting_new", "awaiting_ready",
+                        "terminating_old", "verifying", "succeeded"])):
+            with self.subTest(start_first=start_first):
+                run = m.instance(guards={"rollback_on_failure": lambda c: True,
+                                         "start_first": lambda c: start_first})
+                run.fire("start")
+                seen = [run.state]
+                while run.state != "succeeded":
+                    run.fire("step_done")
+                    seen.append(run.state)
+                self.assertEqual(seen, order)
 
     def test_every_state_event_pair_has_an_outcome(self):
         for m in (upgrade_core.component_lifecycle(), upgrade_core.plan_lifecycle()):
             for state in m.states:
                 for event in m.events:
                     with self.subTest(machine=m.name, state=state, event=event):
-                        run = m.instance(guards={"rollback_on_failure": lambda c: True},
-                                         state=state)
+                        guards = {g: (lambda c: True) for g in m.guards}
+                        run = m.instance(guards=guards, state=state)
                         if event in m.allowed_events(state):
                             run.fire(event)
                         else:

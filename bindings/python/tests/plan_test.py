@@ -191,6 +191,35 @@ components:
         self.assertEqual(fixed.waves, [["helm-install-job"], ["default-backend"],
                                        ["ingress-controller"], ["admission-webhook"]])
 
+    def test_steps_drive_the_component_lifecycle(self):
+        # Each step's transition names the state it runs in and the event
+        # that completes it, on its component's path (start_first).
+        fixed = upgrade_core.compile_plan(
+            upgrade_core.Plan.from_file(os.path.join(EXAMPLE, "plan.yaml")))
+        self.assertEqual(fixed.start_first, {
+            "helm-install-job": False, "default-backend": True,
+            "ingress-controller": False, "admission-webhook": False})
+        machine = upgrade_core.component_lifecycle()
+        runs = {}
+        for component, start_first in fixed.start_first.items():
+            runs[component] = machine.instance(guards={
+                "rollback_on_failure": lambda ctx: True,
+                "start_first": lambda ctx, sf=start_first: sf})
+            runs[component].fire("start")
+        for step in fixed.steps:
+            with self.subTest(step=step.id):
+                state, arrow, to, on, event = step.transition.split(" ")
+                run = runs[step.component]
+                self.assertEqual(run.state, state)
+                run.fire(event)
+                self.assertEqual(run.state, to)
+        self.assertEqual({c: r.state for c, r in runs.items()},
+                         {c: "succeeded" for c in runs})
+        order = [s.id for s in fixed.steps if s.component == "default-backend"]
+        self.assertEqual(order, ["default-backend/preflight", "default-backend/start-new",
+                                 "default-backend/await-ready", "default-backend/terminate-old",
+                                 "default-backend/verify"])
+
 
 if __name__ == "__main__":
     unittest.main()
