@@ -4,6 +4,7 @@ machines, config compatibility checks, plans).
 A thin layer over the C++ core in `upgrade_core._core`; see docs/ for guides.
 """
 
+from upgrade_core import _core
 from upgrade_core._errors import (
     Error,
     GraphError,
@@ -12,18 +13,31 @@ from upgrade_core._errors import (
     PlanError,
     TransitionError,
 )
-from upgrade_core import _core
+
+# Versions, Helm constraints, Kubernetes version skew (docs/versions.md).
 from upgrade_core._core import (
-    CriticalPath,
-    DependencyGraph,
-    Scheduler,
+    SKEW_POLICY_RELEASE,
+    Constraint,
+    SkewViolation,
+    Version,
+    check_version_skew,
+)
+
+# Dependency graphs (docs/graph.md).
+from upgrade_core._core import CriticalPath, DependencyGraph, Scheduler
+
+# State machines and the built-in lifecycles (docs/fsm.md).
+from upgrade_core._core import (
     DefinitionProblem,
     StateMachine,
     StateMachineInstance,
     TransitionRecord,
     component_lifecycle,
     plan_lifecycle,
-    SKEW_POLICY_RELEASE,
+)
+
+# Config compatibility (docs/compat-*.md).
+from upgrade_core._core import (
     Change,
     ChartReport,
     Document,
@@ -36,10 +50,10 @@ from upgrade_core._core import (
     diff,
     drift,
     merge_values,
-    Constraint,
-    SkewViolation,
-    Version,
-    check_version_skew,
+)
+
+# Upgrade plans (docs/plan-reference.md).
+from upgrade_core._core import (
     ExecutionPlan,
     Plan,
     PlanComponent,
