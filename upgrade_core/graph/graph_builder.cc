@@ -232,7 +232,12 @@ NodeHandle GraphBuilder::Handle(absl::string_view id) {
 
 NodeHandle GraphBuilder::AddNode(absl::string_view id,
                                  const NodeAttributes& attrs) {
-  const auto [h, inserted] = MutableNames().Intern(id);
+  return AddNodeHashed(id, internal::NameTable::HashOf(id), attrs);
+}
+
+NodeHandle GraphBuilder::AddNodeHashed(absl::string_view id, uint64_t hash,
+                                       const NodeAttributes& attrs) {
+  const auto [h, inserted] = MutableNames().Intern(id, hash);
   if (dense_) {
     // Dense: an existing handle is a declared node.
     if (!inserted) {
@@ -279,14 +284,19 @@ void GraphBuilder::AddDependencies(absl::Span<const NodeHandle> dependents,
 
 template <typename Ids>
 void GraphBuilder::AddNodesImpl(const Ids& ids) {
-  constexpr size_t kAhead = 16;  // prefetch distance, in ids
-  MutableNames();                // unshare once, not per id
-  // Below ~64k ids the table stays in cache and prefetching (which hashes
-  // each id a second time) only costs.
-  const size_t ahead = ids.size() + names_->size() >= (1u << 16) ? kAhead : 0;
-  for (size_t i = 0; i < ids.size(); ++i) {
-    if (ahead > 0 && i + ahead < ids.size()) names_->Prefetch(ids[i + ahead]);
-    AddNode(ids[i]);
+  internal::NameTable& names = MutableNames();  // unshare once, not per id
+  // Hash kAhead ids ahead and prefetch their slots, so the random accesses
+  // of consecutive inserts overlap; each id is hashed once.
+  constexpr size_t kAhead = 16;
+  const size_t n = ids.size();
+  names.Reserve(names.size() + n, names.char_count());
+  uint64_t ring[kAhead];
+  for (size_t i = 0; i < n + kAhead; ++i) {
+    if (i >= kAhead) AddNodeHashed(ids[i - kAhead], ring[i % kAhead], {});
+    if (i < n) {
+      ring[i % kAhead] = internal::NameTable::HashOf(ids[i]);
+      names.Prefetch(ring[i % kAhead]);
+    }
   }
 }
 
