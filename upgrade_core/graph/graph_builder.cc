@@ -333,21 +333,26 @@ DependencyGraph GraphBuilder::BuildUnchecked(bool release) {
   // Fast path (the common case): handles are NodeIds and every edge is
   // valid, so the edge loops need no per-edge checks.
   const bool clean = identity && !HasEdgeProblems();
+  std::shared_ptr<internal::NameTable> table;
   if (identity) {
     if (release) {
-      g.names_ = std::move(names_);
+      table = std::move(names_);
       names_ = std::make_shared<internal::NameTable>();
     } else {
-      g.names_ = names_;
+      table = names_;
     }
   } else {
-    auto table = std::make_shared<internal::NameTable>();
+    table = std::make_shared<internal::NameTable>();
     table->Reserve(n, names_->char_count());
     for (size_t i = 0; i < n; ++i) {
       table->Intern(names_->name(declared_handle(i)));
     }
-    g.names_ = std::move(table);
   }
+  g.names_ = table;
+  // When releasing, the table is the graph's alone: free its lookup index
+  // while the builder's edges and the new CSR coexist (the peak of a build)
+  // and rebuild it from the arena at the end.
+  if (release) table->DropIndex();
   // The dependents CSR, by dependency.
   const size_t m = edge_from_.size();
   auto node_of = [&](NodeHandle h) -> uint32_t {
@@ -426,6 +431,7 @@ DependencyGraph GraphBuilder::BuildUnchecked(bool release) {
     }
   }
   g.ComputeLevels(std::move(pending));
+  if (release) table->RebuildIndex();
   return g;
 }
 
