@@ -5,10 +5,11 @@
 // Names live in one contiguous character arena with a 32-bit end offset per
 // name (64-bit only past 4 GiB of characters). The lookup index is a flat
 // open-addressing table (linear probing, power-of-two size, load <= 1/2) of
-// 8-byte slots: the name's index plus 32 bits of its hash, so a probe
-// touches the arena only on a full 32-bit hash match, and one cache line
-// holds eight slots. That is ~4 bytes of offset plus 8-16 bytes of index
-// per name, against ~32+ bytes for a std::string per name plus a map node.
+// 4-byte slots: the name's index + 1 in the low log2(size) bits and the
+// hash's high bits above them (11 bits at 1M names), so a probe touches the
+// arena only on a tag match and one cache line holds 16 slots. That is ~4
+// bytes of offset plus 8-16 bytes of index per name, against ~32+ bytes for
+// a std::string per name plus a map node.
 //
 // The index can be dropped and rebuilt from the arena (DropIndex /
 // RebuildIndex): GraphBuilder::Build() && frees it while the builder's edge
@@ -51,6 +52,7 @@ class NameTable {
     copy->wide_offsets_ = wide_offsets_;
     copy->wide_ = wide_;
     copy->slots_ = slots_;
+    copy->index_mask_ = index_mask_;
     copy->indexed_ = indexed_;
     return copy;
   }
@@ -82,20 +84,20 @@ class NameTable {
     if (ABSL_PREDICT_FALSE(2 * (size() + 1) > slots_.size())) {
       GrowIndexFor(size() + 1);
     }
-    const uint64_t tag = Tag(hash);
+    const uint32_t tag = Tag(hash);
     size_t pos = hash & (slots_.size() - 1);
     while (true) {
-      const uint64_t slot = slots_[pos];
+      const uint32_t slot = slots_[pos];
       if (slot == 0) break;
-      if ((slot & kTagMask) == tag &&
-          name(static_cast<uint32_t>(slot) - 1) == id) {
-        return {static_cast<uint32_t>(slot) - 1, false};
+      if ((slot & ~index_mask_) == tag &&
+          name((slot & index_mask_) - 1) == id) {
+        return {(slot & index_mask_) - 1, false};
       }
       pos = (pos + 1) & (slots_.size() - 1);
     }
     const uint32_t index = size();
     Append(id);
-    slots_[pos] = tag | (static_cast<uint64_t>(index) + 1);
+    slots_[pos] = tag | (index + 1);
     return {index, true};
   }
 
@@ -111,14 +113,14 @@ class NameTable {
   std::optional<uint32_t> Find(absl::string_view name) const {
     if (slots_.empty()) return std::nullopt;  // no names (or dropped index)
     const uint64_t hash = HashOf(name);
-    const uint64_t tag = Tag(hash);
+    const uint32_t tag = Tag(hash);
     for (size_t pos = hash & (slots_.size() - 1);;
          pos = (pos + 1) & (slots_.size() - 1)) {
-      const uint64_t slot = slots_[pos];
+      const uint32_t slot = slots_[pos];
       if (slot == 0) return std::nullopt;
-      if ((slot & kTagMask) == tag &&
-          this->name(static_cast<uint32_t>(slot) - 1) == name) {
-        return static_cast<uint32_t>(slot) - 1;
+      if ((slot & ~index_mask_) == tag &&
+          this->name((slot & index_mask_) - 1) == name) {
+        return (slot & index_mask_) - 1;
       }
     }
   }
@@ -126,7 +128,7 @@ class NameTable {
   // Frees the lookup index; Find() finds nothing until RebuildIndex(), and
   // Intern() rebuilds it first. The names stay.
   void DropIndex() {
-    std::vector<uint64_t>().swap(slots_);
+    std::vector<uint32_t>().swap(slots_);
     indexed_ = false;
   }
   // Rebuilds the index from the arena (the names are known distinct, so no
@@ -159,7 +161,7 @@ class NameTable {
   size_t MemoryUsage() const {
     return chars_.capacity() + offsets_.capacity() * sizeof(uint32_t) +
            wide_offsets_.capacity() * sizeof(uint64_t) +
-           slots_.capacity() * sizeof(uint64_t);
+           slots_.capacity() * sizeof(uint32_t);
   }
 
   // Test hook: offsets switch to 64 bits once the arena would pass this
@@ -167,8 +169,11 @@ class NameTable {
   void set_narrow_limit_for_testing(uint64_t limit) { narrow_limit_ = limit; }
 
  private:
-  static constexpr uint64_t kTagMask = 0xffffffff00000000ull;
-  static uint64_t Tag(uint64_t hash) { return hash & kTagMask; }
+  // The slot's high bits above index_mask_ hold that many high bits of the
+  // hash (none once the table has 2^32 slots).
+  uint32_t Tag(uint64_t hash) const {
+    return static_cast<uint32_t>(hash >> 32) & ~index_mask_;
+  }
 
   void EnsureIndexed() {
     if (ABSL_PREDICT_FALSE(!indexed_)) RebuildIndex();
@@ -193,10 +198,12 @@ class NameTable {
   // name (a no-op if it is already large enough).
   void GrowIndexFor(size_t names) {
     size_t cap = 16;
-    while (cap < 2 * names) cap *= 2;
+    while (cap < 2 * names && cap < (size_t{1} << 32)) cap *= 2;
     if (cap <= slots_.size()) return;
-    std::vector<uint64_t>().swap(slots_);
+    std::vector<uint32_t>().swap(slots_);
     slots_.assign(cap, 0);
+    // index + 1 <= names < cap fits below the tag bits.
+    index_mask_ = static_cast<uint32_t>(cap - 1);
     const size_t mask = cap - 1;
     constexpr uint32_t kAhead = 8;  // hash this many names ahead
     const uint32_t n = size();
@@ -206,7 +213,7 @@ class NameTable {
         const uint64_t hash = ring[i % kAhead];
         size_t pos = hash & mask;
         while (slots_[pos] != 0) pos = (pos + 1) & mask;
-        slots_[pos] = Tag(hash) | (static_cast<uint64_t>(i - kAhead) + 1);
+        slots_[pos] = Tag(hash) | static_cast<uint32_t>(i - kAhead + 1);
       }
       if (i < n) {
         ring[i % kAhead] = HashOf(name(static_cast<uint32_t>(i)));
@@ -222,8 +229,9 @@ class NameTable {
   std::vector<uint64_t> wide_offsets_;
   bool wide_ = false;
   uint64_t narrow_limit_ = std::numeric_limits<uint32_t>::max();
-  // Open addressing: 0 = empty, else (hash & kTagMask) | (index + 1).
-  std::vector<uint64_t> slots_;
+  // Open addressing: 0 = empty, else Tag(hash) | (index + 1).
+  std::vector<uint32_t> slots_;
+  uint32_t index_mask_ = 0;
   bool indexed_ = true;
 };
 
