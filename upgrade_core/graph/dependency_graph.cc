@@ -116,11 +116,19 @@ const NodeAttributes DependencyGraph::attributes(NodeId node) const {
   return NodeAttributes{duration(node), weight(node)};
 }
 
-size_t DependencyGraph::ComputeLevels(std::vector<uint32_t> pending) {
+size_t DependencyGraph::ComputeLevels(std::vector<uint32_t> pending,
+                                      std::vector<NodeId> scratch) {
   const size_t n = rdep_off_.size() - 1;  // size() is level_.size()
-  level_.assign(n, kUnplaced);
+  // Below 2^31 nodes, a placed node's level goes into its own (now zero)
+  // pending count with the top bit set, where the count just reached zero
+  // (likely still cached), and the array becomes level_: no separate
+  // random write per node, no extra array.
+  constexpr uint32_t kPlaced = 0x80000000u;
+  const bool in_place = n < kPlaced;
+  if (!in_place) level_.assign(n, kUnplaced);
   num_levels_ = 0;
-  std::vector<NodeId> queue(n);
+  std::vector<NodeId> queue = std::move(scratch);  // reuse its pages
+  queue.resize(n);
   size_t tail = 0;
   for (NodeId v = 0; v < n; ++v) {
     if (pending[v] == 0) queue[tail++] = v;
@@ -131,7 +139,11 @@ size_t DependencyGraph::ComputeLevels(std::vector<uint32_t> pending) {
     const size_t end = tail;
     for (; head < end; ++head) {
       const NodeId v = queue[head];
-      level_[v] = level;
+      if (in_place) {
+        pending[v] = kPlaced | level;
+      } else {
+        level_[v] = level;
+      }
       for (uint32_t i = rdep_off_[v], e = rdep_off_[v + 1]; i < e; ++i) {
         const NodeId w = rdeps_[i];
         if (--pending[w] == 0) queue[tail++] = w;
@@ -140,6 +152,10 @@ size_t DependencyGraph::ComputeLevels(std::vector<uint32_t> pending) {
     ++level;
   }
   num_levels_ = level;
+  if (in_place) {
+    for (uint32_t& p : pending) p = (p & kPlaced) ? p & ~kPlaced : kUnplaced;
+    level_ = std::move(pending);
+  }
   return tail;
 }
 

@@ -392,8 +392,8 @@ DependencyGraph GraphBuilder::BuildUnchecked(bool release) {
   // remembers the last dependency that listed it) and count each node's
   // dependencies for Kahn. Lists keep the order the edges were added.
   std::vector<uint32_t> pending(n, 0);
+  std::vector<uint32_t> stamp(n, kNone);  // then Kahn's queue
   {
-    std::vector<uint32_t> stamp(n, kNone);
     std::vector<NodeId>& adj = g.rdeps_;
     uint32_t write = 0, begin = 0;
     for (uint32_t v = 0; v < n; ++v) {
@@ -430,7 +430,7 @@ DependencyGraph GraphBuilder::BuildUnchecked(bool release) {
       for (const NodeAttributes& a : attrs_) g.weight_.push_back(a.weight);
     }
   }
-  g.ComputeLevels(std::move(pending));
+  g.ComputeLevels(std::move(pending), std::move(stamp));
   if (release) table->RebuildIndex();
   return g;
 }
