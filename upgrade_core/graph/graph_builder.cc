@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "absl/base/internal/prefetch.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -24,6 +25,10 @@ namespace {
 
 constexpr uint32_t kNone = 0xffffffffu;
 constexpr size_t kMaxProblemsInMessage = 20;
+// Prefetch distance (in ids or edges) of the bulk passes.
+constexpr size_t kAhead = 16;
+
+using absl::base_internal::PrefetchT0;
 
 // One cyclic strongly connected component of a graph whose unplaced nodes
 // (level == kNone) hold every cycle.
@@ -287,7 +292,6 @@ void GraphBuilder::AddNodesImpl(const Ids& ids) {
   internal::NameTable& names = MutableNames();  // unshare once, not per id
   // Hash kAhead ids ahead and prefetch their slots, so the random accesses
   // of consecutive inserts overlap; each id is hashed once.
-  constexpr size_t kAhead = 16;
   const size_t n = ids.size();
   names.Reserve(names.size() + n, names.char_count());
   uint64_t ring[kAhead];
@@ -364,7 +368,11 @@ DependencyGraph GraphBuilder::BuildUnchecked(bool release) {
   // the CSR, filled backwards so no cursor array is needed (off[b] ends
   // as the start of b's list).
   if (clean) {
-    for (size_t i = 0; i < m; ++i) ++off[edge_to_[i]];
+    // Prefetching kAhead edges ahead overlaps the random accesses.
+    for (size_t i = 0; i < m; ++i) {
+      if (i + kAhead < m) PrefetchT0(&off[edge_to_[i + kAhead]]);
+      ++off[edge_to_[i]];
+    }
   } else {
     for (size_t i = 0; i < m; ++i) {
       const uint32_t a = node_of(edge_from_[i]), b = node_of(edge_to_[i]);
@@ -376,7 +384,13 @@ DependencyGraph GraphBuilder::BuildUnchecked(bool release) {
   g.rdeps_.resize(n == 0 ? 0 : off[n - 1]);
   off[n] = static_cast<uint32_t>(g.rdeps_.size());
   if (clean) {
-    for (size_t i = m; i-- > 0;) g.rdeps_[--off[edge_to_[i]]] = edge_from_[i];
+    NodeId* const rdeps = g.rdeps_.data();
+    for (size_t i = m; i-- > 0;) {
+      // The cursor 2 * kAhead edges ahead, then the slot it points at.
+      if (i >= 2 * kAhead) PrefetchT0(&off[edge_to_[i - 2 * kAhead]]);
+      if (i >= kAhead) PrefetchT0(rdeps + off[edge_to_[i - kAhead]] - 1);
+      rdeps[--off[edge_to_[i]]] = edge_from_[i];
+    }
   } else {
     for (size_t i = m; i-- > 0;) {
       const uint32_t a = node_of(edge_from_[i]), b = node_of(edge_to_[i]);
@@ -395,11 +409,16 @@ DependencyGraph GraphBuilder::BuildUnchecked(bool release) {
   std::vector<uint32_t> stamp(n, kNone);  // then Kahn's queue
   {
     std::vector<NodeId>& adj = g.rdeps_;
+    const uint32_t total = off[n];
     uint32_t write = 0, begin = 0;
     for (uint32_t v = 0; v < n; ++v) {
       const uint32_t end = off[v + 1];
       off[v] = write;
       for (uint32_t i = begin; i < end; ++i) {
+        if (i + kAhead < total) {  // not yet overwritten: write <= i
+          PrefetchT0(&stamp[adj[i + kAhead]]);
+          PrefetchT0(&pending[adj[i + kAhead]]);
+        }
         const NodeId w = adj[i];
         if (stamp[w] == v) continue;  // a duplicate edge
         stamp[w] = v;
