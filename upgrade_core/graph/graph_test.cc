@@ -292,6 +292,44 @@ TEST(GraphBuilderTest, DuplicateEdgesAreKeptOnce) {
   EXPECT_EQ(g.dependents(0).size(), 1u);
 }
 
+TEST(GraphBuilderTest, ConsumingBuildKeepsLookupsEdgesAndLevels) {
+  // Build() && frees the id index while building and rebuilds it; the
+  // graph must find every id, keep each edge once and the same waves as
+  // Build() const&. Cases: handles are NodeIds (the table moves to the
+  // graph), and an id referenced before it was declared (a new table).
+  struct Case {
+    std::string name;
+    bool reference_first;
+  };
+  for (const Case& c :
+       std::vector<Case>{{"identity", false}, {"referenced first", true}}) {
+    SCOPED_TRACE(c.name);
+    constexpr int kNodes = 3000;
+    GraphBuilder b;
+    if (c.reference_first) b.Handle("n2999");
+    for (int i = 0; i < kNodes; ++i) b.AddNode("n" + std::to_string(i));
+    for (int i = 1; i < kNodes; ++i) {
+      b.AddDependency("n" + std::to_string(i), "n" + std::to_string(i / 2));
+      b.AddDependency("n" + std::to_string(i), "n" + std::to_string(i / 2));
+    }
+    absl::StatusOr<DependencyGraph> copy = b.Build();
+    ASSERT_THAT(copy.status(), IsOk());
+    absl::StatusOr<DependencyGraph> g = std::move(b).Build();
+    ASSERT_THAT(g.status(), IsOk());
+    EXPECT_EQ(g->num_edges(), static_cast<size_t>(kNodes - 1));
+    for (int i = 0; i < kNodes; ++i) {
+      const std::string id = "n" + std::to_string(i);
+      ASSERT_EQ(g->Find(id), static_cast<NodeId>(i)) << id;
+      EXPECT_EQ(g->id(i), id);
+      EXPECT_EQ(g->wave_of(i), copy->wave_of(i));
+      EXPECT_EQ(g->dependents(i).size(), copy->dependents(i).size());
+    }
+    EXPECT_EQ(g->Find("n3000"), std::nullopt);
+    // Node i depends on i / 2: node 0, then 1, then floor(log2(i)) + 1.
+    EXPECT_EQ(g->num_waves(), 13u);
+  }
+}
+
 TEST(DependencyGraphTest, StableTopologicalOrder) {
   struct Case {
     std::string name;
