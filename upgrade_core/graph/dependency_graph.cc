@@ -126,6 +126,8 @@ size_t DependencyGraph::ComputeLevels(std::vector<uint32_t> pending,
   // random write per node, no extra array.
   constexpr uint32_t kPlaced = 0x80000000u;
   const bool in_place = n < kPlaced;
+  // Below ~64k nodes the arrays stay in cache and prefetching only costs.
+  const bool prefetch = n >= (1u << 16);
   if (!in_place) level_.assign(n, kUnplaced);
   num_levels_ = 0;
   std::vector<NodeId> queue = std::move(scratch);  // reuse its pages
@@ -143,14 +145,14 @@ size_t DependencyGraph::ComputeLevels(std::vector<uint32_t> pending,
       // level too): the row bounds of the node 8 ahead, the row of the one
       // 4 ahead, and the counts that the row 2 ahead will decrement, so the
       // cache misses of several nodes overlap instead of queueing up.
-      if (head + 8 < tail) {
+      if (prefetch && head + 8 < tail) {
         absl::base_internal::PrefetchT0(&rdep_off_[queue[head + 8]]);
       }
-      if (head + 4 < tail) {
+      if (prefetch && head + 4 < tail) {
         absl::base_internal::PrefetchT0(rdeps_.data() +
                                         rdep_off_[queue[head + 4]]);
       }
-      if (head + 2 < tail) {
+      if (prefetch && head + 2 < tail) {
         const NodeId u = queue[head + 2];
         for (uint32_t i = rdep_off_[u], e = rdep_off_[u + 1]; i < e; ++i) {
           absl::base_internal::PrefetchT0(&pending[rdeps_[i]]);
