@@ -296,7 +296,19 @@ void GraphBuilder::AddNodesImpl(const Ids& ids) {
   names.Reserve(names.size() + n, names.char_count());
   uint64_t ring[kAhead];
   for (size_t i = 0; i < n + kAhead; ++i) {
-    if (i >= kAhead) AddNodeHashed(ids[i - kAhead], ring[i % kAhead], {});
+    if (i >= kAhead) {
+      const absl::string_view id = ids[i - kAhead];
+      if (dense_ && !has_attrs_) {
+        // AddNodeHashed's dense, default-attributes case, inlined.
+        if (names.Intern(id, ring[i % kAhead]).second) {
+          ++num_declared_;
+        } else {
+          duplicates_.emplace_back(id);
+        }
+      } else {
+        AddNodeHashed(id, ring[i % kAhead], {});
+      }
+    }
     if (i < n) {
       ring[i % kAhead] = internal::NameTable::HashOf(ids[i]);
       names.Prefetch(ring[i % kAhead]);
