@@ -9,6 +9,7 @@
 #include <queue>
 #include <utility>
 
+#include "absl/base/internal/prefetch.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "upgrade_core/graph/forward_index.h"
@@ -116,11 +117,21 @@ const NodeAttributes DependencyGraph::attributes(NodeId node) const {
   return NodeAttributes{duration(node), weight(node)};
 }
 
-size_t DependencyGraph::ComputeLevels(std::vector<uint32_t> pending) {
+size_t DependencyGraph::ComputeLevels(std::vector<uint32_t> pending,
+                                      std::vector<NodeId> scratch) {
   const size_t n = rdep_off_.size() - 1;  // size() is level_.size()
-  level_.assign(n, kUnplaced);
+  // Below 2^31 nodes, a placed node's level goes into its own (now zero)
+  // pending count with the top bit set, where the count just reached zero
+  // (likely still cached), and the array becomes level_: no separate
+  // random write per node, no extra array.
+  constexpr uint32_t kPlaced = 0x80000000u;
+  const bool in_place = n < kPlaced;
+  // Below ~64k nodes the arrays stay in cache and prefetching only costs.
+  const bool prefetch = n >= (1u << 16);
+  if (!in_place) level_.assign(n, kUnplaced);
   num_levels_ = 0;
-  std::vector<NodeId> queue(n);
+  std::vector<NodeId> queue = std::move(scratch);  // reuse its pages
+  queue.resize(n);
   size_t tail = 0;
   for (NodeId v = 0; v < n; ++v) {
     if (pending[v] == 0) queue[tail++] = v;
@@ -130,8 +141,29 @@ size_t DependencyGraph::ComputeLevels(std::vector<uint32_t> pending) {
   while (head < tail) {
     const size_t end = tail;
     for (; head < end; ++head) {
+      // Software pipelining over the queue (which already holds the next
+      // level too): the row bounds of the node 8 ahead, the row of the one
+      // 4 ahead, and the counts that the row 2 ahead will decrement, so the
+      // cache misses of several nodes overlap instead of queueing up.
+      if (prefetch && head + 8 < tail) {
+        absl::base_internal::PrefetchT0(&rdep_off_[queue[head + 8]]);
+      }
+      if (prefetch && head + 4 < tail) {
+        absl::base_internal::PrefetchT0(rdeps_.data() +
+                                        rdep_off_[queue[head + 4]]);
+      }
+      if (prefetch && head + 2 < tail) {
+        const NodeId u = queue[head + 2];
+        for (uint32_t i = rdep_off_[u], e = rdep_off_[u + 1]; i < e; ++i) {
+          absl::base_internal::PrefetchT0(&pending[rdeps_[i]]);
+        }
+      }
       const NodeId v = queue[head];
-      level_[v] = level;
+      if (in_place) {
+        pending[v] = kPlaced | level;
+      } else {
+        level_[v] = level;
+      }
       for (uint32_t i = rdep_off_[v], e = rdep_off_[v + 1]; i < e; ++i) {
         const NodeId w = rdeps_[i];
         if (--pending[w] == 0) queue[tail++] = w;
@@ -140,6 +172,10 @@ size_t DependencyGraph::ComputeLevels(std::vector<uint32_t> pending) {
     ++level;
   }
   num_levels_ = level;
+  if (in_place) {
+    for (uint32_t& p : pending) p = (p & kPlaced) ? p & ~kPlaced : kUnplaced;
+    level_ = std::move(pending);
+  }
   return tail;
 }
 

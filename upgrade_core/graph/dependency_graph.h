@@ -167,8 +167,10 @@ class DependencyGraph {
 
   // Fills level_ / num_levels_ with Kahn's algorithm from `pending` (the
   // number of dependencies of each node, consumed); returns the number of
-  // nodes placed (== size() iff acyclic).
-  size_t ComputeLevels(std::vector<uint32_t> pending);
+  // nodes placed (== size() iff acyclic). `scratch` (any contents) lends
+  // its buffer for the queue: already-touched pages are cheaper than new.
+  size_t ComputeLevels(std::vector<uint32_t> pending,
+                       std::vector<NodeId> scratch = {});
   // Dependencies per node (from rdeps_).
   std::vector<uint32_t> DependencyCounts() const;
   // The forward ("depends on") CSR, built on first use.

@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "absl/base/internal/prefetch.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -24,6 +25,10 @@ namespace {
 
 constexpr uint32_t kNone = 0xffffffffu;
 constexpr size_t kMaxProblemsInMessage = 20;
+// Prefetch distance (in ids or edges) of the bulk passes.
+constexpr size_t kAhead = 16;
+
+using absl::base_internal::PrefetchT0;
 
 // One cyclic strongly connected component of a graph whose unplaced nodes
 // (level == kNone) hold every cycle.
@@ -232,7 +237,12 @@ NodeHandle GraphBuilder::Handle(absl::string_view id) {
 
 NodeHandle GraphBuilder::AddNode(absl::string_view id,
                                  const NodeAttributes& attrs) {
-  const auto [h, inserted] = MutableNames().Intern(id);
+  return AddNodeHashed(id, internal::NameTable::HashOf(id), attrs);
+}
+
+NodeHandle GraphBuilder::AddNodeHashed(absl::string_view id, uint64_t hash,
+                                       const NodeAttributes& attrs) {
+  const auto [h, inserted] = MutableNames().Intern(id, hash);
   if (dense_) {
     // Dense: an existing handle is a declared node.
     if (!inserted) {
@@ -279,14 +289,30 @@ void GraphBuilder::AddDependencies(absl::Span<const NodeHandle> dependents,
 
 template <typename Ids>
 void GraphBuilder::AddNodesImpl(const Ids& ids) {
-  constexpr size_t kAhead = 16;  // prefetch distance, in ids
-  MutableNames();                // unshare once, not per id
-  // Below ~64k ids the table stays in cache and prefetching (which hashes
-  // each id a second time) only costs.
-  const size_t ahead = ids.size() + names_->size() >= (1u << 16) ? kAhead : 0;
-  for (size_t i = 0; i < ids.size(); ++i) {
-    if (ahead > 0 && i + ahead < ids.size()) names_->Prefetch(ids[i + ahead]);
-    AddNode(ids[i]);
+  internal::NameTable& names = MutableNames();  // unshare once, not per id
+  // Hash kAhead ids ahead and prefetch their slots, so the random accesses
+  // of consecutive inserts overlap; each id is hashed once.
+  const size_t n = ids.size();
+  names.Reserve(names.size() + n, names.char_count());
+  uint64_t ring[kAhead];
+  for (size_t i = 0; i < n + kAhead; ++i) {
+    if (i >= kAhead) {
+      const absl::string_view id = ids[i - kAhead];
+      if (dense_ && !has_attrs_) {
+        // AddNodeHashed's dense, default-attributes case, inlined.
+        if (names.Intern(id, ring[i % kAhead]).second) {
+          ++num_declared_;
+        } else {
+          duplicates_.emplace_back(id);
+        }
+      } else {
+        AddNodeHashed(id, ring[i % kAhead], {});
+      }
+    }
+    if (i < n) {
+      ring[i % kAhead] = internal::NameTable::HashOf(ids[i]);
+      names.Prefetch(ring[i % kAhead]);
+    }
   }
 }
 
@@ -323,21 +349,26 @@ DependencyGraph GraphBuilder::BuildUnchecked(bool release) {
   // Fast path (the common case): handles are NodeIds and every edge is
   // valid, so the edge loops need no per-edge checks.
   const bool clean = identity && !HasEdgeProblems();
+  std::shared_ptr<internal::NameTable> table;
   if (identity) {
     if (release) {
-      g.names_ = std::move(names_);
+      table = std::move(names_);
       names_ = std::make_shared<internal::NameTable>();
     } else {
-      g.names_ = names_;
+      table = names_;
     }
   } else {
-    auto table = std::make_shared<internal::NameTable>();
+    table = std::make_shared<internal::NameTable>();
     table->Reserve(n, names_->char_count());
     for (size_t i = 0; i < n; ++i) {
       table->Intern(names_->name(declared_handle(i)));
     }
-    g.names_ = std::move(table);
   }
+  g.names_ = table;
+  // When releasing, the table is the graph's alone: free its lookup index
+  // while the builder's edges and the new CSR coexist (the peak of a build)
+  // and rebuild it from the arena at the end.
+  if (release) table->DropIndex();
   // The dependents CSR, by dependency.
   const size_t m = edge_from_.size();
   auto node_of = [&](NodeHandle h) -> uint32_t {
@@ -349,7 +380,11 @@ DependencyGraph GraphBuilder::BuildUnchecked(bool release) {
   // the CSR, filled backwards so no cursor array is needed (off[b] ends
   // as the start of b's list).
   if (clean) {
-    for (size_t i = 0; i < m; ++i) ++off[edge_to_[i]];
+    // Prefetching kAhead edges ahead overlaps the random accesses.
+    for (size_t i = 0; i < m; ++i) {
+      if (i + kAhead < m) PrefetchT0(&off[edge_to_[i + kAhead]]);
+      ++off[edge_to_[i]];
+    }
   } else {
     for (size_t i = 0; i < m; ++i) {
       const uint32_t a = node_of(edge_from_[i]), b = node_of(edge_to_[i]);
@@ -361,7 +396,13 @@ DependencyGraph GraphBuilder::BuildUnchecked(bool release) {
   g.rdeps_.resize(n == 0 ? 0 : off[n - 1]);
   off[n] = static_cast<uint32_t>(g.rdeps_.size());
   if (clean) {
-    for (size_t i = m; i-- > 0;) g.rdeps_[--off[edge_to_[i]]] = edge_from_[i];
+    NodeId* const rdeps = g.rdeps_.data();
+    for (size_t i = m; i-- > 0;) {
+      // The cursor 2 * kAhead edges ahead, then the slot it points at.
+      if (i >= 2 * kAhead) PrefetchT0(&off[edge_to_[i - 2 * kAhead]]);
+      if (i >= kAhead) PrefetchT0(rdeps + off[edge_to_[i - kAhead]] - 1);
+      rdeps[--off[edge_to_[i]]] = edge_from_[i];
+    }
   } else {
     for (size_t i = m; i-- > 0;) {
       const uint32_t a = node_of(edge_from_[i]), b = node_of(edge_to_[i]);
@@ -377,14 +418,19 @@ DependencyGraph GraphBuilder::BuildUnchecked(bool release) {
   // remembers the last dependency that listed it) and count each node's
   // dependencies for Kahn. Lists keep the order the edges were added.
   std::vector<uint32_t> pending(n, 0);
+  std::vector<uint32_t> stamp(n, kNone);  // then Kahn's queue
   {
-    std::vector<uint32_t> stamp(n, kNone);
     std::vector<NodeId>& adj = g.rdeps_;
+    const uint32_t total = off[n];
     uint32_t write = 0, begin = 0;
     for (uint32_t v = 0; v < n; ++v) {
       const uint32_t end = off[v + 1];
       off[v] = write;
       for (uint32_t i = begin; i < end; ++i) {
+        if (i + kAhead < total) {  // not yet overwritten: write <= i
+          PrefetchT0(&stamp[adj[i + kAhead]]);
+          PrefetchT0(&pending[adj[i + kAhead]]);
+        }
         const NodeId w = adj[i];
         if (stamp[w] == v) continue;  // a duplicate edge
         stamp[w] = v;
@@ -415,7 +461,8 @@ DependencyGraph GraphBuilder::BuildUnchecked(bool release) {
       for (const NodeAttributes& a : attrs_) g.weight_.push_back(a.weight);
     }
   }
-  g.ComputeLevels(std::move(pending));
+  g.ComputeLevels(std::move(pending), std::move(stamp));
+  if (release) table->RebuildIndex();
   return g;
 }
 

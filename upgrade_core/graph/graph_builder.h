@@ -132,6 +132,9 @@ class GraphBuilder {
   DependencyGraph BuildUnchecked(bool release);
   template <typename Ids>
   void AddNodesImpl(const Ids& ids);
+  // AddNode with the id's NameTable hash computed by the caller.
+  NodeHandle AddNodeHashed(absl::string_view id, uint64_t hash,
+                           const NodeAttributes& attrs);
   // Declaration index of a handle, or kNone.
   uint32_t DeclIndex(NodeHandle h) const;
   // Leaves the dense representation (see dense_).

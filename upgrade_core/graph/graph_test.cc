@@ -292,6 +292,84 @@ TEST(GraphBuilderTest, DuplicateEdgesAreKeptOnce) {
   EXPECT_EQ(g.dependents(0).size(), 1u);
 }
 
+TEST(GraphBuilderTest, AddNodesAfterAttributesOrReferences) {
+  // AddNodes has an inlined path for the common case (every id declared in
+  // order, no attributes yet); the other states take the general one.
+  struct Case {
+    std::string name;
+    bool attrs_first;
+    bool reference_first;
+  };
+  for (const Case& c : std::vector<Case>{{"plain", false, false},
+                                         {"attributes first", true, false},
+                                         {"reference first", false, true}}) {
+    SCOPED_TRACE(c.name);
+    GraphBuilder b;
+    if (c.attrs_first) b.AddNode("x", {/*duration=*/5, /*weight=*/2});
+    if (c.reference_first) b.Handle("z");
+    const std::vector<std::string> ids = {"y", "z", "y"};
+    b.AddNodes(ids);
+    if (!c.attrs_first) b.AddNode("x");
+    EXPECT_EQ(b.num_nodes(), 3u);
+    std::vector<GraphProblem> problems = b.Validate();
+    ASSERT_EQ(problems.size(), 1u);
+    EXPECT_EQ(ProblemString(problems[0]), "duplicate_node:y");
+    b = GraphBuilder();
+    if (c.attrs_first) b.AddNode("x", {/*duration=*/5, /*weight=*/2});
+    if (c.reference_first) b.Handle("z");
+    b.AddNodes(std::vector<std::string>{"y", "z"});
+    if (!c.attrs_first) b.AddNode("x");
+    absl::StatusOr<DependencyGraph> g = std::move(b).Build();
+    ASSERT_THAT(g.status(), IsOk());
+    const NodeId x = *g->Find("x"), y = *g->Find("y"), z = *g->Find("z");
+    EXPECT_EQ(g->duration(x), c.attrs_first ? 5.0 : 1.0);
+    EXPECT_EQ(g->weight(x), c.attrs_first ? 2.0 : 1.0);
+    EXPECT_EQ(g->duration(y), 1.0);
+    EXPECT_EQ(g->duration(z), 1.0);
+    // Declaration order: x first only when it was added first.
+    EXPECT_EQ(x, c.attrs_first ? 0u : 2u);
+    EXPECT_EQ(g->id(y), "y");
+  }
+}
+
+TEST(GraphBuilderTest, ConsumingBuildKeepsLookupsEdgesAndLevels) {
+  // Build() && frees the id index while building and rebuilds it; the
+  // graph must find every id, keep each edge once and the same waves as
+  // Build() const&. Cases: handles are NodeIds (the table moves to the
+  // graph), and an id referenced before it was declared (a new table).
+  struct Case {
+    std::string name;
+    bool reference_first;
+  };
+  for (const Case& c :
+       std::vector<Case>{{"identity", false}, {"referenced first", true}}) {
+    SCOPED_TRACE(c.name);
+    constexpr int kNodes = 3000;
+    GraphBuilder b;
+    if (c.reference_first) b.Handle("n2999");
+    for (int i = 0; i < kNodes; ++i) b.AddNode("n" + std::to_string(i));
+    for (int i = 1; i < kNodes; ++i) {
+      b.AddDependency("n" + std::to_string(i), "n" + std::to_string(i / 2));
+      b.AddDependency("n" + std::to_string(i), "n" + std::to_string(i / 2));
+    }
+    absl::StatusOr<DependencyGraph> copy = b.Build();
+    ASSERT_THAT(copy.status(), IsOk());
+    absl::StatusOr<DependencyGraph> g = std::move(b).Build();
+    ASSERT_THAT(g.status(), IsOk());
+    EXPECT_EQ(g->num_edges(), static_cast<size_t>(kNodes - 1));
+    for (int i = 0; i < kNodes; ++i) {
+      const std::string id = "n" + std::to_string(i);
+      ASSERT_EQ(g->Find(id), static_cast<NodeId>(i)) << id;
+      EXPECT_EQ(g->id(i), id);
+      EXPECT_EQ(g->wave_of(i), copy->wave_of(i));
+      EXPECT_EQ(g->dependents(i).size(), copy->dependents(i).size());
+    }
+    EXPECT_EQ(g->Find("n3000"), std::nullopt);
+    // Node i depends on i / 2: node 0, then 1, then floor(log2(i)) + 1.
+    EXPECT_EQ(g->num_waves(), 13u);
+  }
+}
+
 TEST(DependencyGraphTest, StableTopologicalOrder) {
   struct Case {
     std::string name;
