@@ -366,8 +366,9 @@ DependencyGraph GraphBuilder::BuildUnchecked(bool release) {
   }
   g.names_ = table;
   // When releasing, the table is the graph's alone: free its lookup index
-  // while the builder's edges and the new CSR coexist (the peak of a build)
-  // and rebuild it from the arena at the end.
+  // while the builder's edges and the new CSR coexist (the peak of a build);
+  // the graph rebuilds it from the arena on its first lookup by id, so
+  // callers that only use NodeIds never pay for it.
   if (release) table->DropIndex();
   // The dependents CSR, by dependency.
   const size_t m = edge_from_.size();
@@ -462,7 +463,6 @@ DependencyGraph GraphBuilder::BuildUnchecked(bool release) {
     }
   }
   g.ComputeLevels(std::move(pending), std::move(stamp));
-  if (release) table->RebuildIndex();
   return g;
 }
 

@@ -1,8 +1,10 @@
 // Tests of GraphBuilder validation, DependencyGraph algorithms and the
 // DOT/Mermaid renderings.
 #include <algorithm>
+#include <atomic>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -333,10 +335,11 @@ TEST(GraphBuilderTest, AddNodesAfterAttributesOrReferences) {
 }
 
 TEST(GraphBuilderTest, ConsumingBuildKeepsLookupsEdgesAndLevels) {
-  // Build() && frees the id index while building and rebuilds it; the
-  // graph must find every id, keep each edge once and the same waves as
-  // Build() const&. Cases: handles are NodeIds (the table moves to the
-  // graph), and an id referenced before it was declared (a new table).
+  // Build() && frees the id index while building and the graph rebuilds it
+  // on its first lookup by id; the graph must find every id, keep each edge
+  // once and the same waves as Build() const&. Cases: handles are NodeIds (the
+  // table moves to the graph), and an id referenced before it was declared (a
+  // new table).
   struct Case {
     std::string name;
     bool reference_first;
@@ -367,6 +370,43 @@ TEST(GraphBuilderTest, ConsumingBuildKeepsLookupsEdgesAndLevels) {
     EXPECT_EQ(g->Find("n3000"), std::nullopt);
     // Node i depends on i / 2: node 0, then 1, then floor(log2(i)) + 1.
     EXPECT_EQ(g->num_waves(), 13u);
+  }
+}
+
+TEST(GraphBuilderTest, ConsumedGraphFindsIdsFromManyThreadsAtOnce) {
+  // The first lookups by id on a graph from Build() && rebuild the index;
+  // const methods may be called concurrently, copies share the table.
+  constexpr int kNodes = 20000;
+  constexpr int kThreads = 6;
+  for (int round = 0; round < 3; ++round) {
+    SCOPED_TRACE(round);
+    GraphBuilder b;
+    for (int i = 0; i < kNodes; ++i) b.AddNode("n" + std::to_string(i));
+    for (int i = 1; i < kNodes; ++i) {
+      b.AddDependency("n" + std::to_string(i), "n" + std::to_string(i / 3));
+    }
+    absl::StatusOr<DependencyGraph> g = std::move(b).Build();
+    ASSERT_THAT(g.status(), IsOk());
+    const DependencyGraph copy = *g;  // shares the id table
+    std::atomic<int> wrong{0};
+    std::atomic<bool> go{false};
+    std::vector<std::thread> threads;
+    for (int k = 0; k < kThreads; ++k) {
+      threads.emplace_back([&, k] {
+        const DependencyGraph& graph = k % 2 ? copy : *g;
+        while (!go.load()) {
+        }
+        for (int i = k; i < kNodes; i += 5) {
+          const std::string id = "n" + std::to_string(i);
+          if (graph.Find(id) != static_cast<NodeId>(i)) ++wrong;
+          if (!graph.Lookup(id).ok()) ++wrong;
+        }
+        if (graph.Find("missing") != std::nullopt) ++wrong;
+      });
+    }
+    go.store(true);
+    for (std::thread& t : threads) t.join();
+    EXPECT_EQ(wrong.load(), 0);
   }
 }
 

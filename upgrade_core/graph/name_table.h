@@ -11,16 +11,22 @@
 // bytes of offset plus 8-16 bytes of index per name, against ~32+ bytes for
 // a std::string per name plus a map node.
 //
-// The index can be dropped and rebuilt from the arena (DropIndex /
-// RebuildIndex): GraphBuilder::Build() && frees it while the builder's edge
-// copy and the new CSR coexist, which is the peak of a build.
+// The index can be dropped (DropIndex): GraphBuilder::Build() && frees it
+// while the builder's edge copy and the new CSR coexist, which is the peak of
+// a build, and leaves it dropped. It is rebuilt from the arena on the first
+// Find() (or Intern(), RebuildIndex()) after the drop, so graphs only used
+// through NodeIds never pay for it (≈10 ms at 1M names).
 //
 // Internal to upgrade_core/graph: the public types expose names through
 // DependencyGraph::id() and GraphBuilder. Not thread-safe for writes; const
-// methods may be called concurrently.
+// methods may be called concurrently, including the first Find() after a
+// drop: the lazy rebuild is double-checked under a mutex (an acquire load of
+// an atomic flag on the fast path), so exactly one caller rebuilds and the
+// others wait for it.
 #ifndef UPGRADE_CORE_GRAPH_NAME_TABLE_H_
 #define UPGRADE_CORE_GRAPH_NAME_TABLE_H_
 
+#include <atomic>
 #include <cstdint>
 #include <cstring>
 #include <limits>
@@ -34,6 +40,7 @@
 #include "absl/base/optimization.h"
 #include "absl/hash/hash.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
 
 namespace upgrade_core::graph::internal {
 
@@ -47,13 +54,16 @@ class NameTable {
 
   std::unique_ptr<NameTable> Clone() const {
     auto copy = std::make_unique<NameTable>();
+    absl::MutexLock lock(
+        &index_mu_);  // a concurrent lazy rebuild writes slots_
     copy->chars_ = chars_;
     copy->offsets_ = offsets_;
     copy->wide_offsets_ = wide_offsets_;
     copy->wide_ = wide_;
     copy->slots_ = slots_;
     copy->index_mask_ = index_mask_;
-    copy->indexed_ = indexed_;
+    copy->indexed_.store(indexed_.load(std::memory_order_relaxed),
+                         std::memory_order_relaxed);
     return copy;
   }
 
@@ -110,8 +120,10 @@ class NameTable {
                                     (hash & (slots_.size() - 1)));
   }
 
+  // Rebuilds a dropped index first (thread-safe; see the file comment).
   std::optional<uint32_t> Find(absl::string_view name) const {
-    if (slots_.empty()) return std::nullopt;  // no names (or dropped index)
+    EnsureIndexed();
+    if (slots_.empty()) return std::nullopt;  // no names yet
     const uint64_t hash = HashOf(name);
     const uint32_t tag = Tag(hash);
     for (size_t pos = hash & (slots_.size() - 1);;
@@ -125,19 +137,16 @@ class NameTable {
     }
   }
 
-  // Frees the lookup index; Find() finds nothing until RebuildIndex(), and
-  // Intern() rebuilds it first. The names stay.
+  // Frees the lookup index; the next Find(), Intern() or RebuildIndex()
+  // rebuilds it. The names stay. Not to be called concurrently with anything.
   void DropIndex() {
     std::vector<uint32_t>().swap(slots_);
-    indexed_ = false;
+    indexed_.store(false, std::memory_order_relaxed);
   }
-  // Rebuilds the index from the arena (the names are known distinct, so no
-  // name is compared). O(names + chars).
-  void RebuildIndex() {
-    indexed_ = true;
-    slots_.clear();
-    GrowIndexFor(size());
-  }
+  // Rebuilds a dropped index now rather than on the first Find().
+  void RebuildIndex() const { EnsureIndexed(); }
+  // Whether the index is built (for tests and benchmarks).
+  bool indexed() const { return indexed_.load(std::memory_order_acquire); }
 
   // REQUIRES: i < size(). The view stays valid while the table lives and no
   // name is added (the arena may move when it grows).
@@ -159,6 +168,8 @@ class NameTable {
 
   // Heap bytes held (for benchmarks and capacity planning).
   size_t MemoryUsage() const {
+    absl::MutexLock lock(
+        &index_mu_);  // a concurrent lazy rebuild writes slots_
     return chars_.capacity() + offsets_.capacity() * sizeof(uint32_t) +
            wide_offsets_.capacity() * sizeof(uint64_t) +
            slots_.capacity() * sizeof(uint32_t);
@@ -175,8 +186,18 @@ class NameTable {
     return static_cast<uint32_t>(hash >> 32) & ~index_mask_;
   }
 
-  void EnsureIndexed() {
-    if (ABSL_PREDICT_FALSE(!indexed_)) RebuildIndex();
+  void EnsureIndexed() const {
+    if (ABSL_PREDICT_FALSE(!indexed_.load(std::memory_order_acquire))) {
+      BuildDroppedIndex();
+    }
+  }
+  // Out of line of Find()'s fast path. The names are known distinct, so no
+  // name is compared: O(names + chars).
+  ABSL_ATTRIBUTE_NOINLINE void BuildDroppedIndex() const {
+    absl::MutexLock lock(&index_mu_);
+    if (indexed_.load(std::memory_order_relaxed)) return;  // another thread
+    GrowIndexFor(size());
+    indexed_.store(true, std::memory_order_release);
   }
 
   void Append(absl::string_view name) {
@@ -196,7 +217,9 @@ class NameTable {
 
   // Resizes the index to hold `names` at load <= 1/2 and reinserts every
   // name (a no-op if it is already large enough).
-  void GrowIndexFor(size_t names) {
+  // Const (its state is mutable) for the lazy rebuild; REQUIRES: no
+  // concurrent reader, i.e. a writer or index_mu_ held with the index dropped.
+  void GrowIndexFor(size_t names) const {
     size_t cap = 16;
     while (cap < 2 * names && cap < (size_t{1} << 32)) cap *= 2;
     if (cap <= slots_.size()) return;
@@ -229,10 +252,13 @@ class NameTable {
   std::vector<uint64_t> wide_offsets_;
   bool wide_ = false;
   uint64_t narrow_limit_ = std::numeric_limits<uint32_t>::max();
-  // Open addressing: 0 = empty, else Tag(hash) | (index + 1).
-  std::vector<uint32_t> slots_;
-  uint32_t index_mask_ = 0;
-  bool indexed_ = true;
+  // Open addressing: 0 = empty, else Tag(hash) | (index + 1). Mutable for
+  // the lazy rebuild after DropIndex(); written only while indexed_ is false
+  // (under index_mu_) or by a writer.
+  mutable std::vector<uint32_t> slots_;
+  mutable uint32_t index_mask_ = 0;
+  mutable std::atomic<bool> indexed_{true};
+  mutable absl::Mutex index_mu_;
 };
 
 }  // namespace upgrade_core::graph::internal

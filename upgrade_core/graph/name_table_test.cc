@@ -2,7 +2,10 @@
 // rebuilt index, growth, and 64-bit offsets past the 32-bit limit.
 #include "upgrade_core/graph/name_table.h"
 
+#include <atomic>
+#include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "gtest/gtest.h"
@@ -46,24 +49,86 @@ TEST(NameTableTest, GrowsThroughManyNames) {
   EXPECT_EQ(t.Find("x"), std::nullopt);
 }
 
-TEST(NameTableTest, DropAndRebuildIndex) {
-  NameTable t;
-  t.Reserve(1000, 4000);
-  for (int i = 0; i < 1000; ++i) t.Intern("n" + std::to_string(i));
-  const size_t with_index = t.MemoryUsage();
-  t.DropIndex();
-  EXPECT_LT(t.MemoryUsage(), with_index);
-  EXPECT_EQ(t.Find("n5"), std::nullopt);  // no index: nothing found
-  EXPECT_EQ(t.name(5), "n5");             // names stay
-  t.RebuildIndex();
-  for (int i = 0; i < 1000; ++i) {
-    ASSERT_EQ(t.Find("n" + std::to_string(i)), static_cast<uint32_t>(i));
+TEST(NameTableTest, DroppedIndexIsRebuiltOnFirstUse) {
+  // Each way back from a dropped index: Find(), RebuildIndex(), Intern()
+  // (which must not add a duplicate), Clone() (the copy rebuilds its own).
+  for (const std::string way : {"find", "rebuild", "intern", "clone"}) {
+    SCOPED_TRACE(way);
+    NameTable t;
+    t.Reserve(1000, 4000);
+    for (int i = 0; i < 1000; ++i) t.Intern("n" + std::to_string(i));
+    const size_t with_index = t.MemoryUsage();
+    t.DropIndex();
+    EXPECT_FALSE(t.indexed());
+    EXPECT_LT(t.MemoryUsage(), with_index);
+    EXPECT_EQ(t.name(5), "n5");  // names stay
+    const NameTable* lookup = &t;
+    std::unique_ptr<NameTable> copy;
+    if (way == "find") {
+      EXPECT_EQ(t.Find("n5"), 5u);
+    } else if (way == "rebuild") {
+      t.RebuildIndex();
+    } else if (way == "intern") {
+      EXPECT_EQ(t.Intern("n7"), std::make_pair(7u, false));
+      EXPECT_EQ(t.Intern("new"), std::make_pair(1000u, true));
+      EXPECT_EQ(t.Find("new"), 1000u);
+    } else {
+      copy = t.Clone();
+      EXPECT_FALSE(copy->indexed());
+      lookup = copy.get();
+      EXPECT_EQ(lookup->Find("n9"), 9u);
+    }
+    EXPECT_TRUE(lookup->indexed());
+    // (Interning may grow the arena; a clone copies it without slack.)
+    if (way == "find" || way == "rebuild") {
+      EXPECT_EQ(lookup->MemoryUsage(), with_index);
+    }
+    for (int i = 0; i < 1000; ++i) {
+      ASSERT_EQ(lookup->Find("n" + std::to_string(i)),
+                static_cast<uint32_t>(i));
+    }
+    EXPECT_EQ(lookup->Find("n1000"), std::nullopt);
   }
-  // Interning after a drop rebuilds the index first (no duplicate added).
+}
+
+TEST(NameTableTest, DroppedIndexEmptyTable) {
+  NameTable t;
   t.DropIndex();
-  EXPECT_EQ(t.Intern("n7"), std::make_pair(7u, false));
-  EXPECT_EQ(t.Intern("new"), std::make_pair(1000u, true));
-  EXPECT_EQ(t.Find("new"), 1000u);
+  EXPECT_EQ(t.Find("a"), std::nullopt);
+  EXPECT_EQ(t.Intern("a"), std::make_pair(0u, true));
+  EXPECT_EQ(t.Find("a"), 0u);
+}
+
+TEST(NameTableTest, ConcurrentFirstLookupsAfterDrop) {
+  // Const methods may run concurrently, and the first lookups after a drop
+  // race to rebuild the index: exactly one must, the others must see a
+  // complete index (ASan/TSan-clean; failures show as wrong answers here).
+  constexpr int kNames = 20000;
+  constexpr int kThreads = 8;
+  for (int round = 0; round < 5; ++round) {
+    SCOPED_TRACE(round);
+    NameTable t;
+    for (int i = 0; i < kNames; ++i) t.Intern(std::to_string(i));
+    t.DropIndex();
+    std::atomic<int> wrong{0};
+    std::atomic<bool> go{false};
+    std::vector<std::thread> threads;
+    for (int k = 0; k < kThreads; ++k) {
+      threads.emplace_back([&, k] {
+        while (!go.load()) {
+        }
+        for (int i = k; i < kNames; i += 7) {
+          if (t.Find(std::to_string(i)) != static_cast<uint32_t>(i)) ++wrong;
+          if (i % 1000 == 0 && t.MemoryUsage() == 0) ++wrong;
+        }
+        if (t.Find("absent") != std::nullopt) ++wrong;
+      });
+    }
+    go.store(true);
+    for (std::thread& th : threads) th.join();
+    EXPECT_EQ(wrong.load(), 0);
+    EXPECT_TRUE(t.indexed());
+  }
 }
 
 TEST(NameTableTest, CloneIsIndependent) {
