@@ -195,7 +195,9 @@ class NameTable {
   // name is compared: O(names + chars).
   ABSL_ATTRIBUTE_NOINLINE void BuildDroppedIndex() const {
     absl::MutexLock lock(&index_mu_);
-    if (indexed_.load(std::memory_order_relaxed)) return;  // another thread
+    // Acquire (not just the mutex) so tools that do not see into the
+    // mutex, like TSan with an uninstrumented abseil, see the ordering too.
+    if (indexed_.load(std::memory_order_acquire)) return;  // another thread
     GrowIndexFor(size());
     indexed_.store(true, std::memory_order_release);
   }
