@@ -55,16 +55,17 @@ std::string Generate(int components, uint32_t seed, bool mutate) {
                     "  podAnnotations:\n    prometheus.io/scrape: \"true\"\n"
                     "    checksum/config: \"",
                     rng(), rng(), "\"\n");
-    absl::StrAppend(&out,
-                    "  securityContext:\n    runAsNonRoot: true\n    runAsUser: ",
-                    1000 + rng() % 1000,
-                    "\n    readOnlyRootFilesystem: true\n    capabilities:\n"
-                    "      drop: [ALL]\n");
+    absl::StrAppend(
+        &out, "  securityContext:\n    runAsNonRoot: true\n    runAsUser: ",
+        1000 + rng() % 1000,
+        "\n    readOnlyRootFilesystem: true\n    capabilities:\n"
+        "      drop: [ALL]\n");
     absl::StrAppend(&out, "  service:\n    type: ClusterIP\n    port: ",
                     8000 + rng() % 100, "\n    targetPort: http\n");
-    absl::StrAppend(&out, "  resources:\n    limits: {cpu: ", 100 * (1 + rng() % 8),
-                    "m, memory: ", 128 * (1 + rng() % 8),
-                    "Mi}\n    requests:\n      cpu: 100m\n      memory: 64Mi\n");
+    absl::StrAppend(
+        &out, "  resources:\n    limits: {cpu: ", 100 * (1 + rng() % 8),
+        "m, memory: ", 128 * (1 + rng() % 8),
+        "Mi}\n    requests:\n      cpu: 100m\n      memory: 64Mi\n");
     absl::StrAppend(&out, "  env:\n");
     int envs = rng() % 12;
     for (int e = 0; e < envs; ++e) {
@@ -77,12 +78,14 @@ std::string Generate(int components, uint32_t seed, bool mutate) {
     }
     absl::StrAppend(&out, "  ports:\n");
     for (int p = 0; p < 2; ++p) {
-      absl::StrAppend(&out, "    - name: port-", p, "\n      containerPort: ",
-                      8080 + p, "\n      protocol: TCP\n");
+      absl::StrAppend(&out, "    - name: port-", p,
+                      "\n      containerPort: ", 8080 + p,
+                      "\n      protocol: TCP\n");
     }
-    absl::StrAppend(&out,
-                    "  livenessProbe:\n    httpGet: {path: /healthz, port: http}\n"
-                    "    initialDelaySeconds: 10\n    periodSeconds: 10\n");
+    absl::StrAppend(
+        &out,
+        "  livenessProbe:\n    httpGet: {path: /healthz, port: http}\n"
+        "    initialDelaySeconds: 10\n    periodSeconds: 10\n");
     absl::StrAppend(&out,
                     "  config: |\n    server:\n      port: 8080\n    "
                     "database:\n      url: postgres://db.internal/x\n");
@@ -282,10 +285,12 @@ const Document& BigDoc() {
   static const Document* d = [] {
     std::string text;
     for (int c = 0; c < 1000; ++c) {
-      absl::StrAppend(&text, "c", c, ":\n  kind: ", c % 7 ? "Deployment" : "DaemonSet",
-                      "\n  replicas: ", c % 5, "\n  strategy:\n    maxSurge: ",
-                      c % 3, "\n    hostPort: ", c % 11 ? 0 : 80, "\n  keys:\n");
-      for (int k = 0; k < 95; ++k) absl::StrAppend(&text, "    k", k, ": ", k, "\n");
+      absl::StrAppend(
+          &text, "c", c, ":\n  kind: ", c % 7 ? "Deployment" : "DaemonSet",
+          "\n  replicas: ", c % 5, "\n  strategy:\n    maxSurge: ", c % 3,
+          "\n    hostPort: ", c % 11 ? 0 : 80, "\n  keys:\n");
+      for (int k = 0; k < 95; ++k)
+        absl::StrAppend(&text, "    k", k, ": ", k, "\n");
     }
     return new Document(*Document::FromYaml(text, "big.yaml"));
   }();
@@ -303,11 +308,12 @@ const RulePack& ThousandRules() {
                       250 + i, ".keys.k", i % 100, "}\n");
       absl::StrAppend(&text, "- {id: tc", i, ", kind: type-changed, path: c",
                       500 + i, ".replicas, type: string}\n");
-      absl::StrAppend(&text, "- id: cd", i,
-                      "\n  kind: condition\n  when:\n    all:\n      - {path: c",
-                      750 + i, ".kind, equals: DaemonSet}\n      - {path: c",
-                      750 + i, ".strategy.hostPort, gt: 0}\n      - {path: c",
-                      750 + i, ".strategy.maxSurge, gt: 0}\n");
+      absl::StrAppend(
+          &text, "- id: cd", i,
+          "\n  kind: condition\n  when:\n    all:\n      - {path: c", 750 + i,
+          ".kind, equals: DaemonSet}\n      - {path: c", 750 + i,
+          ".strategy.hostPort, gt: 0}\n      - {path: c", 750 + i,
+          ".strategy.maxSurge, gt: 0}\n");
     }
     absl::StatusOr<RulePack> pack = RulePack::FromYaml(text);
     if (!pack.ok()) std::abort();
@@ -344,7 +350,8 @@ void BM_Rules1000On100kKeys_Reference(benchmark::State& state) {
     for (int i = 0; i < 250; ++i) {
       std::optional<Node> c = root.Get(names[i]);
       std::optional<Node> kind = c ? c->Get("kind") : std::nullopt;
-      if (kind && kind->text() != "Deployment" && kind->text() != "StatefulSet") {
+      if (kind && kind->text() != "Deployment" &&
+          kind->text() != "StatefulSet") {
         ++findings;
       }
       std::optional<Node> c2 = root.Get(names[250 + i]);
@@ -359,8 +366,8 @@ void BM_Rules1000On100kKeys_Reference(benchmark::State& state) {
         std::optional<Node> s = c4->Get("strategy");
         std::optional<Node> hp = s ? s->Get("hostPort") : std::nullopt;
         std::optional<Node> ms = s ? s->Get("maxSurge") : std::nullopt;
-        if (k4 && k4->text() == "DaemonSet" && hp && hp->int_value() > 0 && ms &&
-            ms->int_value() > 0) {
+        if (k4 && k4->text() == "DaemonSet" && hp && hp->int_value() > 0 &&
+            ms && ms->int_value() > 0) {
           ++findings;
         }
       }
