@@ -1043,6 +1043,39 @@ absl::Status RulePack::EvaluateSet(absl::Span<const Node> docs,
   return absl::OkStatus();
 }
 
+namespace {
+
+// An evaluation error, prefixed with the rule that hit it.
+absl::Status RuleError(const Rule& rule, const absl::Status& status) {
+  return absl::InvalidArgumentError(
+      absl::StrCat("rule ", rule.id, ": ", status.message()));
+}
+
+// Where a condition finding points: the first match of the rule's `path`
+// (which also supplies the value shown) when it has one, else the node the
+// condition's witness named, else `fallback` (the document).
+struct FindingSite {
+  std::string path;
+  Location location;
+  std::string value;
+  bool matched_path = false;
+};
+
+FindingSite ConditionSite(const Node& root, const RuleData& d, const Witness& w,
+                          const Location& fallback) {
+  FindingSite site{w.path, w.set ? w.location : fallback, "", false};
+  if (!d.has_path) return site;
+  std::vector<PathMatch> m = Select(root, d.path);
+  if (m.empty()) return site;
+  site.path = m[0].path;
+  site.location = m[0].node.location();
+  site.value = NodeToDisplay(m[0].node);
+  site.matched_path = true;
+  return site;
+}
+
+}  // namespace
+
 absl::Status RulePack::EvaluateDoc(absl::Span<const Node> docs, size_t di,
                                    const RuleContext& context,
                                    std::vector<Finding>* out,
@@ -1055,10 +1088,7 @@ absl::Status RulePack::EvaluateDoc(absl::Span<const Node> docs, size_t di,
     if (d.match) {
       Witness ignored;
       absl::StatusOr<bool> m = ev.Eval(*d.match, &ignored);
-      if (!m.ok()) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("rule ", rule.id, ": ", m.status().message()));
-      }
+      if (!m.ok()) return RuleError(rule, m.status());
       if (!*m) continue;
     }
     auto add = [&](const std::string& path, const Location& loc,
@@ -1229,25 +1259,14 @@ absl::Status RulePack::EvaluateDoc(absl::Span<const Node> docs, size_t di,
             Evaluator pev(pair.root(), context);
             Witness w;
             absl::StatusOr<bool> r = pev.Eval(*d.when, &w);
-            if (!r.ok()) {
-              return absl::InvalidArgumentError(
-                  absl::StrCat("rule ", rule.id, ": ", r.status().message()));
-            }
+            if (!r.ok()) return RuleError(rule, r.status());
             if (!*r) continue;
-            std::string path = w.path;
-            Location loc = w.set ? w.location : doc.location();
-            std::string value;
-            if (d.has_path) {
-              std::vector<PathMatch> m = Select(pair.root(), d.path);
-              if (!m.empty()) {
-                path = m[0].path;
-                loc = m[0].node.location();
-                value = NodeToDisplay(m[0].node);
-              }
+            FindingSite site = ConditionSite(pair.root(), d, w, doc.location());
+            if (absl::StartsWith(site.path, "self.")) {
+              site.path = site.path.substr(5);
             }
-            if (absl::StartsWith(path, "self.")) path = path.substr(5);
-            add(path, loc,
-                {{"value", value},
+            add(site.path, site.location,
+                {{"value", site.value},
                  {"name", ObjectName(doc)},
                  {"related", ObjectName(docs[oi])},
                  {"related_kind", std::string(docs[oi].Get("kind")
@@ -1258,25 +1277,13 @@ absl::Status RulePack::EvaluateDoc(absl::Span<const Node> docs, size_t di,
         }
         Witness w;
         absl::StatusOr<bool> r = ev.Eval(*d.when, &w);
-        if (!r.ok()) {
-          return absl::InvalidArgumentError(
-              absl::StrCat("rule ", rule.id, ": ", r.status().message()));
-        }
+        if (!r.ok()) return RuleError(rule, r.status());
         if (!*r) break;
-        std::string path = w.path;
-        Location loc = w.set ? w.location : doc.location();
-        std::string value;
-        if (d.has_path) {
-          std::vector<PathMatch> m = Select(doc, d.path);
-          if (!m.empty()) {
-            path = m[0].path;
-            loc = m[0].node.location();
-            value = NodeToDisplay(m[0].node);
-          } else {
-            path = d.path.ToString();
-          }
-        }
-        add(path, loc, {{"value", value}, {"name", ObjectName(doc)}});
+        FindingSite site = ConditionSite(doc, d, w, doc.location());
+        // A rule path that matched nothing still names what the rule is about.
+        if (d.has_path && !site.matched_path) site.path = d.path.ToString();
+        add(site.path, site.location,
+            {{"value", site.value}, {"name", ObjectName(doc)}});
         break;
       }
       case RuleKind::kApiRemoved: {

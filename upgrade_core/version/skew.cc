@@ -25,6 +25,13 @@ constexpr SkewComponent kAll[] = {
 };
 
 // https://kubernetes.io/releases/version-skew-policy/ (Kubernetes 1.35).
+// One sentence of the policy covers all three control-plane components.
+constexpr char kControlPlaneComponentsRule[] =
+    "kube-controller-manager, kube-scheduler, and cloud-controller-manager "
+    "must not be newer than the kube-apiserver instances they communicate "
+    "with. They are expected to match the kube-apiserver minor version, but "
+    "may be up to one minor version older (to allow live upgrades).";
+
 constexpr SkewRule kPolicy[] = {
     {"apiserver-ha", C::kKubeApiserver, C::kKubeApiserver, 1, 1, 0, 0, 0,
      "In highly-available (HA) clusters, the newest and oldest kube-apiserver "
@@ -44,23 +51,11 @@ constexpr SkewRule kPolicy[] = {
      "two minor versions older or newer than the kubelet instance it runs "
      "alongside)."},
     {"kube-controller-manager-vs-apiserver", C::kKubeControllerManager,
-     C::kKubeApiserver, 0, 1, 0, 0, 0,
-     "kube-controller-manager, kube-scheduler, and cloud-controller-manager "
-     "must not be newer than the kube-apiserver instances they communicate "
-     "with. They are expected to match the kube-apiserver minor version, but "
-     "may be up to one minor version older (to allow live upgrades)."},
+     C::kKubeApiserver, 0, 1, 0, 0, 0, kControlPlaneComponentsRule},
     {"kube-scheduler-vs-apiserver", C::kKubeScheduler, C::kKubeApiserver, 0, 1,
-     0, 0, 0,
-     "kube-controller-manager, kube-scheduler, and cloud-controller-manager "
-     "must not be newer than the kube-apiserver instances they communicate "
-     "with. They are expected to match the kube-apiserver minor version, but "
-     "may be up to one minor version older (to allow live upgrades)."},
+     0, 0, 0, kControlPlaneComponentsRule},
     {"cloud-controller-manager-vs-apiserver", C::kCloudControllerManager,
-     C::kKubeApiserver, 0, 1, 0, 0, 0,
-     "kube-controller-manager, kube-scheduler, and cloud-controller-manager "
-     "must not be newer than the kube-apiserver instances they communicate "
-     "with. They are expected to match the kube-apiserver minor version, but "
-     "may be up to one minor version older (to allow live upgrades)."},
+     C::kKubeApiserver, 0, 1, 0, 0, 0, kControlPlaneComponentsRule},
     {"kubectl-vs-apiserver", C::kKubectl, C::kKubeApiserver, 1, 1, 0, 0, 0,
      "kubectl is supported within one minor version (older or newer) of "
      "kube-apiserver."},
