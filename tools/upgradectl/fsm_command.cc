@@ -9,8 +9,6 @@
 // problems (text/json), 2 bad input (unreadable file, invalid definition with
 // line/column, bad flag).
 #include <cstdio>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -76,20 +74,11 @@ int RunFsmCommand(const std::vector<std::string>& args, std::ostream& out,
   } else if (source == "builtin:plan") {
     machine = fsm::PlanLifecycle();
   } else {
-    std::ifstream in(source, std::ios::binary);
-    if (!in) {
-      err << "upgradectl fsm: cannot read '" << source << "'\n";
-      return kExitBadInput;
-    }
-    std::stringstream text;
-    text << in.rdbuf();
-    machine = fsm::StateMachineFromYaml(text.str());
+    // Bounded, regular files only, `-` for standard input; every problem is
+    // already `file:line:col: message`, one per line.
+    machine = fsm::StateMachineFromFile(source);
     if (!machine.ok()) {
-      // One line per problem, each prefixed with the file name.
-      for (absl::string_view line :
-           absl::StrSplit(machine.status().message(), '\n')) {
-        err << source << ": " << line << "\n";
-      }
+      err << machine.status().message() << "\n";
       return kExitBadInput;
     }
   }

@@ -192,7 +192,35 @@ class YamlEventLoader {
         source_, ":", mark.line + 1, ":", mark.column + 1, ": ", what));
   }
 
+  // libyaml's reader (encoding, invalid UTF-8, control characters such as
+  // NUL) reports a byte offset, not a mark: turn it into line and column
+  // (columns count characters, as libyaml's marks do).
+  absl::Status ReaderError(const yaml_parser_t& p) {
+    const size_t offset = std::min(p.problem_offset, text_.size());
+    int line = 1;
+    size_t line_start = 0;
+    for (size_t i = 0; i < offset; ++i) {
+      if (text_[i] == '\n') {
+        ++line;
+        line_start = i + 1;
+      }
+    }
+    int column = 1;
+    for (size_t i = line_start; i < offset; ++i) {
+      // Count characters: skip UTF-8 continuation bytes.
+      if ((static_cast<unsigned char>(text_[i]) & 0xC0) != 0x80) ++column;
+    }
+    std::string what = p.problem ? p.problem : "unreadable input";
+    if (p.problem_value >= 0) {
+      absl::StrAppend(&what, " (#x", absl::Hex(p.problem_value), ")");
+    }
+    return absl::InvalidArgumentError(
+        absl::StrCat(source_, ":", line, ":", column, ": ",
+                     json_ ? "invalid JSON: " : "invalid YAML: ", what));
+  }
+
   absl::Status ParserError(const yaml_parser_t& p) {
+    if (p.error == YAML_READER_ERROR) return ReaderError(p);
     std::string what = p.problem ? p.problem : "malformed input";
     if (p.context) {
       what = absl::StrCat(what, " (", p.context, " at line ",

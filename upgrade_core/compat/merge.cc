@@ -17,10 +17,14 @@ class KeyIndex {
       for (uint32_t i = 0; i < map.size(); ++i) index_.emplace(map.key(i), i);
     }
   }
+  // Index of `key` in the map, or -1.
   int64_t Find(absl::string_view key) const {
     if (map_.size() <= 16) return map_.IndexOf(key);
     auto it = index_.find(key);
-    return it == index_.end() ? -1 : it->second;
+    // Not `? -1 : it->second`: that conditional has type uint32_t, so "not
+    // found" would come back as 4294967295 (issue 9, defect 1).
+    if (it == index_.end()) return -1;
+    return static_cast<int64_t>(it->second);
   }
 
  private:

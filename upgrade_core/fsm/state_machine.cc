@@ -40,14 +40,22 @@ std::string RowPrefix(const TransitionDef& row, size_t index) {
   return absl::StrCat("transition ", index + 1, " (", RowName(row), "): ");
 }
 
-// Interns `name` into `names`, returning its index.
-int32_t Intern(std::vector<std::string>& names, absl::string_view name) {
-  for (size_t i = 0; i < names.size(); ++i) {
-    if (names[i] == name) return static_cast<int32_t>(i);
+// Interns names into a vector, hashed so that a definition with many
+// distinct guards or actions stays linear.
+class Interner {
+ public:
+  explicit Interner(std::vector<std::string>& names) : names_(names) {}
+  int32_t operator()(absl::string_view name) {
+    auto [it, inserted] =
+        index_.emplace(std::string(name), static_cast<int32_t>(names_.size()));
+    if (inserted) names_.emplace_back(name);
+    return it->second;
   }
-  names.emplace_back(name);
-  return static_cast<int32_t>(names.size() - 1);
-}
+
+ private:
+  std::vector<std::string>& names_;
+  absl::flat_hash_map<std::string, int32_t> index_;
+};
 
 std::string Label(const StateMachine& machine, const CompiledTransition& t) {
   std::string label = machine.event_name(t.event);
@@ -158,6 +166,8 @@ absl::StatusOr<StateMachine> StateMachine::Create(
   // Entry/exit actions.
   impl->entry.assign(definition.states.size(), -1);
   impl->exit.assign(definition.states.size(), -1);
+  Interner intern_action(impl->action_names);
+  Interner intern_guard(impl->guard_names);
   for (size_t i = 0; i < definition.states.size(); ++i) {
     const StateDef& state = definition.states[i];
     for (const auto& [action, slot] :
@@ -170,7 +180,7 @@ absl::StatusOr<StateMachine> StateMachine::Create(
                                       "' on state '", state.name, "'"));
         continue;
       }
-      *slot = Intern(impl->action_names, *action);
+      *slot = intern_action(*action);
     }
   }
 
@@ -229,7 +239,7 @@ absl::StatusOr<StateMachine> StateMachine::Create(
                                       "' (want name or !name)"));
         ok = false;
       } else {
-        t.guard = Intern(impl->guard_names, guard);
+        t.guard = intern_guard(guard);
       }
     }
     if (!row.action.empty()) {
@@ -238,7 +248,7 @@ absl::StatusOr<StateMachine> StateMachine::Create(
             absl::StrCat(prefix, "invalid action name '", row.action, "'"));
         ok = false;
       } else {
-        t.action = Intern(impl->action_names, row.action);
+        t.action = intern_action(row.action);
       }
     }
     if (!ok) continue;
@@ -255,31 +265,46 @@ absl::StatusOr<StateMachine> StateMachine::Create(
       [](const CompiledTransition& a, const CompiledTransition& b) {
         return std::tie(a.from, a.event) < std::tie(b.from, b.event);
       });
-  for (size_t i = 1; i < rows.size(); ++i) {
-    for (size_t j = i; j-- > 0;) {
-      const CompiledTransition& a = rows[j];
-      const CompiledTransition& b = rows[i];
-      if (a.from != b.from || a.event != b.event) break;
-      if (a.guard == b.guard && a.negate_guard == b.negate_guard) {
-        const TransitionDef& first = definition.transitions[a.row];
-        const TransitionDef& dup = definition.transitions[b.row];
-        errors.push_back(absl::StrCat(
-            RowPrefix(dup, b.row), "duplicate transition from '", dup.from,
-            "' on event '", dup.event, "'",
-            dup.guard.empty() ? ""
-                              : absl::StrCat(" with guard '", dup.guard, "'"),
-            " (first defined ",
-            first.where.empty() ? absl::StrCat("as transition ", a.row + 1)
-                                : absl::StrCat("at ", first.where),
-            ")"));
-      }
+  // Within each (from, event) group, the first row seen per guard; hashed so
+  // that a group of thousands of guarded rows stays linear.
+  absl::flat_hash_map<int64_t, size_t> first_in_group;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const CompiledTransition& b = rows[i];
+    if (i > 0 && (b.from != rows[i - 1].from || b.event != rows[i - 1].event) &&
+        !first_in_group.empty()) {
+      first_in_group = {};  // not clear(): that costs the old capacity
     }
+    const int64_t guard_key = 2 * int64_t{b.guard} + (b.negate_guard ? 1 : 0);
+    auto [seen, inserted] = first_in_group.emplace(guard_key, i);
+    if (inserted) continue;
+    const TransitionDef& first = definition.transitions[rows[seen->second].row];
+    const TransitionDef& dup = definition.transitions[b.row];
+    errors.push_back(absl::StrCat(
+        RowPrefix(dup, b.row), "duplicate transition from '", dup.from,
+        "' on event '", dup.event, "'",
+        dup.guard.empty() ? "" : absl::StrCat(" with guard '", dup.guard, "'"),
+        " (first defined ",
+        first.where.empty()
+            ? absl::StrCat("as transition ", rows[seen->second].row + 1)
+            : absl::StrCat("at ", first.where),
+        ")"));
   }
 
   if (!errors.empty()) {
     return absl::InvalidArgumentError(absl::StrJoin(errors, "\n"));
   }
 
+  // The dispatch tables are dense (states x events cells, two of them): a
+  // clear error instead of a failed allocation for absurd definitions.
+  const uint64_t cells =
+      uint64_t{definition.states.size()} * impl->event_names.size();
+  if (cells > kMaxTableCells) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "state machine too large: ", definition.states.size(), " states x ",
+        impl->event_names.size(), " events = ", cells,
+        " transition table cells, over the limit of ", kMaxTableCells,
+        " (StateMachine::kMaxTableCells); split it into smaller machines"));
+  }
   impl->num_states = static_cast<int>(definition.states.size());
   impl->num_events = static_cast<int>(impl->event_names.size());
   impl->compiled = std::move(rows);

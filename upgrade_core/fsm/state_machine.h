@@ -77,6 +77,9 @@ class StateMachine {
   static constexpr uint32_t kPlainBit = 0x80000000u;
   // At most this many states and events (ids are 16 bit).
   static constexpr int kMaxNames = 0xFFFF;
+  // At most this many states x events cells (each 8 bytes in the two dense
+  // dispatch tables: 32 MiB), e.g. 2048 states x 2048 events.
+  static constexpr uint64_t kMaxTableCells = uint64_t{1} << 22;
 
   // Validates and compiles `definition`. InvalidArgument names every problem,
   // one per line, each prefixed with where it was written when known.

@@ -1,4 +1,7 @@
-// YAML -> StateMachineDefinition, with line/column on every error.
+// YAML -> StateMachineDefinition through the shared document loader
+// (compat::Document: libyaml, source locations, hostile-input limits), so a
+// definition file gets the same parser, limits and `file:line:col` errors as
+// every other input.
 #include "upgrade_core/fsm/yaml_loader.h"
 
 #include <string>
@@ -7,41 +10,33 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "yaml-cpp/yaml.h"
+#include "upgrade_core/compat/document.h"
+#include "upgrade_core/document/file_reader.h"
 
 namespace upgrade_core::fsm {
 namespace {
 
-std::string Where(const YAML::Mark& mark) {
-  if (mark.is_null()) return "";
-  return absl::StrCat("line ", mark.line + 1, ", column ", mark.column + 1);
-}
+using compat::Node;
 
-std::string Where(const YAML::Node& node) { return Where(node.Mark()); }
+std::string Where(const compat::Location& location) {
+  return location.known() ? location.ToString() : "";
+}
+std::string Where(const Node& node) { return Where(node.location()); }
 
 class Parser {
  public:
-  absl::StatusOr<StateMachineDefinition> Parse(absl::string_view yaml) {
-    YAML::Node root;
-    try {
-      root = YAML::Load(std::string(yaml));
-    } catch (const YAML::Exception& e) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(Where(e.mark), ": YAML syntax error: ", e.msg));
-    }
-    if (!root.IsMap()) {
+  absl::StatusOr<StateMachineDefinition> Parse(const Node& root) {
+    if (!root.is_map()) {
       return absl::InvalidArgumentError(absl::StrCat(
-          root.IsNull() ? "" : Where(root) + ": ",
+          root.is_null() ? "" : Where(root) + ": ",
           "a state machine definition must be a mapping with initial, "
           "states and transitions"));
     }
     StateMachineDefinition def;
     bool has_states = false, has_initial = false, has_transitions = false;
-    std::vector<std::string> seen;
-    for (const auto& kv : root) {
-      if (!FirstTime(kv.first, seen)) continue;
-      const std::string key = kv.first.Scalar();
-      const YAML::Node& value = kv.second;
+    for (size_t i = 0; i < root.size(); ++i) {
+      const absl::string_view key = root.key(i);
+      const Node value = root.child(i);
       if (key == "name") {
         Scalar(value, "name", &def.name);
       } else if (key == "initial") {
@@ -50,8 +45,8 @@ class Parser {
         Scalar(value, "initial", &def.initial);
       } else if (key == "terminal") {
         def.terminal_where = Where(value);
-        if (value.IsScalar()) {
-          def.terminal.push_back(value.Scalar());
+        if (value.is_scalar() && !value.is_null()) {
+          def.terminal.emplace_back(value.text());
         } else {
           ScalarList(value, "terminal", &def.terminal);
         }
@@ -60,14 +55,14 @@ class Parser {
         States(value, &def);
       } else if (key == "events") {
         ScalarList(value, "events", &def.events);
-        if (value.IsSequence() && value.size() == 0) {
+        if (value.is_list() && value.size() == 0) {
           Error(value, "events: empty list (omit the key to infer events)");
         }
       } else if (key == "transitions") {
         has_transitions = true;
         Transitions(value, &def);
       } else {
-        Error(kv.first,
+        Error(root.key_location(i),
               absl::StrCat("unknown key '", key,
                            "' (want name, initial, terminal, states, events, "
                            "transitions)"));
@@ -83,89 +78,92 @@ class Parser {
   }
 
  private:
-  void Error(const YAML::Node& node, absl::string_view message) {
-    std::string where = Where(node);
-    errors_.push_back(where.empty() ? std::string(message)
-                                    : absl::StrCat(where, ": ", message));
+  void Error(const compat::Location& where, absl::string_view message) {
+    const std::string at = Where(where);
+    errors_.push_back(at.empty() ? std::string(message)
+                                 : absl::StrCat(at, ": ", message));
+  }
+  void Error(const Node& node, absl::string_view message) {
+    Error(node.location(), message);
   }
 
-  bool Scalar(const YAML::Node& node, absl::string_view what,
-              std::string* out) {
-    if (!node.IsScalar() || node.Scalar().empty()) {
+  // A name: a non-empty scalar, taken as written (`yes` is the name "yes").
+  bool Scalar(const Node& node, absl::string_view what, std::string* out) {
+    if (!node.is_scalar() || node.is_null() || node.text().empty()) {
       Error(node, absl::StrCat(what, ": want a name"));
       return false;
     }
-    *out = node.Scalar();
+    *out = std::string(node.text());
     return true;
   }
 
-  void ScalarList(const YAML::Node& node, absl::string_view what,
+  void ScalarList(const Node& node, absl::string_view what,
                   std::vector<std::string>* out) {
-    if (!node.IsSequence()) {
+    if (!node.is_list()) {
       Error(node, absl::StrCat(what, ": want a list of names"));
       return;
     }
-    for (const YAML::Node& item : node) {
+    for (size_t i = 0; i < node.size(); ++i) {
       std::string name;
-      if (Scalar(item, what, &name)) out->push_back(std::move(name));
+      if (Scalar(node.child(i), what, &name)) out->push_back(std::move(name));
     }
   }
 
-  void States(const YAML::Node& node, StateMachineDefinition* def) {
-    if (!node.IsSequence()) {
+  void States(const Node& node, StateMachineDefinition* def) {
+    if (!node.is_list()) {
       Error(node, "states: want a list");
       return;
     }
-    for (const YAML::Node& item : node) {
+    for (size_t i = 0; i < node.size(); ++i) {
+      const Node item = node.child(i);
       StateDef state;
       state.where = Where(item);
-      if (item.IsScalar()) {
-        Scalar(item, "states", &state.name);
-      } else if (item.IsMap()) {
-        std::vector<std::string> seen;
-        for (const auto& kv : item) {
-          if (!FirstTime(kv.first, seen)) continue;
-          const std::string key = kv.first.Scalar();
+      if (item.is_map()) {
+        bool named = false;
+        for (size_t k = 0; k < item.size(); ++k) {
+          const absl::string_view key = item.key(k);
+          const Node value = item.child(k);
           if (key == "name") {
-            Scalar(kv.second, "name", &state.name);
+            named = true;
+            Scalar(value, "name", &state.name);
           } else if (key == "on_entry") {
-            Scalar(kv.second, "on_entry", &state.on_entry);
+            Scalar(value, "on_entry", &state.on_entry);
           } else if (key == "on_exit") {
-            Scalar(kv.second, "on_exit", &state.on_exit);
+            Scalar(value, "on_exit", &state.on_exit);
           } else {
-            Error(kv.first, absl::StrCat("unknown state key '", key,
-                                         "' (want name, on_entry, on_exit)"));
+            Error(item.key_location(k),
+                  absl::StrCat("unknown state key '", key,
+                               "' (want name, on_entry, on_exit)"));
           }
         }
-        if (!item["name"]) Error(item, "state without a name");
-      } else {
+        if (!named) Error(item, "state without a name");
+      } else if (item.is_list()) {
         Error(item, "states: want a name or {name, on_entry, on_exit}");
         continue;
+      } else {
+        Scalar(item, "states", &state.name);
       }
       def->states.push_back(std::move(state));
     }
   }
 
-  void Transitions(const YAML::Node& node, StateMachineDefinition* def) {
-    if (!node.IsSequence()) {
+  void Transitions(const Node& node, StateMachineDefinition* def) {
+    if (!node.is_list()) {
       Error(node, "transitions: want a list");
       return;
     }
-    for (const YAML::Node& item : node) {
-      if (!item.IsMap()) {
+    for (size_t i = 0; i < node.size(); ++i) {
+      const Node item = node.child(i);
+      if (!item.is_map()) {
         Error(item, "transition: want {from, event, to[, guard, action]}");
         continue;
       }
       TransitionDef row;
       row.where = Where(item);
       bool ok = true;
-      std::vector<std::string> seen;
-      for (const auto& kv : item) {
-        if (!FirstTime(kv.first, seen)) {
-          ok = false;
-          continue;
-        }
-        const std::string key = kv.first.Scalar();
+      bool has[3] = {false, false, false};
+      for (size_t k = 0; k < item.size(); ++k) {
+        const absl::string_view key = item.key(k);
         std::string* field = key == "from"     ? &row.from
                              : key == "event"  ? &row.event
                              : key == "to"     ? &row.to
@@ -173,17 +171,21 @@ class Parser {
                              : key == "action" ? &row.action
                                                : nullptr;
         if (field == nullptr) {
-          Error(kv.first,
+          Error(item.key_location(k),
                 absl::StrCat("unknown transition key '", key,
                              "' (want from, event, to, guard, action)"));
           ok = false;
-        } else if (!Scalar(kv.second, key, field)) {
-          ok = false;
+          continue;
         }
+        if (field == &row.from) has[0] = true;
+        if (field == &row.event) has[1] = true;
+        if (field == &row.to) has[2] = true;
+        if (!Scalar(item.child(k), key, field)) ok = false;
       }
-      for (const char* key : {"from", "event", "to"}) {
-        if (!item[key]) {
-          Error(item, absl::StrCat("transition without '", key, "'"));
+      const char* required[] = {"from", "event", "to"};
+      for (int r = 0; r < 3; ++r) {
+        if (!has[r]) {
+          Error(item, absl::StrCat("transition without '", required[r], "'"));
           ok = false;
         }
       }
@@ -191,34 +193,38 @@ class Parser {
     }
   }
 
-  // yaml-cpp keeps both entries of a repeated key; the second would
-  // silently win, so a repeated key is an error.
-  bool FirstTime(const YAML::Node& key, std::vector<std::string>& seen) {
-    const std::string& name = key.Scalar();
-    for (const std::string& s : seen) {
-      if (s == name) {
-        Error(key, absl::StrCat("duplicate key '", name, "'"));
-        return false;
-      }
-    }
-    seen.push_back(name);
-    return true;
-  }
-
   std::vector<std::string> errors_;
 };
 
 }  // namespace
 
-absl::StatusOr<StateMachineDefinition> ParseStateMachineYaml(
-    absl::string_view yaml) {
-  return Parser().Parse(yaml);
+absl::StatusOr<StateMachineDefinition> StateMachineDefinitionFromDocument(
+    const compat::Node& root) {
+  return Parser().Parse(root);
 }
 
-absl::StatusOr<StateMachine> StateMachineFromYaml(absl::string_view yaml) {
-  absl::StatusOr<StateMachineDefinition> def = ParseStateMachineYaml(yaml);
+absl::StatusOr<StateMachineDefinition> ParseStateMachineYaml(
+    absl::string_view yaml, absl::string_view source) {
+  // Duplicate keys, a second document, bad UTF-8 and the size, depth and
+  // alias limits are the document loader's errors, located like ours.
+  absl::StatusOr<compat::Document> doc =
+      compat::Document::FromYaml(yaml, source);
+  if (!doc.ok()) return doc.status();
+  return Parser().Parse(doc->root());
+}
+
+absl::StatusOr<StateMachine> StateMachineFromYaml(absl::string_view yaml,
+                                                  absl::string_view source) {
+  absl::StatusOr<StateMachineDefinition> def =
+      ParseStateMachineYaml(yaml, source);
   if (!def.ok()) return def.status();
   return StateMachine::Create(*std::move(def));
+}
+
+absl::StatusOr<StateMachine> StateMachineFromFile(absl::string_view path) {
+  absl::StatusOr<std::string> text = document::ReadFileBounded(path);
+  if (!text.ok()) return text.status();
+  return StateMachineFromYaml(*text, path == "-" ? "<stdin>" : path);
 }
 
 }  // namespace upgrade_core::fsm

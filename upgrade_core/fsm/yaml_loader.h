@@ -20,26 +20,39 @@
 //        action: notify}
 //     - {from: failed, event: rollback, to: rolled_back}
 //
-// Every error (YAML syntax, wrong types, unknown keys, unknown states,
-// duplicate transitions...) is reported with its 1-based line and column, all
-// of them in one InvalidArgument status.
+// The text goes through the shared document loader (compat/document.h): the
+// same parser, limits and error format as plans and values files. Every error
+// (YAML syntax, invalid UTF-8, a second document, duplicate keys, wrong
+// types, unknown keys, unknown states, duplicate transitions...) is reported
+// as `source:line:col: message`, all of them in one InvalidArgument status.
 #ifndef UPGRADE_CORE_FSM_YAML_LOADER_H_
 #define UPGRADE_CORE_FSM_YAML_LOADER_H_
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "upgrade_core/compat/document.h"
 #include "upgrade_core/fsm/definition.h"
 #include "upgrade_core/fsm/state_machine.h"
 
 namespace upgrade_core::fsm {
 
 // Parses the YAML form into a definition (structure only: names are resolved
-// by StateMachine::Create()). `where` fields are "line L, column C".
+// by StateMachine::Create()). `where` fields are "source:line:col".
 absl::StatusOr<StateMachineDefinition> ParseStateMachineYaml(
-    absl::string_view yaml);
+    absl::string_view yaml, absl::string_view source = "<input>");
+
+// The same walk over an already-loaded document (the Python binding builds
+// one from a dict, so `from_dict` and `from_yaml` can never disagree).
+absl::StatusOr<StateMachineDefinition> StateMachineDefinitionFromDocument(
+    const compat::Node& root);
 
 // ParseStateMachineYaml() + StateMachine::Create().
-absl::StatusOr<StateMachine> StateMachineFromYaml(absl::string_view yaml);
+absl::StatusOr<StateMachine> StateMachineFromYaml(
+    absl::string_view yaml, absl::string_view source = "<input>");
+
+// Reads `path` through the bounded reader (document/file_reader.h; "-" is
+// standard input), then StateMachineFromYaml().
+absl::StatusOr<StateMachine> StateMachineFromFile(absl::string_view path);
 
 }  // namespace upgrade_core::fsm
 

@@ -58,12 +58,13 @@ class DefinitionTest(unittest.TestCase):
         cases = [
             ("unknown state",
              "initial: a\nstates: [a]\ntransitions:\n  - {from: a, event: go, to: b}\n",
-             "line 4, column 5: unknown state 'b'"),
+             "<input>:4:5: unknown state 'b'"),
             ("duplicate transition",
              "initial: a\nstates: [a, b]\ntransitions:\n"
              "  - {from: a, event: go, to: b}\n  - {from: a, event: go, to: a}\n",
-             "line 5, column 5: duplicate transition from 'a' on event 'go'"),
-            ("syntax", "initial: [a\n", "YAML syntax error"),
+             "<input>:5:5: duplicate transition from 'a' on event 'go'"),
+            ("syntax", "initial: [a\n", "<input>:2:1: invalid YAML: did not find expected"),
+            ("invalid UTF-8 bytes", b"initial: a\nname: \xff\n", "<input>:2:7: invalid YAML: invalid leading UTF-8 octet"),
         ]
         for name, text, want in cases:
             with self.subTest(name):

@@ -1,0 +1,85 @@
+// Helm value merging at realistic and hostile sizes (the Helm semantics
+// themselves are covered in diff_test.cc's MergeTest).
+#include "upgrade_core/compat/merge.h"
+
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace upgrade_core::compat {
+namespace {
+
+Document Yaml(const std::string& text, const std::string& source) {
+  absl::StatusOr<Document> d = Document::FromYaml(text, source);
+  EXPECT_TRUE(d.ok()) << d.status();
+  return d.ok() ? *std::move(d) : Document();
+}
+
+std::string FlowMap(int first, int count, const std::string& value_prefix) {
+  std::string text = "{";
+  for (int i = first; i < first + count; ++i) {
+    absl::StrAppend(&text, i == first ? "" : ", ", "k", i, ": ", value_prefix,
+                    i);
+  }
+  return text + "}";
+}
+
+// Regression (issue 9, defect 1): with more than 16 override keys the merge
+// switched to a hash index whose "not found" came back as 4294967295 and was
+// used as an index: a segmentation fault on an ordinary values file.
+TEST(MergeTest, SeventeenOverrideKeysDoNotCrash) {
+  struct Case {
+    int override_keys;
+  };
+  for (const Case& c : {Case{16}, Case{17}, Case{18}, Case{100}, Case{1000}}) {
+    SCOPED_TRACE(c.override_keys);
+    Document defaults = Yaml("{k0: 100, x: 1}", "defaults.yaml");
+    Document overrides =
+        Yaml(FlowMap(0, c.override_keys, "v"), "overrides.yaml");
+    Document merged = MergeValues(defaults.root(), overrides.root());
+    Node root = merged.root();
+    ASSERT_TRUE(root.is_map());
+    // Union of keys: the defaults' (k0, x) then the override-only ones.
+    EXPECT_EQ(root.size(), static_cast<size_t>(c.override_keys) + 1);
+    EXPECT_EQ(root.key(0), "k0");
+    EXPECT_EQ(root.Get("k0")->text(), "v0");
+    EXPECT_EQ(root.Get("x")->text(), "1");
+    EXPECT_EQ(root.Get(absl::StrCat("k", c.override_keys - 1))->text(),
+              absl::StrCat("v", c.override_keys - 1));
+  }
+}
+
+// The same lookup serves several override files merged with each other.
+TEST(MergeTest, SeventeenKeysAcrossSeveralOverrideFiles) {
+  Document defaults = Yaml("{k0: 100, x: 1}", "defaults.yaml");
+  Document first = Yaml(FlowMap(0, 17, "a"), "first.yaml");
+  Document second = Yaml(FlowMap(10, 17, "b"), "second.yaml");
+  std::vector<Node> files = {first.root(), second.root()};
+  Document merged = MergeValues(defaults.root(), files);
+  Node root = merged.root();
+  EXPECT_EQ(root.size(), 28u);  // k0..k26 and x
+  EXPECT_EQ(root.Get("k0")->text(), "a0");
+  EXPECT_EQ(root.Get("k9")->text(), "a9");
+  EXPECT_EQ(root.Get("k10")->text(), "b10");
+  EXPECT_EQ(root.Get("k26")->text(), "b26");
+  EXPECT_EQ(root.Get("x")->text(), "1");
+}
+
+// Large maps on both sides: every default survives, every override wins.
+TEST(MergeTest, LargeMapsMergeKeyByKey) {
+  Document defaults = Yaml(FlowMap(0, 500, "d"), "defaults.yaml");
+  Document overrides = Yaml(FlowMap(250, 500, "o"), "overrides.yaml");
+  Document merged = MergeValues(defaults.root(), overrides.root());
+  Node root = merged.root();
+  ASSERT_EQ(root.size(), 750u);
+  for (int i = 0; i < 750; ++i) {
+    ASSERT_EQ(root.key(i), absl::StrCat("k", i));
+    ASSERT_EQ(root.child(i).text(), absl::StrCat(i < 250 ? "d" : "o", i));
+  }
+}
+
+}  // namespace
+}  // namespace upgrade_core::compat
