@@ -23,6 +23,13 @@ PACKAGES=(
   python3-yaml       # plan_schema_test: reads the example plans
   python3-jsonschema # plan_schema_test: validates plans against the UpgradePlan JSON Schema
   zlib1g-dev         # crc32 for the journal
+  # Fuzzing (fuzz/, tools/fuzz.sh, `--config=fuzz`): libFuzzer exists only for clang. gcc
+  # still builds and replays every fuzz target's corpus in `bazel test //...`.
+  clang-14           # compiler with -fsanitize=fuzzer (coverage-guided), ASan, UBSan
+  libclang-rt-14-dev # the libclang_rt.fuzzer/asan/ubsan runtimes it links
+  lld-14             # linker for --config=fuzz (gold floods ASan link warnings)
+  clang              # the unversioned `clang` that --repo_env=CC=clang names
+  lld                # the unversioned `ld.lld` that -fuse-ld=lld runs
 )
 
 missing=()
