@@ -253,6 +253,16 @@ absl::StatusOr<ChartUpgradeReport> CheckChartUpgrade(
     const Document& old_defaults, const Document& new_defaults,
     const Document& overrides, absl::Span<const RulePack> packs,
     const RuleContext& context, const ChartUpgradeOptions& options) {
+  // Helm values are a mapping (or empty). Anything else is the wrong file, and
+  // must not be compared, or its content would be quoted in a finding (issue
+  // 9, defect 3: a secret file given as newDefaults was echoed in a warning).
+  for (const Document* doc : {&old_defaults, &new_defaults, &overrides}) {
+    const Node root = doc->root();
+    if (root.is_map() || root.is_null()) continue;
+    return absl::InvalidArgumentError(absl::StrCat(
+        root.location().ToString(), ": not a values file: the top level is a ",
+        NodeKindName(root.kind()), ", not a mapping of keys to values"));
+  }
   ChartUpgradeReport report;
   ChartChecker(old_defaults, new_defaults, packs, options, &report)
       .Run(overrides.root());

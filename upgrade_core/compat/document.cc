@@ -308,7 +308,12 @@ std::string NodeToDisplay(const Node& node, size_t max_len) {
     s = NodeToJson(node);
   }
   if (s.size() > max_len) {
-    s.resize(max_len > 3 ? max_len - 3 : 0);
+    size_t cut = max_len > 3 ? max_len - 3 : 0;
+    // Never split a UTF-8 sequence: back up to the start of a character.
+    while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) {
+      --cut;
+    }
+    s.resize(cut);
     s += "...";
   }
   return s;

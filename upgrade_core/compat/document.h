@@ -153,7 +153,9 @@ class Document {
   static absl::StatusOr<Document> FromJson(absl::string_view text,
                                            absl::string_view source = "<input>",
                                            const LoadOptions& options = {});
-  // Reads a file; `.json` files are parsed as JSON, anything else as YAML.
+  // Reads a file through the bounded reader (document/file_reader.h: regular
+  // files only, never blocks, "-" is standard input, at most max_bytes);
+  // `.json` files are parsed as JSON, anything else as YAML.
   static absl::StatusOr<Document> FromFile(const std::string& path,
                                            const LoadOptions& options = {});
   static absl::StatusOr<std::vector<Document>> StreamFromFile(

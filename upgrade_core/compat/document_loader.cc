@@ -5,14 +5,13 @@
 #include <yaml.h>
 
 #include <algorithm>
-#include <fstream>
-#include <sstream>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "upgrade_core/compat/document.h"
 #include "upgrade_core/compat/document_data.h"
+#include "upgrade_core/document/file_reader.h"
 
 namespace upgrade_core::compat {
 namespace {
@@ -386,8 +385,7 @@ class YamlEventLoader {
         }
         if (!stream && docs_seen_ > 0) {
           return Error(*doc_mark,
-                       "expected one document but found another; load "
-                       "multi-document streams with FromYamlStream");
+                       "expected one YAML document but found another (`---`)");
         }
         ++docs_seen_;
         if (!stream && !out->empty()) out->clear();
@@ -596,51 +594,36 @@ absl::StatusOr<Document> Document::FromJson(absl::string_view text,
 }
 
 namespace {
-absl::StatusOr<std::string> ReadFile(const std::string& path,
-                                     size_t max_bytes) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return absl::InvalidArgumentError(absl::StrCat(path, ": cannot open file"));
-  }
-  in.seekg(0, std::ios::end);
-  std::streamoff size = in.tellg();
-  if (size < 0) {
-    return absl::InvalidArgumentError(absl::StrCat(path, ": cannot read"));
-  }
-  if (static_cast<size_t>(size) > max_bytes) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(path, ": file is ", size, " bytes, over the limit of ",
-                     max_bytes, " (LoadOptions.max_bytes)"));
-  }
-  in.seekg(0);
-  std::string data(static_cast<size_t>(size), '\0');
-  in.read(data.data(), size);
-  if (!in)
-    return absl::InvalidArgumentError(absl::StrCat(path, ": read error"));
-  return data;
+// How a file is named in locations: standard input has no path.
+std::string SourceName(const std::string& path) {
+  return path == "-" ? "<stdin>" : path;
 }
 }  // namespace
 
 absl::StatusOr<Document> Document::FromFile(const std::string& path,
                                             const LoadOptions& options) {
-  absl::StatusOr<std::string> text = ReadFile(path, options.max_bytes);
+  absl::StatusOr<std::string> text =
+      document::ReadFileBounded(path, options.max_bytes);
   if (!text.ok()) return text.status();
-  if (absl::EndsWith(path, ".json")) return FromJson(*text, path, options);
-  return FromYaml(*text, path, options);
+  if (absl::EndsWith(path, ".json")) {
+    return FromJson(*text, SourceName(path), options);
+  }
+  return FromYaml(*text, SourceName(path), options);
 }
 
 absl::StatusOr<std::vector<Document>> Document::StreamFromFile(
     const std::string& path, const LoadOptions& options) {
-  absl::StatusOr<std::string> text = ReadFile(path, options.max_bytes);
+  absl::StatusOr<std::string> text =
+      document::ReadFileBounded(path, options.max_bytes);
   if (!text.ok()) return text.status();
   if (absl::EndsWith(path, ".json")) {
-    absl::StatusOr<Document> d = FromJson(*text, path, options);
+    absl::StatusOr<Document> d = FromJson(*text, SourceName(path), options);
     if (!d.ok()) return d.status();
     std::vector<Document> v;
     v.push_back(*std::move(d));
     return v;
   }
-  return FromYamlStream(*text, path, options);
+  return FromYamlStream(*text, SourceName(path), options);
 }
 
 }  // namespace upgrade_core::compat

@@ -10,7 +10,9 @@
 #include "upgrade_core/graph/graph_format.h"
 #include "upgrade_core/plan/planner.h"
 #include "upgrade_core/plan/problem.h"
+#include "upgrade_core/util/diagnostics.h"
 #include "upgrade_core/util/json_string.h"
+#include "upgrade_core/version_info.h"
 
 namespace upgrade_core::plan {
 namespace {
@@ -50,18 +52,55 @@ void AppendStep(std::string& out, const ExecutionPlan& plan,
   out += "}";
 }
 
+// What the executor does when a step fails, as the text output says it
+// (docs/plan-reference.md, policy.onFailure), ending where the rollback
+// step table begins.
+absl::string_view OnFailureDescription(proto::FailurePolicy policy) {
+  switch (policy) {
+    case proto::ROLLBACK_FAILED:
+      return "roll back only the component whose step failed (its rollback "
+             "step below); the components already upgraded keep the new "
+             "version";
+    case proto::PAUSE:
+      return "stop and wait for an operator; nothing is rolled back "
+             "automatically. The steps an operator can run to roll back";
+    case proto::CONTINUE:
+      return "skip the failed component's dependents and carry on with every "
+             "other component; nothing is rolled back automatically. The "
+             "steps an operator can run to roll back";
+    case proto::ROLLBACK_ALL:
+    default:
+      return "roll back every component upgraded so far, dependents first "
+             "(reverse dependency order)";
+  }
+}
+
 std::string Timeout(int64_t ms) {
   return ms > 0 ? FormatDurationMs(ms) : "none";
 }
 
+// A DOT double-quoted string; a newline becomes DOT's "\n" so an id cannot
+// break the line structure.
 std::string DotQuote(absl::string_view s) {
   std::string out = "\"";
   for (char c : s) {
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
     if (c == '"' || c == '\\') out.push_back('\\');
     out.push_back(c);
   }
   out.push_back('"');
   return out;
+}
+
+// A two-line DOT label: each line quoted, joined by DOT's line break escape
+// (DotQuote would escape its backslash and show a literal "\n").
+std::string DotLines(absl::string_view first, absl::string_view second) {
+  std::string a = DotQuote(first), b = DotQuote(second);
+  a.pop_back();
+  return absl::StrCat(a, "\\n", absl::string_view(b).substr(1));
 }
 
 }  // namespace
@@ -111,7 +150,7 @@ std::string ExecutionPlan::ToText() const {
     }
   }
   absl::StrAppend(&out, "\nOn failure (", FailurePolicyName(p.on_failure()),
-                  "): roll back in reverse dependency order\n",
+                  "): ", OnFailureDescription(p.on_failure()), ":\n",
                   row("STEP", "TIMEOUT", "LIFECYCLE", "WAITS FOR"));
   for (const proto::Step& s : p.rollback_steps()) {
     absl::StrAppend(&out, step_row(s));
@@ -129,7 +168,10 @@ std::string ExecutionPlan::ToJson() const {
   const proto::ExecutionPlan& p = *proto_;
   std::string out;
   out.reserve(256 + p.steps_size() * 256);
-  out += "{\"name\":";
+  // The envelope every upgradectl JSON document has (version, ok, and at the
+  // end summary + diagnostics, util/diagnostics.h); a compiled plan is ok.
+  absl::StrAppend(&out, "{\"version\":", kJsonOutputVersion,
+                  ",\"ok\":true,\"name\":");
   AppendJsonString(&out, p.name());
   absl::StrAppend(&out, ",\"maxParallel\":", p.max_parallel(),
                   ",\"onFailure\":");
@@ -169,27 +211,14 @@ std::string ExecutionPlan::ToJson() const {
     if (i > 0) out.push_back(',');
     AppendStep(out, *this, p.rollback_steps(i), p.rollback_steps());
   }
-  out += "],\"warnings\":[";
-  for (size_t i = 0; i < warnings_.size(); ++i) {
-    const proto::Problem& w = warnings_[i];
-    if (i > 0) out.push_back(',');
-    out += "{\"severity\":";
-    AppendJsonString(&out, SeverityName(w.severity()));
-    out += ",\"code\":";
-    AppendJsonString(&out, w.code());
-    out += ",\"component\":";
-    AppendJsonString(&out, w.component());
-    out += ",\"path\":";
-    AppendJsonString(&out, w.path());
-    out += ",\"message\":";
-    AppendJsonString(&out, w.message());
-    out += ",\"hint\":";
-    AppendJsonString(&out, w.hint());
-    out += ",\"location\":";
-    AppendJsonString(&out, FormatLocation(w.location()));
-    out += "}";
+  out += "],";
+  std::vector<DiagnosticView> diagnostics;
+  diagnostics.reserve(warnings_.size());
+  for (const proto::Problem& w : warnings_) {
+    diagnostics.push_back(ToDiagnosticView(w));
   }
-  out += "]}\n";
+  AppendDiagnosticsMembers(&out, diagnostics);
+  out += "}\n";
   return out;
 }
 
@@ -206,8 +235,8 @@ std::string ExecutionPlan::ToDot() const {
       const proto::Step& s = p.steps(i);
       absl::StrAppend(
           &out, "    s", i, " [label=",
-          DotQuote(absl::StrCat(StepId(s), "\\n", Timeout(s.timeout_ms()))),
-          "];\n");
+          // Two label lines: DOT's own "\n" escape between two quoted parts.
+          DotLines(StepId(s), Timeout(s.timeout_ms())), "];\n");
     }
     out += "  }\n";
   }

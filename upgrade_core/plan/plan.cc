@@ -2,13 +2,14 @@
 // that collects every problem with its source location.
 #include "upgrade_core/plan/plan.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cmath>
-#include <fstream>
+#include <cstdlib>
 #include <limits>
 #include <optional>
 #include <set>
-#include <sstream>
 #include <utility>
 #include <vector>
 
@@ -20,6 +21,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "upgrade_core/compat/document.h"
+#include "upgrade_core/document/file_reader.h"
 #include "upgrade_core/plan/problem.h"
 
 namespace upgrade_core::plan {
@@ -92,6 +94,59 @@ bool IsScalar(const compat::Node& node) {
 }
 
 std::string Text(const compat::Node& node) { return std::string(node.text()); }
+
+// Text for messages, cut short: never echo a long value.
+std::string Shorten(absl::string_view text) {
+  if (text.size() <= 40) return std::string(text);
+  size_t cut = 37;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) {
+    --cut;
+  }
+  return absl::StrCat(text.substr(0, cut), "...");
+}
+std::string ShortText(const compat::Node& node) { return Shorten(node.text()); }
+
+// `-?(0|[1-9][0-9]*)`: the only integer spelling a plan accepts.
+bool IsPlainDecimal(absl::string_view s) {
+  if (!s.empty() && (s[0] == '-' || s[0] == '+')) s.remove_prefix(1);
+  if (s.empty() || (s[0] == '0' && s.size() > 1)) return false;
+  return std::all_of(s.begin(), s.end(),
+                     [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// Numeric ranges of the plan schema (docs/limits.md).
+constexpr int64_t kInt32Max = std::numeric_limits<int32_t>::max();
+constexpr int64_t kMinTimeoutMs = 1;  // 0 is not "default"
+constexpr int64_t kMaxTimeoutMs = int64_t{8760} * 3600 * 1000;  // 365 days
+constexpr int64_t kMaxBackoffMs = int64_t{24} * 3600 * 1000;    // 1 day
+constexpr int64_t kMaxAttempts = 1000;
+
+// `path` made absolute against the current directory and normalized
+// lexically ("a/./b/../c" -> "a/c"), without touching the file system.
+std::string AbsolutePath(const std::string& path) {
+  std::string full = path;
+  if (full.empty() || full[0] != '/') {
+    char cwd[4096];
+    full = absl::StrCat(::getcwd(cwd, sizeof(cwd)) ? cwd : "", "/", path);
+  }
+  std::vector<absl::string_view> parts;
+  for (absl::string_view part : absl::StrSplit(full, '/')) {
+    if (part.empty() || part == ".") continue;
+    if (part == "..") {
+      if (!parts.empty()) parts.pop_back();
+      continue;
+    }
+    parts.push_back(part);
+  }
+  return absl::StrCat("/", absl::StrJoin(parts, "/"));
+}
+
+// Whether `path` is `dir` or inside it (both absolute and normalized).
+bool IsUnder(absl::string_view path, absl::string_view dir) {
+  if (dir == "/") return true;
+  return path == dir || (absl::StartsWith(path, dir) &&
+                         path.size() > dir.size() && path[dir.size()] == '/');
+}
 
 // The schema walker. Each Read* reads one level of the document into the
 // proto, recording problems instead of stopping at the first.
@@ -166,11 +221,25 @@ class Loader {
     return true;
   }
 
+  // The plan schema is strict where YAML 1.1 is ambiguous (docs/limits.md):
+  // a string field takes only a string (`id: 123` or `id: true` is an error,
+  // not silently the text), an integer only a plain decimal (`0755`, `0x10`,
+  // `1_000` are errors, not 755 or 493), a boolean only true or false (not
+  // yes/no/on/off, nor the string "true").
   bool String(const compat::Node& node, const std::string& path,
               std::string* out) {
-    if (!IsScalar(node)) {
-      Error(node, path, "schema.type",
-            absl::StrCat("expected a string, got ", NodeTypeName(node)));
+    if (node.kind() != compat::NodeKind::kString) {
+      if (IsScalar(node)) {
+        Error(node, path, "schema.type",
+              absl::StrCat("expected a string, got ",
+                           compat::NodeKindName(node.kind()), " ",
+                           ShortText(node)),
+              absl::StrCat("quote it (\"", ShortText(node),
+                           "\") if you mean the text"));
+      } else {
+        Error(node, path, "schema.type",
+              absl::StrCat("expected a string, got ", NodeTypeName(node)));
+      }
       return false;
     }
     *out = Text(node);
@@ -178,21 +247,30 @@ class Loader {
   }
 
   bool Int(const compat::Node& node, const std::string& path, int64_t min,
-           int64_t* out) {
+           int64_t max, int64_t* out) {
     int64_t value = 0;
-    // Only a plain integer scalar: "3" (quoted) is a string.
-    if (node.kind() != compat::NodeKind::kInt ||
+    // Only a plain decimal integer: "3" (quoted) is a string.
+    if (node.kind() != compat::NodeKind::kInt || !IsPlainDecimal(node.text()) ||
         !absl::SimpleAtoi(node.text(), &value)) {
+      std::string hint;
+      if (node.kind() == compat::NodeKind::kInt) {
+        hint =
+            "write a plain decimal number: leading zeros, 0x, 0o, 0b and "
+            "_ are not accepted in plans (YAML 1.1 would read 0755 as "
+            "octal 493)";
+      }
       Error(node, path, "schema.type",
-            absl::StrCat("expected an integer, got ",
-                         IsScalar(node) ? absl::StrCat("\"", Text(node), "\"")
-                                        : std::string(NodeTypeName(node))));
+            absl::StrCat("expected a decimal integer, got ",
+                         IsScalar(node)
+                             ? absl::StrCat("\"", ShortText(node), "\"")
+                             : std::string(NodeTypeName(node))),
+            hint);
       return false;
     }
-    if (value < min || value > std::numeric_limits<int32_t>::max()) {
+    if (value < min || value > max) {
       Error(node, path, "schema.range",
-            absl::StrCat("must be between ", min, " and ",
-                         std::numeric_limits<int32_t>::max(), ", got ", value));
+            absl::StrCat("must be between ", min, " and ", max, ", got ",
+                         ShortText(node)));
       return false;
     }
     *out = value;
@@ -200,23 +278,48 @@ class Loader {
   }
 
   bool Bool(const compat::Node& node, const std::string& path, bool* out) {
-    if (IsScalar(node)) {
+    if (node.kind() == compat::NodeKind::kBool) {
       const std::string v = absl::AsciiStrToLower(Text(node));
       if (v == "true") return *out = true, true;
       if (v == "false") return *out = false, true;
     }
-    Error(node, path, "schema.type", "expected true or false");
+    Error(node, path, "schema.type",
+          absl::StrCat("expected true or false, got ",
+                       node.kind() == compat::NodeKind::kString
+                           ? absl::StrCat("\"", ShortText(node), "\"")
+                       : IsScalar(node) ? ShortText(node)
+                                        : std::string(NodeTypeName(node))),
+          node.kind() == compat::NodeKind::kBool
+              ? "write true or false: YAML 1.1 reads yes/no/on/off as "
+                "booleans, YAML 1.2 as strings"
+              : "");
     return false;
   }
 
+  // A duration is a string ("90s", "2m30s") or a plain number of seconds.
   bool Duration(const compat::Node& node, const std::string& path,
-                int64_t* out_ms) {
+                int64_t min_ms, int64_t max_ms, int64_t* out_ms) {
     std::string text;
-    if (!String(node, path, &text)) return false;
+    if (node.kind() == compat::NodeKind::kInt) {
+      int64_t unused = 0;
+      if (!Int(node, path, 0, std::numeric_limits<int64_t>::max(), &unused)) {
+        return false;
+      }
+      text = Text(node);
+    } else if (!String(node, path, &text)) {
+      return false;
+    }
     absl::StatusOr<int64_t> ms = ParseDurationMs(text);
     if (!ms.ok()) {
       Error(node, path, "schema.duration", std::string(ms.status().message()),
             "write a duration such as 90s, 2m30s, 500ms or 1h");
+      return false;
+    }
+    if (*ms < min_ms || *ms > max_ms) {
+      Error(node, path, "schema.range",
+            absl::StrCat("duration \"", ShortText(node), "\" is out of range: ",
+                         "must be between ", FormatDurationMs(min_ms), " and ",
+                         FormatDurationMs(max_ms)));
       return false;
     }
     *out_ms = *ms;
@@ -232,12 +335,15 @@ class Loader {
                          NodeTypeName(node)));
       return;
     }
-    int64_t value = 0;
-    if (node.kind() == compat::NodeKind::kInt &&
-        absl::SimpleAtoi(node.text(), &value)) {
-      out->set_int_value(value);
-    } else {
+    if (node.kind() == compat::NodeKind::kInt) {
+      int64_t value = 0;
+      if (Int(node, path, -kInt32Max, kInt32Max, &value)) {
+        out->set_int_value(value);  // the sign: the rollout rules' to judge
+      }
+    } else if (node.kind() == compat::NodeKind::kString) {
       out->set_str_value(Text(node));  // validated by the rollout rules
+    } else {
+      String(node, path, nullptr);  // reports the type error
     }
   }
 
@@ -346,13 +452,14 @@ class Loader {
         [&](const std::string& key, const compat::Node& v,
             const std::string& p) {
           int64_t n = 0;
-          if (key == "maxParallel" && Int(v, p, 0, &n))
+          if (key == "maxParallel" && Int(v, p, 0, kInt32Max, &n))
             out->set_max_parallel(n);
           if (key == "onFailure") {
             proto::FailurePolicy f = proto::FAILURE_POLICY_UNSPECIFIED;
             if (EnumValue(v, p, kFailurePolicies, &f)) out->set_on_failure(f);
           }
-          if (key == "defaultTimeout" && Duration(v, p, &n)) {
+          if (key == "defaultTimeout" &&
+              Duration(v, p, kMinTimeoutMs, kMaxTimeoutMs, &n)) {
             out->set_default_timeout_ms(n);
           }
           if (key == "availability") {
@@ -430,6 +537,7 @@ class Loader {
         replicas_node;  // copies: iterator values are temporaries
     std::optional<compat::Node> nodes_node;
     bool kind_ok = true;  // a bad kind must not cascade into count errors
+    bool has_id = false;  // an id of the wrong type is not also "missing"
     bool ok = ForFields(
         node, path,
         {"id", "kind", "version", "replicas", "nodes", "strategy", "exclusive",
@@ -439,6 +547,7 @@ class Loader {
             const std::string& p) {
           int64_t n = 0;
           if (key == "id") {
+            has_id = true;
             String(v, p, out->mutable_id());
           } else if (key == "kind") {
             proto::ComponentKind k = proto::GENERIC;
@@ -448,10 +557,10 @@ class Loader {
             VersionChange(v, p, out->mutable_version());
           } else if (key == "replicas") {
             replicas_node = v;
-            if (Int(v, p, 0, &n)) out->set_replicas(n);
+            if (Int(v, p, 0, kInt32Max, &n)) out->set_replicas(n);
           } else if (key == "nodes") {
             nodes_node = v;
-            if (Int(v, p, 0, &n)) out->set_nodes(n);
+            if (Int(v, p, 0, kInt32Max, &n)) out->set_nodes(n);
           } else if (key == "strategy") {
             Strategy(v, p, out->mutable_strategy());
           } else if (key == "exclusive") {
@@ -463,31 +572,35 @@ class Loader {
           } else if (key == "provides") {
             StringList(v, p, out->mutable_provides());
           } else if (key == "readiness") {
-            ForFields(v, p, {"timeout", "minReadySeconds"},
-                      [&](const std::string& k, const compat::Node& fv,
-                          const std::string& fp) {
-                        int64_t m = 0;
-                        if (k == "timeout" && Duration(fv, fp, &m)) {
-                          out->mutable_readiness()->set_timeout_ms(m);
-                        }
-                        if (k == "minReadySeconds" && Int(fv, fp, 0, &m)) {
-                          out->mutable_readiness()->set_min_ready_seconds(m);
-                        }
-                      });
+            ForFields(
+                v, p, {"timeout", "minReadySeconds"},
+                [&](const std::string& k, const compat::Node& fv,
+                    const std::string& fp) {
+                  int64_t m = 0;
+                  if (k == "timeout" &&
+                      Duration(fv, fp, kMinTimeoutMs, kMaxTimeoutMs, &m)) {
+                    out->mutable_readiness()->set_timeout_ms(m);
+                  }
+                  if (k == "minReadySeconds" && Int(fv, fp, 0, kInt32Max, &m)) {
+                    out->mutable_readiness()->set_min_ready_seconds(m);
+                  }
+                });
           } else if (key == "verify") {
             Verify(v, p, out);
           } else if (key == "retry") {
-            ForFields(v, p, {"attempts", "backoff"},
-                      [&](const std::string& k, const compat::Node& fv,
-                          const std::string& fp) {
-                        int64_t m = 0;
-                        if (k == "attempts" && Int(fv, fp, 1, &m)) {
-                          out->mutable_retry()->set_attempts(m);
-                        }
-                        if (k == "backoff" && Duration(fv, fp, &m)) {
-                          out->mutable_retry()->set_backoff_ms(m);
-                        }
-                      });
+            ForFields(
+                v, p, {"attempts", "backoff"},
+                [&](const std::string& k, const compat::Node& fv,
+                    const std::string& fp) {
+                  int64_t m = 0;
+                  if (k == "attempts" && Int(fv, fp, 1, kMaxAttempts, &m)) {
+                    out->mutable_retry()->set_attempts(m);
+                  }
+                  if (k == "backoff" &&
+                      Duration(fv, fp, 0, kMaxBackoffMs, &m)) {
+                    out->mutable_retry()->set_backoff_ms(m);
+                  }
+                });
           } else if (key == "config") {
             proto::ConfigFiles* config = out->mutable_config();
             *config->mutable_location() = Loc(v);
@@ -496,6 +609,7 @@ class Loader {
                           const std::string& fp) {
                         std::string file;
                         if (!String(fv, fp, &file)) return;
+                        if (!ConfigPathAllowed(fv, fp, file)) return;
                         file = Resolve(file);
                         if (k == "oldDefaults") config->set_old_defaults(file);
                         if (k == "newDefaults") config->set_new_defaults(file);
@@ -524,7 +638,7 @@ class Loader {
           }
         });
     if (!ok) return;
-    if (out->id().empty()) {
+    if (!has_id) {
       Error(node, path, "schema.required", "missing required field \"id\"");
     }
     if (out->kind() == proto::COMPONENT_KIND_UNSPECIFIED) {
@@ -561,16 +675,21 @@ class Loader {
     for (size_t i = 0; i < node.size(); ++i) {
       proto::VerifyCheck* check = out->add_verify();
       const std::string p = absl::StrCat(path, "[", i, "]");
+      bool has_name = false;
       ForFields(node.child(i), p, {"name", "run", "timeout"},
                 [&](const std::string& k, const compat::Node& fv,
                     const std::string& fp) {
                   int64_t ms = 0;
-                  if (k == "name") String(fv, fp, check->mutable_name());
+                  if (k == "name") {
+                    has_name = true;
+                    String(fv, fp, check->mutable_name());
+                  }
                   if (k == "run") String(fv, fp, check->mutable_run());
-                  if (k == "timeout" && Duration(fv, fp, &ms))
+                  if (k == "timeout" &&
+                      Duration(fv, fp, kMinTimeoutMs, kMaxTimeoutMs, &ms))
                     check->set_timeout_ms(ms);
                 });
-      if (node.child(i).is_map() && check->name().empty()) {
+      if (node.child(i).is_map() && !has_name) {
         Error(node.child(i), p, "schema.required",
               "missing required field \"name\"");
       }
@@ -647,10 +766,39 @@ class Loader {
     return absl::StrCat(base_dir_, "/", file);
   }
   void set_base_dir(std::string dir) { base_dir_ = std::move(dir); }
+  void set_allowed_dirs(std::vector<std::string> dirs) {
+    allowed_dirs_ = std::move(dirs);
+  }
+
+  // Config files stay inside the plan's directory unless allowed. The check
+  // is on the path as written, normalized ("a/../../b" leaves): symlinks are
+  // the plan author's own choice and are followed (Bazel runfiles, mounted
+  // ConfigMaps and stow-style trees are symlink farms).
+  bool ConfigPathAllowed(const compat::Node& node, const std::string& path,
+                         const std::string& file) {
+    const std::string resolved = AbsolutePath(Resolve(file));
+    bool ok =
+        file[0] != '/' &&
+        IsUnder(resolved, AbsolutePath(base_dir_.empty() ? "." : base_dir_));
+    for (const std::string& dir : allowed_dirs_) {
+      ok = ok || IsUnder(resolved, AbsolutePath(dir));
+    }
+    if (ok) return true;
+    Error(node, path, "config.outside-plan-dir",
+          absl::StrCat("config file ", compat::NodeToDisplay(node, 120),
+                       file[0] == '/' ? " is an absolute path"
+                                      : " leaves the plan's directory",
+                       "; config files are read only from the plan's "
+                       "directory unless allowed explicitly"),
+          "move the file next to the plan, or allow its directory "
+          "(upgradectl --allow-outside DIR; LoadOptions.allowed_dirs)");
+    return false;
+  }
 
  private:
   std::string file_;
   std::string base_dir_;
+  std::vector<std::string> allowed_dirs_;
   std::vector<proto::Problem> problems_;
 };
 
@@ -722,6 +870,7 @@ absl::StatusOr<Plan> Plan::FromYaml(absl::string_view text,
   }
   Loader loader(source);
   loader.set_base_dir(options.base_dir);
+  loader.set_allowed_dirs(options.allowed_dirs);
   proto::UpgradePlan plan;
   plan.set_source(source);
   plan.set_base_dir(options.base_dir);
@@ -737,17 +886,15 @@ absl::StatusOr<Plan> Plan::FromYaml(absl::string_view text,
   return Plan(std::move(plan));
 }
 
-absl::StatusOr<Plan> Plan::FromFile(absl::string_view path) {
-  std::ifstream in{std::string(path), std::ios::binary};
-  if (!in) {
-    return absl::NotFoundError(absl::StrCat("cannot read plan file ", path));
+absl::StatusOr<Plan> Plan::FromFile(absl::string_view path,
+                                    LoadOptions options) {
+  absl::StatusOr<std::string> text = document::ReadFileBounded(path);
+  if (!text.ok()) return text.status();
+  if (options.source_name.empty()) {
+    options.source_name = path == "-" ? "<stdin>" : std::string(path);
   }
-  std::ostringstream text;
-  text << in.rdbuf();
-  LoadOptions options;
-  options.source_name = std::string(path);
-  options.base_dir = DirName(path);
-  return FromYaml(text.str(), options);
+  if (options.base_dir.empty() && path != "-") options.base_dir = DirName(path);
+  return FromYaml(*text, options);
 }
 
 absl::StatusOr<Plan> Plan::FromProto(proto::UpgradePlan plan) {
@@ -786,7 +933,7 @@ absl::string_view StepKindName(proto::StepKind kind) {
 }
 
 absl::StatusOr<int64_t> ParseDurationMs(absl::string_view text) {
-  const std::string original(text);
+  const std::string original = Shorten(text);
   text = absl::StripAsciiWhitespace(text);
   if (text.empty()) return absl::InvalidArgumentError("empty duration");
   int64_t plain = 0;
@@ -794,6 +941,10 @@ absl::StatusOr<int64_t> ParseDurationMs(absl::string_view text) {
     if (plain < 0) {
       return absl::InvalidArgumentError(
           absl::StrCat("negative duration \"", original, "\""));
+    }
+    if (plain > std::numeric_limits<int64_t>::max() / 1000) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("duration \"", original, "\" is out of range"));
     }
     return plain * 1000;
   }
@@ -827,6 +978,11 @@ absl::StatusOr<int64_t> ParseDurationMs(absl::string_view text) {
                        "\" is not one of ms, s, m, h"));
     }
     total_ms += number * scale;
+    // Past 2^62 ms (146 million years) a double no longer converts safely.
+    if (!std::isfinite(total_ms) || total_ms > 4.6e18) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("duration \"", original, "\" is out of range"));
+    }
   }
   return static_cast<int64_t>(std::llround(total_ms));
 }

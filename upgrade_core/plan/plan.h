@@ -18,6 +18,7 @@
 #define UPGRADE_CORE_PLAN_PLAN_H_
 
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -35,6 +36,11 @@ struct LoadOptions {
   // Directory that relative file references (config values files) resolve
   // against. Default: the current directory (references kept as written).
   std::string base_dir;
+  // Config values files must stay inside base_dir (the plan's directory): a
+  // relative path that leaves it (`../../secret.yaml`, or a symlink pointing
+  // out) or an absolute path is a located error unless it lies under one of
+  // these directories (`upgradectl --allow-outside DIR`).
+  std::vector<std::string> allowed_dirs;
 };
 
 class Plan {
@@ -43,8 +49,12 @@ class Plan {
   // in the message and as a proto::ProblemList payload) on bad input.
   static absl::StatusOr<Plan> FromYaml(absl::string_view text,
                                        const LoadOptions& options = {});
-  // Reads `path`; relative references resolve against its directory.
-  static absl::StatusOr<Plan> FromFile(absl::string_view path);
+  // Reads `path` through the bounded reader ("-" is standard input);
+  // relative references resolve against its directory. `options` may allow
+  // directories outside it; its source_name and base_dir are set from `path`
+  // when empty.
+  static absl::StatusOr<Plan> FromFile(absl::string_view path,
+                                       LoadOptions options = {});
   // Wraps an already-built model (C++ callers, benchmarks). Runs the same
   // structural checks as FromYaml (required ids, duplicates, kinds).
   static absl::StatusOr<Plan> FromProto(proto::UpgradePlan plan);

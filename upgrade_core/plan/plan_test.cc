@@ -75,6 +75,7 @@ TEST(PlanTest, LoadsEveryField) {
   LoadOptions options;
   options.source_name = "plan.yaml";
   options.base_dir = "/plans";
+  options.allowed_dirs = {"/etc"};  // overrides: /etc/my-values.yaml
   absl::StatusOr<Plan> plan = Plan::FromYaml(kFullPlan, options);
   ASSERT_TRUE(plan.ok()) << plan.status();
   const proto::UpgradePlan& p = plan->proto();
@@ -157,7 +158,7 @@ TEST(PlanTest, RejectsBadInputWithLocations) {
       {"unknown field, no close match",
        Header("  - id: a\n    zzzzzzzzzz: 1\n"),
        {"p.yaml:6:5: error: components[0].zzzzzzzzzz: unknown field "
-        "\"zzzzzzzzzz\" (hint: known fields here: id, kind"}},
+        "\"zzzzzzzzzz\". Hint: known fields here: id, kind"}},
       {"unknown strategy field",
        Header("  - id: a\n    strategy: {type: RollingUpdate, maxSurg: 1}\n"),
        {"p.yaml:6:37: error: components[0].strategy.maxSurg: unknown field "
@@ -178,11 +179,74 @@ TEST(PlanTest, RejectsBadInputWithLocations) {
        {"p.yaml:7:15: error: components[0].replicas: must be between 0"}},
       {"replicas not an integer",
        Header("  - id: a\n    replicas: three\n"),
-       {"p.yaml:6:15: error: components[0].replicas: expected an integer, "
-        "got \"three\""}},
+       {"p.yaml:6:15: error: components[0].replicas: expected a decimal "
+        "integer, got \"three\""}},
       {"quoted integer is a string",
        Header("  - id: a\n    replicas: \"3\"\n"),
-       {"components[0].replicas: expected an integer"}},
+       {"components[0].replicas: expected a decimal integer"}},
+      // Regressions (issue 9, defect 8): one strict scalar reading for plans.
+      {"octal-looking replicas is not silently 755",
+       Header("  - id: a\n    replicas: 0755\n"),
+       {"p.yaml:6:15: error: components[0].replicas: expected a decimal "
+        "integer, got \"0755\". Hint: write a plain decimal number"}},
+      {"hex, binary and underscores are not integers in plans",
+       Header("  - id: a\n    replicas: 0x10\n  - id: b\n    replicas: 0b11\n"
+              "  - id: c\n    replicas: 1_000\n"),
+       {"components[0].replicas: expected a decimal integer, got \"0x10\"",
+        "components[1].replicas: expected a decimal integer, got \"0b11\"",
+        "components[2].replicas: expected a decimal integer, got \"1_000\""}},
+      {"yes is not a boolean in plans",
+       Header("  - id: a\n    backup: yes\n"),
+       {"p.yaml:6:13: error: components[0].backup: expected true or false, "
+        "got yes. Hint: write true or false"}},
+      {"the string \"true\" is not a boolean",
+       Header("  - id: a\n    backup: \"true\"\n"),
+       {"components[0].backup: expected true or false, got \"true\""}},
+      {"an integer id is not silently a string",
+       Header("  - id: 123\n"),
+       {"p.yaml:5:9: error: components[0].id: expected a string, got int 123. "
+        "Hint: quote it (\"123\") if you mean the text"}},
+      {"a boolean id is not silently a string",
+       Header("  - id: true\n"),
+       {"components[0].id: expected a string, got bool true"}},
+      // Regressions (issue 9, defect 5): numeric ranges, no silent defaults.
+      {"int64 maxSurge is out of range",
+       Header("  - id: a\n    kind: Deployment\n    strategy: {type: "
+              "RollingUpdate, maxSurge: 9223372036854775807}\n"),
+       {"components[0].strategy.maxSurge: must be between -2147483647 and "
+        "2147483647"}},
+      {"a zero timeout is not the default",
+       Header("  - id: a\n    readiness: {timeout: 0s}\n"),
+       {"p.yaml:6:26: error: components[0].readiness.timeout: duration \"0s\" "
+        "is out of range: must be between 1ms and 8760h"}},
+      {"an absurd timeout is not the default",
+       Header("  - id: a\n    readiness: {timeout: 99999999999999999h}\n"),
+       {"components[0].readiness.timeout: duration \"99999999999999999h\" is "
+        "out of range"}},
+      {"a timeout past int64 seconds",
+       Header("  - id: a\n    readiness: {timeout: 99999999999999999999}\n"),
+       {"p.yaml:6:26: error: components[0].readiness.timeout: expected a "
+        "string, got float 99999999999999999999"}},
+      {"verify timeouts each bounded",
+       Header("  - id: a\n    verify:\n      - {name: x, timeout: 9000h}\n"),
+       {"components[0].verify[0].timeout: duration \"9000h\" is out of range"}},
+      {"retry attempts bounded",
+       Header("  - id: a\n    retry: {attempts: 1000000}\n"),
+       {"components[0].retry.attempts: must be between 1 and 1000"}},
+      // Regressions (issue 9, defect 3): config files stay in the plan's
+      // directory unless allowed.
+      {"config path leaving the plan's directory",
+       Header("  - id: a\n    config: {oldDefaults: ../../secret-values.yaml, "
+              "newDefaults: /etc/hostname}\n"),
+       {"p.yaml:6:27: error: components[0].config.oldDefaults: config file "
+        "\"../../secret-values.yaml\" leaves the plan's directory",
+        "p.yaml:6:66: error: components[0].config.newDefaults: config file "
+        "\"/etc/hostname\" is an absolute path"}},
+      {"config path that only looks inside",
+       Header("  - id: a\n    config: {oldDefaults: sub/../../x.yaml, "
+              "newDefaults: ok.yaml}\n"),
+       {"components[0].config.oldDefaults: config file \"sub/../../x.yaml\" "
+        "leaves the plan's directory"}},
       {"bad duration",
        Header("  - id: a\n    readiness: {timeout: 2 minutes}\n"),
        {"p.yaml:6:26: error: components[0].readiness.timeout: invalid "

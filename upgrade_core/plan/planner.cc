@@ -2,6 +2,7 @@
 #include "upgrade_core/plan/planner.h"
 
 #include <algorithm>
+#include <limits>
 #include <map>
 #include <optional>
 #include <string>
@@ -95,11 +96,37 @@ class Checker {
     return it->second;
   }
 
-  std::vector<absl::string_view> AllIds() const {
-    std::vector<absl::string_view> ids;
-    ids.reserve(plan_.components_size());
-    for (const proto::Component& c : plan_.components()) ids.push_back(c.id());
-    return ids;
+  // "did you mean" over every component id, built on first use and shared
+  // by every lookup (so 100k unknown names stay linear, see Suggester).
+  std::string SuggestId(absl::string_view word) {
+    if (!id_suggester_) {
+      std::vector<absl::string_view> ids;
+      ids.reserve(plan_.components_size());
+      for (const proto::Component& c : plan_.components()) {
+        ids.push_back(c.id());
+      }
+      id_suggester_.emplace(std::move(ids));
+    }
+    return id_suggester_->Suggest(word);
+  }
+
+  // Index of `target` in component i's dependsOn (its first occurrence).
+  int DependsOnIndex(int i, absl::string_view target) {
+    const proto::Component& c = plan_.components(i);
+    if (c.depends_on_size() <= 16) {
+      int j = 0;
+      while (j < c.depends_on_size() && c.depends_on(j) != target) ++j;
+      return j;
+    }
+    if (depends_on_index_component_ != i) {
+      depends_on_index_.clear();
+      for (int j = c.depends_on_size(); j-- > 0;) {
+        depends_on_index_[c.depends_on(j)] = j;
+      }
+      depends_on_index_component_ = i;
+    }
+    auto it = depends_on_index_.find(target);
+    return it == depends_on_index_.end() ? c.depends_on_size() : it->second;
   }
 
   const proto::SourceLocation* StrategyLocation(int i) const {
@@ -152,8 +179,7 @@ class Checker {
         const std::string& target =
             gp.nodes.size() > 1 ? gp.nodes[1] : gp.nodes[0];
         const proto::Component& c = plan_.components(i);
-        int j = 0;
-        while (j < c.depends_on_size() && c.depends_on(j) != target) ++j;
+        const int j = DependsOnIndex(i, target);
         const proto::SourceLocation* loc = j < c.depends_on_locations_size()
                                                ? &c.depends_on_locations(j)
                                                : nullptr;
@@ -164,7 +190,7 @@ class Checker {
               absl::StrCat("remove \"", target, "\" from its own dependsOn"),
               loc);
         } else {
-          const std::string guess = DidYouMean(target, AllIds());
+          const std::string guess = SuggestId(target);
           Add(proto::ERROR, "graph.unknown-dependency", i, path, gp.message,
               guess.empty() ? "declare that component or remove the dependency"
                             : absl::StrCat("did you mean \"", guess, "\"?"),
@@ -376,6 +402,7 @@ class Checker {
         if (v.empty() || v.back() != i) v.push_back(i);
       }
     }
+    std::optional<Suggester> service_suggester;
     for (int f = 0; f < plan_.policy().availability_size(); ++f) {
       const proto::AvailabilityFloor& floor = plan_.policy().availability(f);
       const std::string path = absl::StrCat("policy.availability[", f, "]");
@@ -383,9 +410,12 @@ class Checker {
           floor.location().line() > 0 ? &floor.location() : nullptr;
       auto it = providers.find(floor.service());
       if (it == providers.end()) {
-        std::vector<absl::string_view> names;
-        for (const auto& [name, unused] : providers) names.push_back(name);
-        const std::string guess = DidYouMean(floor.service(), names);
+        if (!service_suggester) {
+          std::vector<absl::string_view> names;
+          for (const auto& [name, unused] : providers) names.push_back(name);
+          service_suggester.emplace(std::move(names));
+        }
+        const std::string guess = service_suggester->Suggest(floor.service());
         Add(proto::ERROR, "availability.unknown-service", -1, path,
             absl::StrCat("no component provides service \"", floor.service(),
                          "\""),
@@ -506,7 +536,7 @@ class Checker {
       if (spec.served_by().empty()) continue;
       std::optional<int> server = Find(spec.served_by());
       if (!server) {
-        const std::string guess = DidYouMean(spec.served_by(), AllIds());
+        const std::string guess = SuggestId(spec.served_by());
         Add(proto::ERROR, "webhook.unknown-server", w,
             absl::StrCat(path, ".servedBy"),
             absl::StrCat("webhook \"", hook.id(), "\" is served by \"",
@@ -601,6 +631,9 @@ class Checker {
   const PlannerOptions& options_;
   absl::flat_hash_map<absl::string_view, int> index_;  // lookup only
   std::vector<proto::Problem> problems_;
+  std::optional<Suggester> id_suggester_;
+  int depends_on_index_component_ = -1;
+  absl::flat_hash_map<absl::string_view, int> depends_on_index_;
   std::optional<graph::DependencyGraph> graph_;
   graph::Waves waves_;
   std::vector<uint32_t> wave_of_;
@@ -919,7 +952,13 @@ void EmitSteps(const proto::UpgradePlan& plan, int i, const Resolved& r,
         int64_t total = 0;
         std::vector<absl::string_view> checks;
         for (const proto::VerifyCheck& v : c.verify()) {
-          total += v.timeout_ms() > 0 ? v.timeout_ms() : default_timeout;
+          // Saturating: plans built in C++ (FromProto) skip the loader's
+          // per-check range, and a sum must never wrap negative.
+          const int64_t t =
+              v.timeout_ms() > 0 ? v.timeout_ms() : default_timeout;
+          total = t > std::numeric_limits<int64_t>::max() - total
+                      ? std::numeric_limits<int64_t>::max()
+                      : total + t;
           checks.push_back(v.name());
         }
         step->set_timeout_ms(total);

@@ -52,10 +52,10 @@ struct CheckCase {
 
 TEST(CheckPlanTest, ConfigFilesThatCannotBeRead) {
   const Plan plan = Load(
-      "  - id: a\n    config: {oldDefaults: /nonexistent/old.yaml, "
+      "  - id: a\n    config: {oldDefaults: nonexistent/old.yaml, "
       "newDefaults: "
-      "/nonexistent/new.yaml}\n  - id: b\n    config: {oldDefaults: "
-      "/nonexistent/old.yaml}\n");
+      "nonexistent/new.yaml}\n  - id: b\n    config: {oldDefaults: "
+      "nonexistent/old.yaml}\n");
   const std::vector<proto::Problem> problems = CheckPlan(plan);
   EXPECT_EQ(Codes(problems),
             (std::vector<std::string>{"config.unreadable", "config.unreadable",
@@ -460,7 +460,7 @@ TEST(CompilePlanTest, DependenciesGateAndWavesRespectMaxParallel) {
       "  - {id: a}\n  - {id: b}\n  - {id: c}\n  - {id: d, dependsOn: [a, b], "
       "readiness: {timeout: 90s, minReadySeconds: 5}, verify: [{name: x, "
       "timeout: 20s}, {name: "
-      "y}]}\n",
+      "\"y\"}]}\n",  // quoted: a plain y is a YAML 1.1 boolean
       "policy: {maxParallel: 2, defaultTimeout: 1m}\n");
   absl::StatusOr<ExecutionPlan> compiled = CompilePlan(plan);
   ASSERT_TRUE(compiled.ok()) << compiled.status();

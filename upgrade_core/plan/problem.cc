@@ -33,10 +33,30 @@ std::string FormatProblem(const proto::Problem& problem) {
   if (!where.empty()) absl::StrAppend(&out, where, ": ");
   absl::StrAppend(&out, SeverityName(problem.severity()), ": ");
   if (!problem.path().empty()) absl::StrAppend(&out, problem.path(), ": ");
-  absl::StrAppend(&out, problem.message());
-  if (!problem.hint().empty())
-    absl::StrAppend(&out, " (hint: ", problem.hint(), ")");
+  absl::StrAppend(&out, MessageWithHint(problem.message(), problem.hint()));
   return out;
+}
+
+DiagnosticView ToDiagnosticView(const proto::Problem& problem) {
+  DiagnosticView d;
+  d.severity = SeverityName(problem.severity());
+  d.code = problem.code();
+  d.message = problem.message();
+  d.hint = problem.hint();
+  d.path = problem.path();
+  d.component = problem.component();
+  d.file = problem.location().file();
+  d.line = problem.location().line();
+  d.column = problem.location().column();
+  return d;
+}
+
+std::string ProblemsToJson(const std::vector<proto::Problem>& problems,
+                           bool ok) {
+  std::vector<DiagnosticView> views;
+  views.reserve(problems.size());
+  for (const proto::Problem& p : problems) views.push_back(ToDiagnosticView(p));
+  return DiagnosticsJson(views, ok);
 }
 
 absl::Status ProblemsToStatus(absl::string_view headline,
@@ -64,40 +84,89 @@ std::vector<proto::Problem> ProblemsFromStatus(const absl::Status& status) {
 
 namespace {
 
-// Levenshtein distance, case-insensitive (so "dependson" finds "dependsOn").
-size_t EditDistance(absl::string_view a, absl::string_view b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+// Levenshtein distance, case-insensitive (so "dependson" finds "dependsOn"),
+// computed only in the band |i - j| <= limit; returns limit + 1 as soon as
+// the distance must exceed `limit`. Adds the cells computed to *cells.
+size_t BoundedEditDistance(absl::string_view a, absl::string_view b,
+                           size_t limit, uint64_t* cells) {
+  if (a.size() > b.size()) std::swap(a, b);
+  if (b.size() - a.size() > limit) return limit + 1;
+  const size_t kInf = limit + 1;
+  std::vector<size_t> row(b.size() + 1, kInf);
+  for (size_t j = 0; j <= std::min(b.size(), limit); ++j) row[j] = j;
   for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diagonal = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
+    const size_t lo = i > limit ? i - limit : 1;
+    const size_t hi = std::min(b.size(), i + limit);
+    size_t diagonal = row[lo - 1];
+    row[lo - 1] = lo == 1 && i <= limit ? i : kInf;
+    size_t best = row[lo - 1];
+    for (size_t j = lo; j <= hi; ++j) {
       const size_t up = row[j];
       const bool same =
           absl::ascii_tolower(static_cast<unsigned char>(a[i - 1])) ==
           absl::ascii_tolower(static_cast<unsigned char>(b[j - 1]));
       row[j] =
-          std::min({row[j] + 1, row[j - 1] + 1, diagonal + (same ? 0 : 1)});
+          std::min({kInf, up + 1, row[j - 1] + 1, diagonal + (same ? 0 : 1)});
       diagonal = up;
+      best = std::min(best, row[j]);
     }
+    if (hi < b.size()) row[hi + 1] = kInf;
+    *cells += hi - lo + 1;
+    if (best > limit) return kInf;
   }
-  return row[b.size()];
+  return std::min(row[b.size()], kInf);
+}
+
+// A typo is plausible within about a third of the word's length.
+size_t MaxTypoDistance(absl::string_view word) {
+  return std::max<size_t>(2, (word.size() + 2) / 3);
 }
 
 }  // namespace
 
-std::string DidYouMean(absl::string_view word,
-                       const std::vector<absl::string_view>& candidates) {
-  absl::string_view best;
-  size_t best_distance = std::max<size_t>(2, (word.size() + 2) / 3) + 1;
-  for (absl::string_view c : candidates) {
-    const size_t d = EditDistance(word, c);
-    if (d < best_distance) {
+Suggester::Suggester(std::vector<absl::string_view> candidates, uint64_t budget)
+    : candidates_(std::move(candidates)), budget_(budget) {
+  by_length_.resize(candidates_.size());
+  for (uint32_t i = 0; i < by_length_.size(); ++i) by_length_[i] = i;
+  std::stable_sort(by_length_.begin(), by_length_.end(),
+                   [&](uint32_t x, uint32_t y) {
+                     return candidates_[x].size() < candidates_[y].size();
+                   });
+}
+
+std::string Suggester::Suggest(absl::string_view word) {
+  const size_t limit = MaxTypoDistance(word);
+  const size_t min_length = word.size() > limit ? word.size() - limit : 0;
+  auto first = std::lower_bound(by_length_.begin(), by_length_.end(),
+                                min_length, [&](uint32_t i, size_t length) {
+                                  return candidates_[i].size() < length;
+                                });
+  size_t best_distance = limit + 1;
+  uint32_t best = 0;
+  for (auto it = first; it != by_length_.end(); ++it) {
+    const absl::string_view c = candidates_[*it];
+    if (c.size() > word.size() + limit) break;
+    if (budget_ == 0) {
+      exhausted_ = true;
+      return "";
+    }
+    // Only a strictly better distance (or an equal one from an earlier
+    // candidate) can change the answer.
+    uint64_t cells = 0;
+    const size_t d = BoundedEditDistance(word, c, best_distance, &cells);
+    budget_ -= std::min(budget_, cells + 1);
+    if (d < best_distance || (d == best_distance && d <= limit && *it < best)) {
       best_distance = d;
-      best = c;
+      best = *it;
     }
   }
-  return std::string(best);
+  if (best_distance > limit) return "";
+  return std::string(candidates_[best]);
+}
+
+std::string DidYouMean(absl::string_view word,
+                       const std::vector<absl::string_view>& candidates) {
+  return Suggester(candidates).Suggest(word);
 }
 
 }  // namespace upgrade_core::plan

@@ -233,6 +233,32 @@ absl::StatusOr<RolloutBudget> ResolveRolloutBudget(
         kind == RolloutKind::kDeployment ? "spec.replicas" : "nodes",
         ": Invalid value: ", replicas, ": must be greater than or equal to 0"));
   }
+  // Kubernetes stores replicas and IntOrString integers as int32; past that
+  // the arithmetic below would overflow (issue 9, defect 5).
+  constexpr int64_t kInt32Max = std::numeric_limits<int32_t>::max();
+  if (replicas > kInt32Max) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        kind == RolloutKind::kDeployment ? "spec.replicas" : "nodes",
+        ": Invalid value: ", replicas, ": must be at most ", kInt32Max,
+        " (int32)"));
+  }
+  for (const auto& [value, field] :
+       {std::make_pair(&max_surge_in, "maxSurge"),
+        std::make_pair(&max_unavailable_in, "maxUnavailable")}) {
+    const int64_t n = value->is_set() ? IntOrPercentValue(*value) : 0;
+    if (n > kInt32Max || n < -kInt32Max) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          FieldPath(kind, field), ": Invalid value: ", value->DebugString(),
+          ": out of range (int32)"));
+    }
+    if (value->is_string() && value->IsValidPercent() &&
+        !GoAtoi(absl::string_view(value->str_value())
+                    .substr(0, value->str_value().size() - 1))) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          FieldPath(kind, field), ": Invalid value: ", value->DebugString(),
+          ": out of range"));
+    }
+  }
   if (validate) {
     std::vector<std::string> errors =
         ValidateRollingUpdate(kind, max_surge_in, max_unavailable_in);
