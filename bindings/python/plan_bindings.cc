@@ -39,6 +39,7 @@ compat::Finding ToFinding(const proto::Problem& p) {
   f.location.source = p.location().file();
   f.location.line = p.location().line();
   f.location.column = p.location().column();
+  f.component = p.component();  // so to_json() matches `upgradectl validate`
   return f;
 }
 

@@ -4,11 +4,16 @@
 #include <algorithm>
 #include <map>
 #include <tuple>
+#include <vector>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "upgrade_core/compat/rules.h"
+#include "upgrade_core/util/diagnostics.h"
 #include "upgrade_core/util/json_string.h"
+#include "upgrade_core/version_info.h"
 
 namespace upgrade_core::compat {
 
@@ -66,8 +71,7 @@ std::string Report::ToText() const {
     if (!where.empty()) absl::StrAppend(&out, where, ": ");
     absl::StrAppend(&out, SeverityName(f.severity), " [", f.rule, "]");
     if (!f.path.empty()) absl::StrAppend(&out, " ", f.path);
-    absl::StrAppend(&out, ": ", f.message, "\n");
-    if (!f.hint.empty()) absl::StrAppend(&out, "    hint: ", f.hint, "\n");
+    absl::StrAppend(&out, ": ", MessageWithHint(f.message, f.hint), "\n");
   }
   absl::StrAppend(
       &out, Count(Severity::kError), " error(s), ",
@@ -77,31 +81,210 @@ std::string Report::ToText() const {
 }
 
 std::string Report::ToJson() const {
-  std::string out = "{\"version\":1,\"ok\":";
-  out += ok() ? "true" : "false";
-  absl::StrAppend(
-      &out, ",\"summary\":{\"error\":", Count(Severity::kError),
-      ",\"warning\":", Count(Severity::kWarning) - Count(Severity::kError),
-      ",\"info\":", Count(Severity::kInfo) - Count(Severity::kWarning),
-      "},\"findings\":[");
-  for (size_t i = 0; i < findings.size(); ++i) {
-    const Finding& f = findings[i];
-    if (i) out += ",";
-    absl::StrAppend(&out, "{\"rule\":", JsonQuote(f.rule),
-                    ",\"severity\":", JsonQuote(SeverityName(f.severity)),
-                    ",\"path\":", JsonQuote(f.path),
-                    ",\"message\":", JsonQuote(f.message),
-                    ",\"hint\":", JsonQuote(f.hint), ",\"location\":");
-    if (f.location.source.empty() && !f.location.known()) {
-      out += "null";
-    } else {
-      absl::StrAppend(&out, "{\"source\":", JsonQuote(f.location.source),
-                      ",\"line\":", f.location.line,
-                      ",\"column\":", f.location.column, "}");
-    }
-    out += "}";
+  std::vector<DiagnosticView> views;
+  views.reserve(findings.size());
+  for (const Finding& f : findings) {
+    DiagnosticView d;
+    d.severity = SeverityName(f.severity);
+    d.code = f.rule;
+    d.message = f.message;
+    d.hint = f.hint;
+    d.path = f.path;
+    d.component = f.component;
+    d.file = f.location.source;
+    d.line = f.location.line;
+    d.column = f.location.column;
+    views.push_back(d);
   }
-  out += "]}";
+  return DiagnosticsJson(views, ok());
+}
+
+namespace {
+
+// General help of the rule ids the library itself defines. Exact ids first;
+// an entry ending in '.' or '/' covers every id with that prefix.
+struct HelpEntry {
+  absl::string_view rule;
+  absl::string_view help;
+};
+constexpr HelpEntry kBuiltinHelp[] = {
+    // Chart values (chart_check.h).
+    {"chart/removed-override",
+     "A value you override no longer exists in the new chart, so it is "
+     "silently ignored. Remove the override, or move it to its replacement "
+     "(see the chart's changelog)."},
+    {"chart/renamed-override",
+     "A value you override moved to a new key in the new chart, so the old "
+     "key is silently ignored. Move the value to the new key."},
+    {"chart/type-changed-override",
+     "A value you override has a different type in the new chart (e.g. a "
+     "string became a map). Rewrite the value in the new type."},
+    {"chart/default-changed",
+     "A default you do not override changed between the chart versions, so "
+     "the upgrade changes behaviour. Pin the old default in your values to "
+     "keep it, or accept the new one."},
+    // Drift (drift.h).
+    {"drift/unexpected",
+     "The live object sets a value the desired state does not. Remove it, or "
+     "add it to the desired state."},
+    {"drift/missing",
+     "A value of the desired state is missing from the live object. "
+     "Re-apply the desired state."},
+    {"drift/changed",
+     "The live value differs from the desired one. Re-apply the desired "
+     "state, or adopt the live value."},
+    // Plan checks (docs/plan-reference.md).
+    {"yaml.syntax",
+     "The input is not valid YAML (or exceeds the loader's limits). Fix the "
+     "syntax at the reported line and column."},
+    {"input.unreadable",
+     "An input file cannot be read: it does not exist, is not a regular "
+     "file, is not readable or is too large."},
+    {"graph.unknown-dependency",
+     "A dependsOn entry names no component of the plan. Fix the id or add the "
+     "component."},
+    {"graph.self-dependency",
+     "A component depends on itself. Remove the entry."},
+    {"graph.cycle",
+     "Components depend on each other in a cycle, so no order can upgrade "
+     "them. Break the cycle."},
+    {"strategy.invalid",
+     "A rolling update Kubernetes would reject. Fix maxSurge/maxUnavailable "
+     "as the message says."},
+    {"strategy.unsupported",
+     "The strategy does not apply to this kind of component (RollingUpdate "
+     "or OnDelete on a Job, CRD or Webhook). Use TerminateFirst."},
+    {"strategy.on-delete",
+     "OnDelete replaces pods only when an operator deletes them, so the "
+     "upgrade waits for a person."},
+    {"exclusive.surge",
+     "A component holding an exclusive resource (e.g. a host port) rolls out "
+     "with surge: the new instance needs what the old one still holds, so it "
+     "never starts and the rollout hangs. Use maxSurge: 0 with "
+     "maxUnavailable: 1, or TerminateFirst."},
+    {"exclusive.start-first",
+     "StartFirst on a component holding an exclusive resource: the new "
+     "instance cannot start while the old one holds it. Use TerminateFirst."},
+    {"exclusive.shared",
+     "Two components holding the same exclusive resource would be upgraded in "
+     "the same wave. Order them with dependsOn."},
+    {"availability.floor",
+     "Upgrading a wave would leave fewer instances of a service than its "
+     "availability floor. Lower maxUnavailable, order the providers, or "
+     "surge."},
+    {"availability.unreachable",
+     "The availability floor is higher than the service's instances even "
+     "before the upgrade. Lower the floor."},
+    {"availability.unknown-service",
+     "An availability floor names a service no component provides."},
+    {"availability.invalid",
+     "An availability floor's minAvailable is not a count or a percentage."},
+    {"webhook.server-unavailable",
+     "A failurePolicy: Fail webhook is served by a component whose strategy "
+     "leaves no ready instance, so every request it intercepts is rejected "
+     "meanwhile. Use failurePolicy: Ignore for the upgrade, or a strategy "
+     "that keeps an instance serving."},
+    {"webhook.order",
+     "A webhook does not depend on the component serving it, so it may be "
+     "registered for the new version before the server serves it. Add the "
+     "server to the webhook's dependsOn."},
+    {"webhook.unknown-server", "A webhook's servedBy names no component."},
+    {"version.unsatisfied",
+     "A component's requires constraint fails for the target platform "
+     "version."},
+    {"version.before-platform",
+     "A requires constraint holds for the target platform version but not "
+     "the current one: upgrade the platform first."},
+    {"schema.",
+     "The plan does not follow the UpgradePlan schema "
+     "(docs/plan-reference.md). Fix the field at the reported location."},
+    {"version.",
+     "A version or version constraint in the plan or its context cannot be "
+     "checked. Fix it as the message says."},
+    {"config.",
+     "A component's chart values files cannot be checked (unreadable, "
+     "incomplete or failing). Fix the config entry."},
+};
+
+// What a rule kind checks, for PackRuleHelp.
+absl::string_view KindHelp(absl::string_view kind) {
+  static constexpr HelpEntry kKinds[] = {
+      {"key-removed",
+       "A value is set at a key the new version no longer has, so it is "
+       "ignored."},
+      {"key-renamed",
+       "A value is set at a key the new version renamed, so it is ignored "
+       "until moved."},
+      {"type-changed", "A value no longer has the type the new version wants."},
+      {"allowed-values", "A value is not one the new version accepts."},
+      {"required-key", "A key the new version requires is missing."},
+      {"version-constraint",
+       "A version does not satisfy the rule's constraint."},
+      {"condition", "A combination of settings breaks the upgrade."},
+      {"api-removed",
+       "A manifest uses an API version deprecated or removed at the target "
+       "Kubernetes version."},
+      {"version-skew",
+       "Component versions break the Kubernetes version-skew policy."},
+  };
+  for (const HelpEntry& e : kKinds) {
+    if (e.rule == kind) return e.help;
+  }
+  return "";
+}
+
+// The built-in packs' rules, by id: parsed once.
+const std::map<std::string, std::string>& BuiltinPackHelp() {
+  static const auto* help = [] {
+    auto* out = new std::map<std::string, std::string>;
+    for (const std::string& name : RulePack::BuiltinNames()) {
+      absl::StatusOr<RulePack> pack = RulePack::Builtin(name);
+      if (!pack.ok()) continue;
+      for (const Rule& r : pack->rules()) {
+        (*out)[r.id] = PackRuleHelp(RuleKindName(r.kind), r.hint);
+      }
+    }
+    return out;
+  }();
+  return *help;
+}
+
+}  // namespace
+
+std::string PackRuleHelp(absl::string_view kind, absl::string_view hint) {
+  std::string help(KindHelp(kind));
+  hint = absl::StripAsciiWhitespace(hint);
+  if (!hint.empty() && !absl::StrContains(hint, '{')) {
+    if (!help.empty()) help += " ";
+    absl::StrAppend(&help, "Fix: ", MessageWithHint(hint, ""));
+  }
+  return help;
+}
+
+std::string RuleHelp(absl::string_view rule) {
+  for (const HelpEntry& e : kBuiltinHelp) {
+    const bool prefix =
+        absl::EndsWith(e.rule, ".") || absl::EndsWith(e.rule, "/");
+    if (prefix ? absl::StartsWith(rule, e.rule) : rule == e.rule) {
+      return std::string(e.help);
+    }
+  }
+  const std::map<std::string, std::string>& packs = BuiltinPackHelp();
+  auto it = packs.find(std::string(rule));
+  return it == packs.end() ? "" : it->second;
+}
+
+std::string SarifArtifactUri(absl::string_view path) {
+  std::string out = absl::StartsWith(path, "/") ? "file://" : "";
+  for (const char ch : path) {
+    const unsigned char c = static_cast<unsigned char>(ch);
+    if (absl::ascii_isalnum(c) || c == '-' || c == '.' || c == '_' ||
+        c == '~' || c == '/') {
+      out.push_back(ch);
+    } else {
+      absl::StrAppendFormat(&out, "%%%02X", c);
+    }
+  }
   return out;
 }
 
@@ -120,16 +303,17 @@ absl::string_view SarifLevel(Severity s) {
 }  // namespace
 
 std::string Report::ToSarif() const {
-  // Rules are listed once each, in first-seen order sorted by id.
+  // Rules are listed once each, sorted by id; the level is the first
+  // finding's, the help text the rule's own (rule_help, else RuleHelp()).
   std::map<std::string, const Finding*> rules;
   for (const Finding& f : findings) rules.emplace(f.rule, &f);
   std::map<std::string, size_t> rule_index;
-  std::string out =
+  std::string out = absl::StrCat(
       "{\"$schema\":\"https://json.schemastore.org/sarif-2.1.0.json\","
       "\"version\":\"2.1.0\",\"runs\":[{\"tool\":{\"driver\":{"
       "\"name\":\"upgrade_core\",\"informationUri\":"
-      "\"https://github.com/upgrade-core/upgrade_core\",\"version\":"
-      "\"0.1.0\",\"rules\":[";
+      "\"https://github.com/upgrade-core/upgrade_core\",\"version\":",
+      JsonQuote(kVersion), ",\"rules\":[");
   size_t i = 0;
   for (const auto& [id, f] : rules) {
     if (i) out += ",";
@@ -137,8 +321,11 @@ std::string Report::ToSarif() const {
     absl::StrAppend(&out, "{\"id\":", JsonQuote(id),
                     ",\"defaultConfiguration\":{\"level\":",
                     JsonQuote(SarifLevel(f->severity)), "}");
-    if (!f->hint.empty()) {
-      absl::StrAppend(&out, ",\"help\":{\"text\":", JsonQuote(f->hint), "}");
+    auto given = rule_help.find(id);
+    const std::string help =
+        given != rule_help.end() ? given->second : RuleHelp(id);
+    if (!help.empty()) {
+      absl::StrAppend(&out, ",\"help\":{\"text\":", JsonQuote(help), "}");
     }
     out += "}";
   }
@@ -146,17 +333,16 @@ std::string Report::ToSarif() const {
   for (size_t k = 0; k < findings.size(); ++k) {
     const Finding& f = findings[k];
     if (k) out += ",";
-    std::string text = f.message;
-    if (!f.hint.empty()) absl::StrAppend(&text, " Hint: ", f.hint);
     absl::StrAppend(&out, "{\"ruleId\":", JsonQuote(f.rule),
                     ",\"ruleIndex\":", rule_index[f.rule],
                     ",\"level\":", JsonQuote(SarifLevel(f.severity)),
-                    ",\"message\":{\"text\":", JsonQuote(text), "}");
+                    ",\"message\":{\"text\":",
+                    JsonQuote(MessageWithHint(f.message, f.hint)), "}");
     if (!f.location.source.empty()) {
       absl::StrAppend(&out,
                       ",\"locations\":[{\"physicalLocation\":{"
                       "\"artifactLocation\":{\"uri\":",
-                      JsonQuote(f.location.source), "}");
+                      JsonQuote(SarifArtifactUri(f.location.source)), "}");
       if (f.location.known()) {
         absl::StrAppend(&out, ",\"region\":{\"startLine\":", f.location.line,
                         ",\"startColumn\":", std::max(1, f.location.column),

@@ -154,7 +154,7 @@ class PlanTest(unittest.TestCase):
         self.assertIn('"controller" holds hostPort:80', finding.message)
         self.assertIn("maxSurge: 0", finding.hint)
         self.assertEqual(finding.location.line, 10)
-        self.assertEqual(json.loads(report.to_json())["findings"][0]["rule"], "exclusive.surge")
+        self.assertEqual(json.loads(report.to_json())["diagnostics"][0]["code"], "exclusive.surge")
         self.assertIn("exclusive.surge", report.to_sarif())
         with self.assertRaises(upgrade_core.PlanError) as ctx:
             upgrade_core.compile_plan(plan)
@@ -219,6 +219,46 @@ components:
         self.assertEqual(order, ["default-backend/preflight", "default-backend/start-new",
                                  "default-backend/await-ready", "default-backend/terminate-old",
                                  "default-backend/verify"])
+
+
+class DiagnosticsJsonTest(unittest.TestCase):
+    """Issue 9: one JSON shape for diagnostics in every to_json() (and in
+    upgradectl validate/plan/check --format json)."""
+
+    DIAGNOSTIC_KEYS = ["severity", "code", "message", "hint", "path", "component", "location"]
+    LOCATION_KEYS = ["file", "line", "column"]
+
+    def assert_shape(self, doc, ok):
+        self.assertEqual(doc["version"], 2)
+        self.assertIs(doc["ok"], ok)
+        self.assertEqual(sorted(doc["summary"]), ["error", "info", "warning"])
+        self.assertEqual(sum(doc["summary"].values()), len(doc["diagnostics"]))
+        for d in doc["diagnostics"]:
+            self.assertEqual(list(d), self.DIAGNOSTIC_KEYS)
+            self.assertEqual(list(d["location"]), self.LOCATION_KEYS)
+
+    def test_to_json_shape_is_shared(self):
+        unsafe = GOOD.replace("maxSurge: 0, maxUnavailable: 1", "maxSurge: 1, maxUnavailable: 0")
+        on_delete = GOOD.replace("{type: RollingUpdate, maxSurge: 0, maxUnavailable: 1}",
+                                 "{type: OnDelete}")
+        chart = upgrade_core.check_chart_upgrade(
+            upgrade_core.Document.from_file(os.path.join(EXAMPLE, "values-4.11.8.yaml")),
+            upgrade_core.Document.from_file(os.path.join(EXAMPLE, "values-4.12.8.yaml")),
+            upgrade_core.Document.from_file(os.path.join(EXAMPLE, "my-values.naive.yaml")))
+        cases = [
+            ("plan.check(), unsafe", upgrade_core.Plan.from_yaml(unsafe, source="u.yaml").check(), False),
+            ("plan.check(), safe", upgrade_core.Plan.from_yaml(GOOD).check(), True),
+            ("chart check", chart, False),
+            ("execution plan", upgrade_core.compile_plan(upgrade_core.Plan.from_yaml(on_delete)), True),
+        ]
+        for name, result, ok in cases:
+            with self.subTest(name):
+                self.assert_shape(json.loads(result.to_json()), ok)
+        surge = json.loads(cases[0][1].to_json())["diagnostics"][0]
+        self.assertEqual((surge["code"], surge["component"]), ("exclusive.surge", "controller"))
+        self.assertEqual(surge["location"]["file"], "u.yaml")
+        warning = json.loads(cases[3][1].to_json())["diagnostics"][0]
+        self.assertEqual((warning["severity"], warning["code"]), ("warning", "strategy.on-delete"))
 
 
 if __name__ == "__main__":
