@@ -53,7 +53,8 @@ std::string RenderDot(const std::vector<RenderNode>& nodes,
                       const std::vector<RenderEdge>& edges) {
   std::string out =
       "digraph dependencies {\n"
-      "  // An arrow points from a dependent to what it depends on.\n"
+      "  // Execution order: an arrow points from a dependency to its "
+      "dependent.\n"
       "  node [shape=box];\n";
   for (const RenderNode& n : nodes) {
     absl::StrAppend(&out, "  ", DotQuote(n.id));
@@ -67,8 +68,8 @@ std::string RenderDot(const std::vector<RenderNode>& nodes,
     out += ";\n";
   }
   for (const RenderEdge& e : edges) {
-    absl::StrAppend(&out, "  ", DotQuote(nodes[e.from].id), " -> ",
-                    DotQuote(nodes[e.to].id));
+    absl::StrAppend(&out, "  ", DotQuote(nodes[e.to].id), " -> ",
+                    DotQuote(nodes[e.from].id));
     if (e.highlight) {
       out += " [color=red, penwidth=2]";
     } else if (nodes[e.from].missing || nodes[e.to].missing) {
@@ -93,7 +94,7 @@ std::string RenderMermaid(const std::vector<RenderNode>& nodes,
   for (size_t i = 0; i < edges.size(); ++i) {
     const RenderEdge& e = edges[i];
     const bool dashed = nodes[e.from].missing || nodes[e.to].missing;
-    absl::StrAppend(&out, "  n", e.from, dashed ? " -.-> n" : " --> n", e.to,
+    absl::StrAppend(&out, "  n", e.to, dashed ? " -.-> n" : " --> n", e.from,
                     "\n");
     if (e.highlight) cycle_edges.push_back(i);
   }

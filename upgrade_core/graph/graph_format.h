@@ -1,8 +1,10 @@
 // File: graph_format.h
 // -----------------------------------------------------------------------------
 // Text renderings of a dependency graph: Graphviz DOT and Mermaid flowcharts.
-// Arrows point from a dependent to what it depends on. Output is
-// deterministic: nodes in declaration order, edges in CSR order.
+// Arrows follow execution order: from a dependency to its dependent (what
+// must finish first points at what waits for it), as in the execution plan's
+// diagrams. Output is deterministic: nodes in declaration order, edges in CSR
+// order.
 //
 // For graphs that failed validation (cycles, unknown nodes), render the
 // builder instead: GraphBuilder::ToDot()/ToMermaid() highlight cycle edges.
@@ -30,7 +32,9 @@ struct RenderNode {
   bool missing = false;    // referenced but never added
 };
 struct RenderEdge {
-  uint32_t from = 0;  // index into the node list; `from` depends on `to`
+  // Indices into the node list: `from` depends on `to`. The renderers draw
+  // the arrow the other way, to -> from (execution order).
+  uint32_t from = 0;
   uint32_t to = 0;
   bool highlight = false;  // part of a cycle (or a self-dependency)
 };

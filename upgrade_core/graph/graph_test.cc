@@ -21,6 +21,7 @@ namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using ::upgrade_core::testing::IsOk;
 using ::upgrade_core::testing::StatusIs;
 
@@ -613,17 +614,18 @@ TEST(GraphFormatTest, Dot) {
       MustBuild({"db", "a \"quoted\" id"}, {{"a \"quoted\" id", "db"}});
   EXPECT_EQ(ToDot(g),
             "digraph dependencies {\n"
-            "  // An arrow points from a dependent to what it depends on.\n"
+            "  // Execution order: an arrow points from a dependency to its "
+            "dependent.\n"
             "  node [shape=box];\n"
             "  \"db\";\n"
             "  \"a \\\"quoted\\\" id\";\n"
-            "  \"a \\\"quoted\\\" id\" -> \"db\";\n"
+            "  \"db\" -> \"a \\\"quoted\\\" id\";\n"
             "}\n");
   EXPECT_EQ(ToMermaid(g),
             "flowchart LR\n"
             "  n0[\"db\"]\n"
             "  n1[\"a #quot;quoted#quot; id\"]\n"
-            "  n1 --> n0\n");
+            "  n0 --> n1\n");
 }
 
 TEST(GraphFormatTest, CycleEdgesAreHighlighted) {
@@ -631,16 +633,17 @@ TEST(GraphFormatTest, CycleEdgesAreHighlighted) {
                         {{"a", "b"}, {"b", "a"}, {"c", "a"}, {"c", "gone"}});
   EXPECT_EQ(b.ToDot(),
             "digraph dependencies {\n"
-            "  // An arrow points from a dependent to what it depends on.\n"
+            "  // Execution order: an arrow points from a dependency to its "
+            "dependent.\n"
             "  node [shape=box];\n"
             "  \"a\" [color=red];\n"
             "  \"b\" [color=red];\n"
             "  \"c\";\n"
             "  \"gone\" [style=dashed];\n"
-            "  \"a\" -> \"b\" [color=red, penwidth=2];\n"
             "  \"b\" -> \"a\" [color=red, penwidth=2];\n"
-            "  \"c\" -> \"a\";\n"
-            "  \"c\" -> \"gone\" [style=dashed];\n"
+            "  \"a\" -> \"b\" [color=red, penwidth=2];\n"
+            "  \"a\" -> \"c\";\n"
+            "  \"gone\" -> \"c\" [style=dashed];\n"
             "}\n");
   EXPECT_EQ(b.ToMermaid(),
             "flowchart LR\n"
@@ -648,15 +651,41 @@ TEST(GraphFormatTest, CycleEdgesAreHighlighted) {
             "  n1[\"b\"]\n"
             "  n2[\"c\"]\n"
             "  n3[\"gone\"]\n"
-            "  n0 --> n1\n"
             "  n1 --> n0\n"
-            "  n2 --> n0\n"
-            "  n2 -.-> n3\n"
+            "  n0 --> n1\n"
+            "  n0 --> n2\n"
+            "  n3 -.-> n2\n"
             "  classDef cycle stroke:#d00,stroke-width:2px,color:#d00;\n"
             "  class n0,n1 cycle;\n"
             "  classDef missing stroke-dasharray:5 5;\n"
             "  class n3 missing;\n"
             "  linkStyle 0,1 stroke:#d00,stroke-width:2px;\n");
+}
+
+// Issue 9: DOT and Mermaid draw the same direction, execution order (a
+// dependency points at its dependent), like the execution plan's diagrams.
+TEST(GraphFormatTest, ArrowsFollowExecutionOrder) {
+  // "api" depends on "db": db runs first, so the arrow is db -> api.
+  DependencyGraph g = MustBuild({"api", "db"}, {{"api", "db"}});
+  GraphBuilder b = Make({"api", "db"}, {{"api", "db"}});
+  struct Case {
+    const char* name;
+    std::string diagram;
+    const char* arrow;
+    const char* reverse;
+  };
+  const Case kCases[] = {
+      {"ToDot", ToDot(g), "\"db\" -> \"api\"", "\"api\" -> \"db\""},
+      {"ToMermaid", ToMermaid(g), "n1 --> n0", "n0 --> n1"},
+      {"GraphBuilder::ToDot", b.ToDot(), "\"db\" -> \"api\"",
+       "\"api\" -> \"db\""},
+      {"GraphBuilder::ToMermaid", b.ToMermaid(), "n1 --> n0", "n0 --> n1"},
+  };
+  for (const Case& c : kCases) {
+    SCOPED_TRACE(c.name);
+    EXPECT_THAT(c.diagram, HasSubstr(c.arrow));
+    EXPECT_THAT(c.diagram, Not(HasSubstr(c.reverse)));
+  }
 }
 
 // Property: on random DAGs (random declaration order), every edge goes from

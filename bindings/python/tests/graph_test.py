@@ -216,7 +216,7 @@ class QueryTest(unittest.TestCase):
         g = make(["a", "b", "c"], [("a", "b"), ("b", "a"), ("c", "a")])
         dot = g.to_dot()
         self.assertIn('"a" -> "b" [color=red, penwidth=2];', dot)
-        self.assertIn('"c" -> "a";\n', dot)
+        self.assertIn('"a" -> "c";\n', dot)  # execution order: a before c
         mermaid = g.to_mermaid()
         self.assertTrue(mermaid.startswith("flowchart LR\n"))
         self.assertIn("linkStyle 0,1 stroke:#d00", mermaid)
