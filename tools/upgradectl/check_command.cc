@@ -1,11 +1,5 @@
 // `upgradectl check`: configuration compatibility checks before an upgrade.
-//
-//   upgradectl check --old-defaults old/values.yaml
-//       --new-defaults new/values.yaml --values my-values.yaml [--values
-//       more.yaml]
-//       [--manifests rendered/ ...] [--kubernetes 1.32.0]
-//       [--rules my-pack.yaml | --rules builtin:workload-safety ...]
-//       [--format text|json|sarif] [--fail-on error|warning|info]
+// The flags are in kCheckUsage (`upgradectl check --help`).
 //
 // Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it,
 // 2 bad input (unreadable or malformed file, bad flag, bad rule pack).
@@ -25,17 +19,52 @@
 #include "upgrade_core/compat/rules.h"
 
 namespace upgrade_core::cli {
+
+extern const char kCheckUsage[] =
+    "usage: upgradectl check [--old-defaults FILE --new-defaults FILE\n"
+    "                        [--values FILE]...] [--manifests FILE|DIR]...\n"
+    "                        [--kubernetes VERSION] [--rules "
+    "FILE|builtin:NAME]...\n"
+    "                        [--format text|json|sarif] "
+    "[--fail-on error|warning|info]\n"
+    "\n"
+    "Checks a chart's values and/or rendered manifests before an upgrade\n"
+    "(docs/compat-findings.md). Give a chart (--old-defaults and\n"
+    "--new-defaults), manifests, or both. Flags take `--flag VALUE` or\n"
+    "`--flag=VALUE`; a FILE of \"-\" reads standard input (one at most).\n"
+    "\n"
+    "  --old-defaults FILE   the chart's values.yaml before the upgrade\n"
+    "  --new-defaults FILE   the chart's values.yaml after it\n"
+    "  --values FILE         your overrides (repeatable; combined like\n"
+    "                        `helm -f a -f b`, later wins); needs the "
+    "defaults\n"
+    "  --manifests FILE|DIR  rendered manifests (repeatable); a directory is\n"
+    "                        searched recursively for *.yaml, *.yml, *.json\n"
+    "  --kubernetes VERSION  the target Kubernetes version, e.g. 1.32.0\n"
+    "  --rules FILE|builtin:NAME\n"
+    "                        a rule pack to apply (repeatable): a YAML file\n"
+    "                        or a built-in pack (kubernetes-apis,\n"
+    "                        workload-safety, version-skew); without it,\n"
+    "                        manifests get kubernetes-apis and\n"
+    "                        workload-safety\n"
+    "  --format text|json|sarif\n"
+    "                        output (default text); json is the diagnostics\n"
+    "                        document, also for an unreadable or malformed\n"
+    "                        input; sarif is SARIF 2.1.0\n"
+    "  --fail-on error|warning|info\n"
+    "                        the severity that fails the check (default "
+    "error)\n"
+    "  -h, --help            show this help\n"
+    "\n"
+    "exit codes: 0 nothing at or above --fail-on, 1 findings at or above it,\n"
+    "            2 bad input (unreadable or malformed file, bad flag or rule "
+    "pack)\n";
+
 namespace {
 
 using compat::Document;
 using compat::Report;
 using compat::RulePack;
-
-constexpr char kUsage[] =
-    "usage: upgradectl check [--old-defaults FILE --new-defaults FILE "
-    "[--values FILE]...] [--manifests FILE|DIR]... [--kubernetes VERSION] "
-    "[--rules FILE|builtin:NAME]... [--format text|json|sarif] "
-    "[--fail-on error|warning|info]\n";
 
 struct Flags {
   std::string old_defaults;
@@ -86,6 +115,9 @@ absl::StatusOr<Flags> ParseFlags(const std::vector<std::string>& args) {
       }
       f.format = value;
     } else if (name == "--fail-on") {
+      if (absl::Status s = compat::ParseSeverity(value).status(); !s.ok()) {
+        return s;
+      }
       f.fail_on = value;
     } else {
       return absl::InvalidArgumentError(
@@ -138,40 +170,55 @@ absl::StatusOr<std::vector<std::string>> ManifestFiles(
   return out;
 }
 
+// Why Check() failed: the file it was loading ("" for none) and the
+// diagnostic code for JSON output ("" to derive it from the status).
+struct Failure {
+  std::string file;
+  std::string code;
+};
+
 absl::StatusOr<std::vector<RulePack>> LoadPacks(
-    const std::vector<std::string>& specs) {
+    const std::vector<std::string>& specs, Failure& failure) {
   std::vector<RulePack> packs;
   for (const std::string& spec : specs) {
-    absl::StatusOr<RulePack> p = absl::StartsWith(spec, "builtin:")
-                                     ? RulePack::Builtin(spec.substr(8))
-                                     : RulePack::FromFile(spec);
+    const bool builtin = absl::StartsWith(spec, "builtin:");
+    failure = {builtin ? "" : spec, "rules.invalid"};
+    absl::StatusOr<RulePack> p =
+        builtin ? RulePack::Builtin(spec.substr(8)) : RulePack::FromFile(spec);
     if (!p.ok()) return p.status();
     packs.push_back(*std::move(p));
   }
   return packs;
 }
 
-absl::StatusOr<Report> Check(const Flags& f) {
+// Document::FromFile, remembering the file in `failure`.
+absl::StatusOr<Document> Load(const std::string& path, Failure& failure) {
+  failure = {path, ""};
+  return Document::FromFile(path);
+}
+
+absl::StatusOr<Report> Check(const Flags& f, Failure& failure) {
   absl::StatusOr<compat::Severity> fail_on = compat::ParseSeverity(f.fail_on);
   if (!fail_on.ok()) return fail_on.status();
-  absl::StatusOr<std::vector<RulePack>> packs = LoadPacks(f.rules);
+  absl::StatusOr<std::vector<RulePack>> packs = LoadPacks(f.rules, failure);
   if (!packs.ok()) return packs.status();
   compat::RuleContext context;
   if (!f.kubernetes.empty()) context["kubernetes"] = f.kubernetes;
   Report report;
   if (!f.old_defaults.empty()) {
-    absl::StatusOr<Document> old_defaults = Document::FromFile(f.old_defaults);
+    absl::StatusOr<Document> old_defaults = Load(f.old_defaults, failure);
     if (!old_defaults.ok()) return old_defaults.status();
-    absl::StatusOr<Document> new_defaults = Document::FromFile(f.new_defaults);
+    absl::StatusOr<Document> new_defaults = Load(f.new_defaults, failure);
     if (!new_defaults.ok()) return new_defaults.status();
     std::vector<Document> files;
     std::vector<compat::Node> roots;
     for (const std::string& v : f.values) {
-      absl::StatusOr<Document> d = Document::FromFile(v);
+      absl::StatusOr<Document> d = Load(v, failure);
       if (!d.ok()) return d.status();
       files.push_back(*std::move(d));
       roots.push_back(files.back().root());
     }
+    failure = {};
     // Several --values files combine like `helm -f a -f b` (later wins).
     Document overrides =
         files.size() == 1
@@ -184,14 +231,17 @@ absl::StatusOr<Report> Check(const Flags& f) {
     report.findings = std::move(chart->findings);
   }
   if (!f.manifests.empty()) {
+    failure = {};
     absl::StatusOr<std::vector<std::string>> files = ManifestFiles(f.manifests);
     if (!files.ok()) return files.status();
     std::vector<Document> docs;
     for (const std::string& file : *files) {
+      failure = {file, ""};
       absl::StatusOr<std::vector<Document>> d = Document::StreamFromFile(file);
       if (!d.ok()) return d.status();
       for (Document& doc : *d) docs.push_back(std::move(doc));
     }
+    failure = {};
     absl::StatusOr<Report> m =
         compat::CheckManifests(docs, f.kubernetes, *packs, context);
     if (!m.ok()) return m.status();
@@ -200,6 +250,16 @@ absl::StatusOr<Report> Check(const Flags& f) {
     }
   }
   report.Normalize();
+  // SARIF rules[].help for the rules of the user's own packs (the built-in
+  // ones are known to compat::RuleHelp).
+  for (const RulePack& pack : *packs) {
+    for (const compat::Rule& r : pack.rules()) {
+      if (compat::RuleHelp(r.id).empty()) {
+        report.rule_help[r.id] =
+            compat::PackRuleHelp(compat::RuleKindName(r.kind), r.hint);
+      }
+    }
+  }
   return report;
 }
 
@@ -208,13 +268,20 @@ absl::StatusOr<Report> Check(const Flags& f) {
 int RunCheckCommand(const std::vector<std::string>& args, std::ostream& out,
                     std::ostream& err) {
   absl::StatusOr<Flags> flags = ParseFlags(args);
-  if (!flags.ok()) {
-    err << "upgradectl check: " << flags.status().message() << "\n" << kUsage;
-    return kExitBadInput;
-  }
-  absl::StatusOr<Report> report = Check(*flags);
+  if (!flags.ok()) return UsageError("check", flags.status().message(), err);
+  std::vector<std::string> files = {flags->old_defaults, flags->new_defaults};
+  files.insert(files.end(), flags->values.begin(), flags->values.end());
+  files.insert(files.end(), flags->manifests.begin(), flags->manifests.end());
+  files.insert(files.end(), flags->rules.begin(), flags->rules.end());
+  if (!AtMostOneStdin("check", files, err)) return kExitBadInput;
+  Failure failure;
+  absl::StatusOr<Report> report = Check(*flags, failure);
   if (!report.ok()) {
-    err << "upgradectl check: " << report.status().message() << "\n";
+    if (flags->format == "json") {
+      out << InputErrorJson(report.status(), failure.file, failure.code);
+    } else {
+      err << "upgradectl check: " << report.status().message() << "\n";
+    }
     return kExitBadInput;
   }
   if (flags->format == "json") {

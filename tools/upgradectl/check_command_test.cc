@@ -50,6 +50,7 @@ TEST(CheckCommandTest, FlagsFormatsAndExitCodes) {
            "web}\n");
   TempFile("dir/notes.txt", "not yaml: [");
   const std::string broken = TempFile("broken.yaml", "a: [1,\n");
+  const std::string multi = TempFile("multi.yaml", "a: 1\n---\nb: 2\n");
   const std::string after =
       TempFile("user2.yaml", "controller:\n  image:\n    registry: null\n");
   const Case kCases[] = {
@@ -71,8 +72,9 @@ TEST(CheckCommandTest, FlagsFormatsAndExitCodes) {
         "--values=" + user, "--rules", pack, "--kubernetes", "1.25.0",
         "--format", "json"},
        kExitFindings,
-       {R"("rule":"ingress-nginx/kubernetes-version")",
-        R"("rule":"ingress-nginx/daemonset-hostport-surge")"},
+       {R"({"version":2,"ok":false,)",
+        R"("code":"ingress-nginx/kubernetes-version")",
+        R"("code":"ingress-nginx/daemonset-hostport-surge")"},
        ""},
       {"manifests directory, sarif",
        {"--manifests", dir, "--kubernetes", "1.22.0", "--format", "sarif"},
@@ -106,6 +108,11 @@ TEST(CheckCommandTest, FlagsFormatsAndExitCodes) {
        kExitBadInput,
        {},
        "broken.yaml:2:1"},
+      {"two documents where one is expected",
+       {"--old-defaults", multi, "--new-defaults", new_v},
+       kExitBadInput,
+       {},
+       "multi.yaml:2:1: expected one YAML document but found another (`---`)"},
       {"missing file",
        {"--manifests", "/nonexistent.yaml"},
        kExitBadInput,

@@ -1,9 +1,6 @@
 // `upgradectl fsm`: loads a state machine definition (a YAML file, or a
 // built-in lifecycle), runs the definition checks and prints them, or emits
-// its diagram.
-//
-//   upgradectl fsm [--format text|json|mermaid|dot] <file.yaml |
-//   builtin:component | builtin:plan>
+// its diagram. The flags are in kFsmUsage (`upgradectl fsm --help`).
 //
 // Exit codes: 0 sound (or a diagram was printed), 1 the checks found
 // problems (text/json), 2 bad input (unreadable file, invalid definition with
@@ -15,7 +12,6 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "absl/strings/str_split.h"
 #include "tools/upgradectl/command.h"
 #include "upgrade_core/fsm/lifecycles.h"
 #include "upgrade_core/fsm/state_machine.h"
@@ -23,11 +19,29 @@
 #include "upgrade_core/util/json_string.h"
 
 namespace upgrade_core::cli {
-namespace {
 
-constexpr char kUsage[] =
-    "usage: upgradectl fsm [--format text|json|mermaid|dot] "
-    "<file.yaml | builtin:component | builtin:plan>\n";
+extern const char kFsmUsage[] =
+    "usage: upgradectl fsm [--format text|json|mermaid|dot]\n"
+    "                      FILE.yaml|-|builtin:component|builtin:plan\n"
+    "\n"
+    "Loads a state machine definition (docs/fsm.md) and runs its checks, or\n"
+    "prints its diagram.\n"
+    "\n"
+    "  FILE.yaml             a definition; \"-\" reads it from standard input\n"
+    "  builtin:component     the component lifecycle\n"
+    "  builtin:plan          the plan lifecycle\n"
+    "  --format text|json|mermaid|dot\n"
+    "                        output (default text): the checks (text, json)\n"
+    "                        or a diagram (mermaid, dot); json prints the\n"
+    "                        diagnostics document for an unreadable or\n"
+    "                        invalid definition\n"
+    "  -h, --help            show this help\n"
+    "\n"
+    "exit codes: 0 sound (or a diagram was printed), 1 the checks found\n"
+    "            problems, 2 bad input (unreadable file, invalid definition,\n"
+    "            bad flag)\n";
+
+namespace {
 
 std::string JsonList(const std::vector<std::string>& items) {
   std::vector<std::string> quoted;
@@ -43,29 +57,34 @@ int RunFsmCommand(const std::vector<std::string>& args, std::ostream& out,
   std::vector<std::string> positional;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
-    if (a == "--format" && i + 1 < args.size()) {
+    if (a == "--format") {
+      if (i + 1 >= args.size()) {
+        return UsageError("fsm", "--format needs a value", err);
+      }
       format = args[++i];
     } else if (absl::StartsWith(a, "--format=")) {
       format = a.substr(9);
-    } else if (a == "-h" || a == "--help") {
-      out << kUsage;
-      return kExitOk;
-    } else if (absl::StartsWith(a, "-")) {
-      err << "upgradectl fsm: unknown flag '" << a << "'\n" << kUsage;
-      return kExitBadInput;
+    } else if (absl::StartsWith(a, "-") && a != "-") {
+      return UsageError("fsm", absl::StrCat("unknown flag '", a, "'"), err);
     } else {
       positional.push_back(a);
     }
   }
   if (format != "text" && format != "json" && format != "mermaid" &&
       format != "dot") {
-    err << "upgradectl fsm: unknown format '" << format
-        << "' (want text, json, mermaid or dot)\n";
-    return kExitBadInput;
+    return UsageError("fsm",
+                      absl::StrCat("unknown format '", format,
+                                   "' (want text, json, mermaid or dot)"),
+                      err);
   }
   if (positional.size() != 1) {
-    err << kUsage;
-    return kExitBadInput;
+    return UsageError(
+        "fsm",
+        positional.empty()
+            ? "no definition given (FILE.yaml, -, builtin:component or "
+              "builtin:plan)"
+            : "one definition only",
+        err);
   }
   const std::string& source = positional[0];
   absl::StatusOr<fsm::StateMachine> machine;
@@ -78,7 +97,12 @@ int RunFsmCommand(const std::vector<std::string>& args, std::ostream& out,
     // already `file:line:col: message`, one per line.
     machine = fsm::StateMachineFromFile(source);
     if (!machine.ok()) {
-      err << machine.status().message() << "\n";
+      if (format == "json") {
+        out << InputErrorJson(machine.status(), source,
+                              "fsm.invalid-definition");
+      } else {
+        err << machine.status().message() << "\n";
+      }
       return kExitBadInput;
     }
   }

@@ -13,6 +13,50 @@
 #include "upgrade_core/plan/problem.h"
 
 namespace upgrade_core::cli {
+
+extern const char kValidateUsage[] =
+    "usage: upgradectl validate PLAN.yaml [--format text|json] "
+    "[--no-config-check]\n"
+    "\n"
+    "Checks an UpgradePlan: the schema, then every safety check\n"
+    "(docs/plan-reference.md).\n"
+    "\n"
+    "  PLAN.yaml            the plan; \"-\" reads it from standard input\n"
+    "                       (relative config files then resolve against the\n"
+    "                       current directory)\n"
+    "  --format text|json   output (default text); json prints the\n"
+    "                       diagnostics document on stdout, also for an\n"
+    "                       unreadable or invalid plan\n"
+    "  --no-config-check    skip the chart values checks of the components'\n"
+    "                       config files\n"
+    "  -h, --help           show this help\n"
+    "\n"
+    "exit codes: 0 safe (warnings and notes are printed), 1 errors found,\n"
+    "            2 bad input (unreadable or invalid plan, bad flag)\n";
+
+extern const char kPlanUsage[] =
+    "usage: upgradectl plan PLAN.yaml [--format text|json|dot|mermaid]\n"
+    "                       [--mermaid gantt|flowchart] [--no-config-check]\n"
+    "\n"
+    "Compiles an UpgradePlan into its execution plan: waves, steps, rollback\n"
+    "steps (docs/plan-reference.md).\n"
+    "\n"
+    "  PLAN.yaml                  the plan; \"-\" reads it from standard "
+    "input\n"
+    "  --format text|json|dot|mermaid\n"
+    "                             output (default text); json is the\n"
+    "                             execution plan, or the diagnostics document\n"
+    "                             when the plan is unsafe or cannot be read\n"
+    "  --mermaid gantt|flowchart  with --format mermaid: the waves as a gantt\n"
+    "                             chart (default) or the components as a\n"
+    "                             flowchart; diagrams draw execution order\n"
+    "                             (dependency -> dependent)\n"
+    "  --no-config-check          skip the chart values checks of the\n"
+    "                             components' config files\n"
+    "  -h, --help                 show this help\n"
+    "\n"
+    "exit codes: 0 compiled, 1 the plan is unsafe, 2 bad input\n";
+
 namespace {
 
 struct PlanArgs {
@@ -32,7 +76,7 @@ bool ParseArgs(const char* command, const std::vector<std::string>& args,
     auto value = [&](absl::string_view flag, std::string* dst) {
       if (a == flag) {
         if (i + 1 >= args.size()) {
-          err << "upgradectl " << command << ": " << flag << " needs a value\n";
+          UsageError(command, absl::StrCat(flag, " needs a value"), err);
           return false;
         }
         *dst = args[++i];
@@ -47,32 +91,34 @@ bool ParseArgs(const char* command, const std::vector<std::string>& args,
       if (!value("--mermaid", &out.mermaid)) return false;
     } else if (a == "--no-config-check") {
       out.no_config = true;
-    } else if (absl::StartsWith(a, "-")) {
-      err << "upgradectl " << command << ": unknown flag " << a << "\n";
+    } else if (absl::StartsWith(a, "-") && a != "-") {
+      UsageError(command, absl::StrCat("unknown flag ", a), err);
       return false;
     } else if (out.plan_path.empty()) {
       out.plan_path = a;
     } else {
-      err << "upgradectl " << command << ": one plan file only (got "
-          << out.plan_path << " and " << a << ")\n";
+      UsageError(command,
+                 absl::StrCat("one plan file only (got ", out.plan_path,
+                              " and ", a, ")"),
+                 err);
       return false;
     }
   }
   if (out.plan_path.empty()) {
-    err << "usage: upgradectl " << command << " PLAN.yaml [--format "
-        << absl::StrJoin(formats, "|") << "]\n";
+    UsageError(command, "no plan file given (PLAN.yaml, or - for stdin)", err);
     return false;
   }
   bool known = false;
   for (const std::string& f : formats) known |= f == out.format;
   if (!known) {
-    err << "upgradectl " << command << ": unknown --format " << out.format
-        << " (one of " << absl::StrJoin(formats, ", ") << ")\n";
+    UsageError(command,
+               absl::StrCat("unknown --format ", out.format, " (one of ",
+                            absl::StrJoin(formats, ", "), ")"),
+               err);
     return false;
   }
   if (out.mermaid != "gantt" && out.mermaid != "flowchart") {
-    err << "upgradectl " << command
-        << ": --mermaid must be gantt or flowchart\n";
+    UsageError(command, "--mermaid must be gantt or flowchart", err);
     return false;
   }
   return true;
@@ -84,44 +130,18 @@ void PrintProblems(const std::vector<proto::Problem>& problems,
     out << plan::FormatProblem(p) << "\n";
 }
 
-std::string ProblemsJson(const std::vector<proto::Problem>& problems, bool ok) {
-  auto quote = [](absl::string_view s) {
-    std::string q = "\"";
-    for (char c : s) {
-      if (c == '"' || c == '\\') q.push_back('\\');
-      if (c == '\n') {
-        q += "\\n";
-        continue;
-      }
-      q.push_back(c);
-    }
-    return q + "\"";
-  };
-  std::string out =
-      absl::StrCat("{\"ok\":", ok ? "true" : "false", ",\"problems\":[");
-  for (size_t i = 0; i < problems.size(); ++i) {
-    const proto::Problem& p = problems[i];
-    absl::StrAppend(
-        &out, i ? "," : "",
-        "{\"severity\":", quote(plan::SeverityName(p.severity())),
-        ",\"code\":", quote(p.code()), ",\"component\":", quote(p.component()),
-        ",\"path\":", quote(p.path()), ",\"message\":", quote(p.message()),
-        ",\"hint\":", quote(p.hint()), ",\"file\":", quote(p.location().file()),
-        ",\"line\":", p.location().line(),
-        ",\"column\":", p.location().column(), "}");
-  }
-  return out + "]}\n";
-}
-
-// Loads the plan; on failure prints every problem and returns nullopt.
+// Loads the plan ("-": standard input); on failure prints every problem (as
+// the diagnostics JSON document on stdout with --format json) and returns
+// nullopt.
 std::optional<plan::Plan> LoadPlan(const char* command, const PlanArgs& args,
                                    std::ostream& out, std::ostream& err) {
   absl::StatusOr<plan::Plan> plan = plan::Plan::FromFile(args.plan_path);
   if (plan.ok()) return *std::move(plan);
   const std::vector<proto::Problem> problems =
       plan::ProblemsFromStatus(plan.status());
-  if (args.format == "json" && !problems.empty()) {
-    out << ProblemsJson(problems, false);
+  if (args.format == "json") {
+    out << (problems.empty() ? InputErrorJson(plan.status(), args.plan_path)
+                             : plan::ProblemsToJson(problems, false) + "\n");
   } else {
     err << "upgradectl " << command << ": " << plan.status().message() << "\n";
   }
@@ -142,7 +162,7 @@ int RunValidateCommand(const std::vector<std::string>& args, std::ostream& out,
   const std::vector<proto::Problem> problems = plan::CheckPlan(*plan, options);
   const bool ok = !plan::HasErrors(problems);
   if (parsed.format == "json") {
-    out << ProblemsJson(problems, ok);
+    out << plan::ProblemsToJson(problems, ok) << "\n";
   } else {
     PrintProblems(problems, out);
     int errors = 0, warnings = 0, infos = 0;
@@ -151,9 +171,10 @@ int RunValidateCommand(const std::vector<std::string>& args, std::ostream& out,
       warnings += p.severity() == proto::WARNING;
       infos += p.severity() == proto::INFO;
     }
+    const std::string name =
+        parsed.plan_path == "-" ? "<stdin>" : parsed.plan_path;
     if (ok) {
-      out << parsed.plan_path << ": OK (" << plan->components().size()
-          << " components"
+      out << name << ": OK (" << plan->components().size() << " components"
           << (warnings ? absl::StrCat(", ", warnings,
                                       warnings == 1 ? " warning" : " warnings")
                        : "")
@@ -161,8 +182,8 @@ int RunValidateCommand(const std::vector<std::string>& args, std::ostream& out,
                     : "")
           << ")\n";
     } else {
-      out << parsed.plan_path << ": " << errors
-          << (errors == 1 ? " error" : " errors") << ", the plan is unsafe\n";
+      out << name << ": " << errors << (errors == 1 ? " error" : " errors")
+          << ", the plan is unsafe\n";
     }
   }
   return ok ? kExitOk : kExitFindings;
@@ -185,7 +206,8 @@ int RunPlanCommand(const std::vector<std::string>& args, std::ostream& out,
     const std::vector<proto::Problem> problems =
         plan::ProblemsFromStatus(compiled.status());
     if (parsed.format == "json") {
-      out << ProblemsJson(problems, false);
+      out << (problems.empty() ? InputErrorJson(compiled.status(), "")
+                               : plan::ProblemsToJson(problems, false) + "\n");
     } else {
       err << "upgradectl plan: " << compiled.status().message() << "\n";
     }

@@ -1,3 +1,5 @@
+#include <cstdlib>
+#include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -40,14 +42,15 @@ TEST(PlanCommandsTest, ValidateAndPlan) {
        ""},
       {{"validate", kNaive, "--format=json"},
        kExitFindings,
-       {"{\"ok\":false,\"problems\":[{\"severity\":\"error\"",
+       {"{\"version\":2,\"ok\":false,\"summary\":{\"error\":6,",
+        "\"diagnostics\":[{\"severity\":\"error\"",
         "\"code\":\"exclusive.surge\""},
        ""},
       {{"validate", "/nonexistent.yaml"},
        kExitBadInput,
        {},
-       "cannot read plan file"},
-      {{"validate"}, kExitBadInput, {}, "usage: upgradectl validate PLAN.yaml"},
+       "/nonexistent.yaml: cannot open"},
+      {{"validate"}, kExitBadInput, {}, "upgradectl validate: no plan file"},
       {{"validate", kFixed, "--format", "sarif"},
        kExitBadInput,
        {},
@@ -63,7 +66,12 @@ TEST(PlanCommandsTest, ValidateAndPlan) {
        ""},
       {{"plan", kFixed, "--format", "json"},
        kExitOk,
-       {"{\"name\":\"rke2-ingress-nginx\""},
+       {"{\"version\":2,\"ok\":true,\"name\":\"rke2-ingress-nginx\"",
+        "\"diagnostics\":[{\"severity\":\"info\""},
+       ""},
+      {{"plan", kNaive, "--format", "json"},
+       kExitFindings,
+       {"{\"version\":2,\"ok\":false,", "\"code\":\"exclusive.surge\""},
        ""},
       {{"plan", kFixed, "--format=dot"},
        kExitOk,
@@ -87,6 +95,47 @@ TEST(PlanCommandsTest, ValidateAndPlan) {
         << out.str() << err.str();
     for (const std::string& o : c.out) EXPECT_THAT(out.str(), HasSubstr(o));
     EXPECT_THAT(err.str(), HasSubstr(c.err));
+  }
+}
+
+// Issue 9: the JSON output used to be hand-written with an escaper that let
+// a tab (or any control character) through raw: invalid JSON.
+TEST(PlanCommandsTest, JsonEscapesControlCharactersInIds) {
+  const char* dir = std::getenv("TEST_TMPDIR");
+  const std::string path = std::string(dir ? dir : "/tmp") + "/tab.yaml";
+  std::ofstream(path) << "apiVersion: upgrade-core/v1\nkind: UpgradePlan\n"
+                         "components:\n"
+                         "  - id: \"a\\tb\"\n"
+                         "    kind: Deployment\n"
+                         "    strategy: {type: OnDelete}\n"
+                         "  - id: \"c\\u0001d\"\n"
+                         "    dependsOn: [\"no\\tsuch\"]\n";
+  struct Case {
+    std::vector<std::string> args;
+    int exit_code;
+    std::vector<std::string> out;
+  };
+  const Case kCases[] = {
+      {{"validate", path, "--format", "json"},
+       kExitFindings,
+       {R"("component":"a\tb")", R"("component":"c\u0001d")",
+        R"(\"no\tsuch\")"}},
+      {{"plan", path, "--format", "json"},
+       kExitFindings,
+       {R"("component":"c\u0001d")"}},
+  };
+  for (const Case& c : kCases) {
+    SCOPED_TRACE(c.args[0]);
+    std::ostringstream out, err;
+    EXPECT_EQ(RunUpgradectl(c.args, out, err), c.exit_code) << err.str();
+    for (const std::string& want : c.out) {
+      EXPECT_THAT(out.str(), HasSubstr(want));
+    }
+    for (const char ch : out.str()) {
+      EXPECT_FALSE(static_cast<unsigned char>(ch) < 0x20 && ch != '\n')
+          << "raw control character " << static_cast<int>(ch) << " in "
+          << out.str();
+    }
   }
 }
 
