@@ -17,6 +17,7 @@ namespace upgrade_core::cli {
 extern const char kValidateUsage[] =
     "usage: upgradectl validate PLAN.yaml [--format text|json] "
     "[--no-config-check]\n"
+    "                           [--allow-outside DIR]...\n"
     "\n"
     "Checks an UpgradePlan: the schema, then every safety check\n"
     "(docs/plan-reference.md).\n"
@@ -29,6 +30,9 @@ extern const char kValidateUsage[] =
     "                       unreadable or invalid plan\n"
     "  --no-config-check    skip the chart values checks of the components'\n"
     "                       config files\n"
+    "  --allow-outside DIR  config files may also be read from DIR\n"
+    "                       (repeatable); by default only files inside the\n"
+    "                       plan's directory are read\n"
     "  -h, --help           show this help\n"
     "\n"
     "exit codes: 0 safe (warnings and notes are printed), 1 errors found,\n"
@@ -37,6 +41,7 @@ extern const char kValidateUsage[] =
 extern const char kPlanUsage[] =
     "usage: upgradectl plan PLAN.yaml [--format text|json|dot|mermaid]\n"
     "                       [--mermaid gantt|flowchart] [--no-config-check]\n"
+    "                       [--allow-outside DIR]...\n"
     "\n"
     "Compiles an UpgradePlan into its execution plan: waves, steps, rollback\n"
     "steps (docs/plan-reference.md).\n"
@@ -53,6 +58,9 @@ extern const char kPlanUsage[] =
     "                             (dependency -> dependent)\n"
     "  --no-config-check          skip the chart values checks of the\n"
     "                             components' config files\n"
+    "  --allow-outside DIR        config files may also be read from DIR\n"
+    "                             (repeatable); by default only files\n"
+    "                             inside the plan's directory are read\n"
     "  -h, --help                 show this help\n"
     "\n"
     "exit codes: 0 compiled, 1 the plan is unsafe, 2 bad input\n";
@@ -64,10 +72,11 @@ struct PlanArgs {
   std::string format = "text";
   std::string mermaid = "gantt";
   bool no_config = false;
+  std::vector<std::string> allow_outside;
 };
 
-// Parses `PLAN [--format F] [--mermaid gantt|flowchart] [--no-config-check]`;
-// returns false (after printing why) on bad flags.
+// Parses `PLAN [--format F] [--mermaid gantt|flowchart] [--no-config-check]
+// [--allow-outside DIR]...`; returns false (after printing why) on bad flags.
 bool ParseArgs(const char* command, const std::vector<std::string>& args,
                const std::vector<std::string>& formats, PlanArgs& out,
                std::ostream& err) {
@@ -91,6 +100,15 @@ bool ParseArgs(const char* command, const std::vector<std::string>& args,
       if (!value("--mermaid", &out.mermaid)) return false;
     } else if (a == "--no-config-check") {
       out.no_config = true;
+    } else if (a == "--allow-outside" ||
+               absl::StartsWith(a, "--allow-outside=")) {
+      std::string dir;
+      if (!value("--allow-outside", &dir)) return false;
+      if (dir.empty()) {
+        UsageError(command, "--allow-outside needs a directory", err);
+        return false;
+      }
+      out.allow_outside.push_back(dir);
     } else if (absl::StartsWith(a, "-") && a != "-") {
       UsageError(command, absl::StrCat("unknown flag ", a), err);
       return false;
@@ -135,7 +153,10 @@ void PrintProblems(const std::vector<proto::Problem>& problems,
 // nullopt.
 std::optional<plan::Plan> LoadPlan(const char* command, const PlanArgs& args,
                                    std::ostream& out, std::ostream& err) {
-  absl::StatusOr<plan::Plan> plan = plan::Plan::FromFile(args.plan_path);
+  plan::LoadOptions options;
+  options.allowed_dirs = args.allow_outside;
+  absl::StatusOr<plan::Plan> plan =
+      plan::Plan::FromFile(args.plan_path, options);
   if (plan.ok()) return *std::move(plan);
   const std::vector<proto::Problem> problems =
       plan::ProblemsFromStatus(plan.status());

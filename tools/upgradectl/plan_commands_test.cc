@@ -1,4 +1,5 @@
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -136,6 +137,52 @@ TEST(PlanCommandsTest, JsonEscapesControlCharactersInIds) {
           << "raw control character " << static_cast<int>(ch) << " in "
           << out.str();
     }
+  }
+}
+
+// The plan loader's hint for a config file outside the plan's directory
+// names `upgradectl --allow-outside DIR`: the flag exists and works.
+TEST(PlanCommandsTest, AllowOutsideReadsConfigFilesFromThatDirectory) {
+  const std::string examples =
+      std::filesystem::absolute("examples/rke2-ingress-nginx").string();
+  const char* tmp = std::getenv("TEST_TMPDIR");
+  const std::string dir = std::string(tmp ? tmp : "/tmp") + "/outside";
+  std::filesystem::create_directories(dir);
+  const std::string path = dir + "/plan.yaml";
+  std::ofstream(path) << "apiVersion: upgrade-core/v1\nkind: UpgradePlan\n"
+                         "components:\n  - id: ingress\n    config:\n"
+                         "      oldDefaults: "
+                      << examples << "/values-4.11.8.yaml\n"
+                      << "      newDefaults: " << examples
+                      << "/values-4.12.8.yaml\n";
+  struct Case {
+    std::vector<std::string> args;
+    int exit_code;
+    std::string out;
+    std::string err;
+  };
+  const Case kCases[] = {
+      {{"validate", path},
+       kExitBadInput,
+       "",
+       "is an absolute path; config files are read only from the plan's"},
+      {{"validate", path, "--allow-outside", examples},
+       kExitOk,
+       "plan.yaml: OK (1 components",
+       ""},
+      {{"plan", path, "--allow-outside=" + examples}, kExitOk, "Wave 0", ""},
+      {{"validate", path, "--allow-outside"},
+       kExitBadInput,
+       "",
+       "--allow-outside needs a value"},
+  };
+  for (const Case& c : kCases) {
+    SCOPED_TRACE(c.args.back());
+    std::ostringstream out, err;
+    EXPECT_EQ(RunUpgradectl(c.args, out, err), c.exit_code)
+        << out.str() << err.str();
+    EXPECT_THAT(out.str(), HasSubstr(c.out));
+    EXPECT_THAT(err.str(), HasSubstr(c.err));
   }
 }
 
