@@ -60,8 +60,11 @@ absl::string_view NodeKindName(NodeKind kind);
 struct LoadOptions {
   // Maximum input size in bytes.
   size_t max_bytes = 256u << 20;
-  // Maximum nesting depth of maps and lists.
+  // Maximum nesting depth of maps and lists: 1..kMaxDepthLimit. Operations
+  // on documents (merge, diff, JSON, equality) recurse once per level, so the
+  // ceiling is what keeps them inside any thread's stack.
   int max_depth = 512;
+  static constexpr int kMaxDepthLimit = 1000;
   // Maximum number of nodes, counting every alias as a full copy of what it
   // refers to (this is what bounds "billion laughs" expansion).
   uint64_t max_nodes = 50'000'000;

@@ -162,6 +162,13 @@ class YamlEventLoader {
       : text_(text), source_(source), options_(options), json_(json) {}
 
   absl::Status Run(bool stream, std::vector<Document>* out) {
+    if (options_.max_depth < 1 ||
+        options_.max_depth > LoadOptions::kMaxDepthLimit) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "LoadOptions.max_depth must be between 1 and ",
+          LoadOptions::kMaxDepthLimit, ", got ", options_.max_depth,
+          " (operations on documents recurse once per level)"));
+    }
     if (text_.size() > options_.max_bytes) {
       return absl::InvalidArgumentError(absl::StrCat(
           source_, ": input is ", text_.size(), " bytes, over the limit of ",
@@ -282,6 +289,36 @@ class YamlEventLoader {
       if (key(entries[order[i]]) == key(entries[order[i - 1]])) {
         return dup_error(entries[order[i]]);
       }
+    }
+    return absl::OkStatus();
+  }
+
+  // `<<: *x` merges a map, or a list of maps, into the mapping (go-yaml's
+  // rule). Anything else is an error, never silently dropped.
+  absl::Status CheckMergeKeys(const yaml_mark_t& mark) {
+    DocumentBuilder::Impl& b = B();
+    const auto& frame = b.frames[b.depth - 1];
+    if (!frame.has_merge_key) return absl::OkStatus();
+    const internal::DocumentData& d = *b.data;
+    for (const internal::Entry& e : frame.entries) {
+      if (d.Text(e.key_offset, e.key_length) != "<<") continue;
+      const internal::NodeRec& v = d.nodes[e.node];
+      bool ok = v.kind == NodeKind::kMap;
+      if (v.kind == NodeKind::kList) {
+        ok = true;
+        for (uint32_t i = 0; i < v.b; ++i) {
+          ok = ok && d.nodes[d.entries[v.a + i].node].kind == NodeKind::kMap;
+        }
+      }
+      if (ok) continue;
+      yaml_mark_t at = mark;
+      at.line = e.key_line - 1;
+      at.column = e.key_column - 1;
+      return Error(at, absl::StrCat("merge key '<<' needs a map or a list of "
+                                    "maps, got ",
+                                    v.kind == NodeKind::kList
+                                        ? "a list with a non-map element"
+                                        : NodeKindName(v.kind)));
     }
     return absl::OkStatus();
   }
@@ -430,6 +467,11 @@ class YamlEventLoader {
         if (ev.type == YAML_MAPPING_END_EVENT &&
             !options_.allow_duplicate_keys) {
           if (absl::Status s = CheckDuplicates(ev.start_mark); !s.ok()) {
+            return s;
+          }
+        }
+        if (ev.type == YAML_MAPPING_END_EVENT) {
+          if (absl::Status s = CheckMergeKeys(ev.start_mark); !s.ok()) {
             return s;
           }
         }

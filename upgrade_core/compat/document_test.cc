@@ -155,6 +155,25 @@ TEST(DocumentTest, BadInputNamesLocation) {
       {"a: &x 1\nb: *x\n", no_alias, "v.yaml:2:4: aliases are not allowed"},
       {"? [a]\n: 1\n", {}, "complex map keys"},
       {"a: !!int abc\n", {}, "not a valid !!int"},
+      // Regressions (issue 9, defect 8): merge keys never silently dropped.
+      {"l: &l [1, 2]\nm:\n  <<: *l\n  a: 1\n",
+       {},
+       "v.yaml:3:3: merge key '<<' needs a map or a list of maps, got a list "
+       "with a non-map element"},
+      {"m:\n  <<: 5\n",
+       {},
+       "v.yaml:2:3: merge key '<<' needs a map or a list of maps, got int"},
+      // Regressions (issue 9, defect 9): invalid UTF-8 and NUL at their real
+      // position, not 1:1.
+      {"a: 1\nb: x\xc3\x28\n",
+       {},
+       "v.yaml:2:6: invalid YAML: invalid trailing UTF-8 octet (#x28)"},
+      {"a: 1\nbb: \xe2\x82\xac\xff\n",
+       {},
+       "v.yaml:2:6: invalid YAML: invalid leading UTF-8 octet (#xff)"},
+      {std::string("a: 1\nb: [x,\0]\n", 14),
+       {},
+       "v.yaml:2:7: invalid YAML: control characters are not allowed (#x0)"},
   };
   LoadOptions small_nodes;
   for (const Case& c : kCases) {

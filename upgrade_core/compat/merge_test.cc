@@ -2,15 +2,21 @@
 // themselves are covered in diff_test.cc's MergeTest).
 #include "upgrade_core/compat/merge.h"
 
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "upgrade_core/compat/diff.h"
+#include "upgrade_core/util/status_matchers.h"
 
 namespace upgrade_core::compat {
 namespace {
+
+using ::testing::HasSubstr;
+using ::upgrade_core::testing::StatusIs;
 
 Document Yaml(const std::string& text, const std::string& source) {
   absl::StatusOr<Document> d = Document::FromYaml(text, source);
@@ -79,6 +85,42 @@ TEST(MergeTest, LargeMapsMergeKeyByKey) {
     ASSERT_EQ(root.key(i), absl::StrCat("k", i));
     ASSERT_EQ(root.child(i).text(), absl::StrCat(i < 250 ? "d" : "o", i));
   }
+}
+
+// Regression (issue 9, defect 7): with max_depth raised, recursion in merge,
+// JSON, equality and lookups overflowed the stack at 15k-40k levels. The
+// accepted maximum is bounded, and every recursive operation is exercised at
+// that maximum (under ASan too, where frames are larger).
+TEST(DocumentTest, DepthIsBoundedAndEveryOperationWorksAtTheBound) {
+  LoadOptions too_deep;
+  too_deep.max_depth = 40000;
+  EXPECT_THAT(Document::FromYaml("a: 1", "v.yaml", too_deep).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("LoadOptions.max_depth must be between 1 "
+                                 "and 1000, got 40000")));
+  LoadOptions deepest;
+  deepest.max_depth = LoadOptions::kMaxDepthLimit;
+  const int levels = LoadOptions::kMaxDepthLimit;
+  std::string text;
+  for (int i = 0; i < levels - 1; ++i) text += "{a: ";
+  text += "[1]";
+  for (int i = 0; i < levels - 1; ++i) text += "}";
+  absl::StatusOr<Document> doc = Document::FromYaml(text, "v.yaml", deepest);
+  ASSERT_TRUE(doc.ok()) << doc.status();
+  absl::StatusOr<Document> over =
+      Document::FromYaml("[" + text + "]", "v.yaml", deepest);
+  EXPECT_THAT(over.status(), StatusIs(absl::StatusCode::kInvalidArgument,
+                                      HasSubstr("nesting deeper than 1000")));
+  Document merged = MergeValues(doc->root(), doc->root());
+  EXPECT_TRUE(merged.root().Equals(doc->root()));
+  EXPECT_EQ(merged.ToJson().size(), doc->ToJson().size());
+  EXPECT_TRUE(Diff(doc->root(), merged.root()).empty());
+  std::string path = "a";
+  for (int i = 0; i < levels - 2; ++i) path += ".a";
+  std::optional<Node> leaf = doc->root().Find(path);
+  ASSERT_TRUE(leaf.has_value());
+  EXPECT_TRUE(leaf->is_list());
+  EXPECT_EQ(leaf->location().ToString(), "v.yaml:1:3997");
 }
 
 }  // namespace
