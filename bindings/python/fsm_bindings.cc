@@ -202,8 +202,13 @@ py::object TimeToPy(absl::Time t) {
 
 absl::Time TimeFromPy(const std::optional<double>& at) {
   if (!at) return absl::InfinitePast();
-  if (!std::isfinite(*at)) {
-    ThrowStatus(absl::InvalidArgumentError("at: want a finite number"));
+  // Nanoseconds since the epoch must fit an int64 (about +-292 years):
+  // beyond that the conversion would record a garbage time (issue 9).
+  if (!std::isfinite(*at) || std::fabs(*at) > 9.2e9) {
+    ThrowStatus(absl::InvalidArgumentError(absl::StrCat(
+        "at: want seconds since the Unix epoch within +-9.2e9 (years "
+        "1678-2262), got ",
+        *at)));
   }
   return absl::FromUnixNanos(static_cast<int64_t>(std::llround(*at * 1e9)));
 }

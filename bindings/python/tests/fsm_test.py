@@ -260,6 +260,18 @@ class InstanceTest(unittest.TestCase):
                     m.instance(**kwargs)
                 self.assertIn(want, str(cm.exception))
 
+    def test_fire_rejects_times_out_of_range(self):
+        # Regression (issue 9, defect 5): fire(at=1e300) recorded a garbage time.
+        run = self.make([], history="full")
+        for at in (1e300, -1e300, float("inf"), float("nan"), 9.3e9):
+            with self.subTest(at=at):
+                with self.assertRaises(upgrade_core.InputError) as cm:
+                    run.fire("start", {"retries": 1}, at=at)
+                self.assertIn("at: want seconds since the Unix epoch", str(cm.exception))
+                self.assertEqual(run.state, "pending")
+        run.fire("start", {"retries": 1}, at=9.1e9)
+        self.assertEqual(run.history[-1].at, 9.1e9)
+
     def test_history_modes(self):
         cases = [(None, 0, 0), (2, 2, 2), ("full", 4, 0)]
         for history, size, dropped in cases:
