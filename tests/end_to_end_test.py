@@ -12,9 +12,9 @@ DEMO = os.path.join(EXAMPLE, "demo")
 UPGRADECTL = os.path.join(ROOT, "tools", "upgradectl", "upgradectl")
 
 
-def run(*args, cwd=ROOT):
+def run(*args, cwd=ROOT, input=None):
     return subprocess.run(list(args), cwd=cwd, capture_output=True, text=True,
-                          timeout=60)
+                          timeout=60, input=input)
 
 
 class DemoTest(unittest.TestCase):
@@ -101,6 +101,136 @@ class UpgradectlTest(unittest.TestCase):
         rules = {r["ruleId"] for r in sarif["runs"][0]["results"]}
         self.assertIn("chart/renamed-override", rules)
         self.assertIn("chart/removed-override", rules)
+
+
+class Issue9Test(unittest.TestCase):
+    """Issue 9 (CLI and output fixes), as a user runs upgradectl."""
+
+    DIAGNOSTIC_KEYS = ["severity", "code", "message", "hint", "path",
+                       "component", "location"]
+
+    def assert_diagnostics_document(self, doc):
+        self.assertEqual(doc["version"], 2)
+        self.assertIsInstance(doc["ok"], bool)
+        self.assertEqual(sorted(doc["summary"]), ["error", "info", "warning"])
+        for d in doc["diagnostics"]:
+            self.assertEqual(list(d), self.DIAGNOSTIC_KEYS)
+            self.assertEqual(list(d["location"]), ["file", "line", "column"])
+
+    def test_help_and_version_exit_zero(self):
+        cases = [(["--help"], "usage: upgradectl"),
+                 (["-h"], "usage: upgradectl"),
+                 (["--version"], "upgradectl 0.1.0 (plan schema upgrade-core/v1")]
+        for command in ["help", "version", "validate", "plan", "fsm", "check"]:
+            cases.append(([command, "--help"], "usage: upgradectl " + command))
+            cases.append(([command, "-h"], "usage: upgradectl " + command))
+        for args, want in cases:
+            with self.subTest(args=args):
+                result = run(UPGRADECTL, *args)
+                self.assertEqual(result.returncode, 0, result.stderr)
+                self.assertTrue(result.stdout.startswith(want), result.stdout)
+                self.assertEqual(result.stderr, "")
+
+    def test_dash_reads_standard_input(self):
+        with open(os.path.join(EXAMPLE, "plan.yaml")) as f:
+            plan = f.read()
+        with open(os.path.join(EXAMPLE, "my-values.naive.yaml")) as f:
+            values = f.read()
+        cases = [
+            # Relative config files resolve against the working directory.
+            (["validate", "-"], plan, EXAMPLE, 0, "<stdin>: OK (4 components"),
+            (["plan", "-"], plan, EXAMPLE, 0, "Wave 3: admission-webhook"),
+            (["check", "--old-defaults", "values-4.11.8.yaml",
+              "--new-defaults", "values-4.12.8.yaml", "--values", "-"],
+             values, EXAMPLE, 1, "<stdin>:14:5: error [chart/renamed-override]"),
+        ]
+        for args, stdin, cwd, code, want in cases:
+            with self.subTest(args=args):
+                result = run(UPGRADECTL, *args, cwd=cwd, input=stdin)
+                self.assertEqual(result.returncode, code, result.stderr)
+                self.assertIn(want, result.stdout)
+        twice = run(UPGRADECTL, "check", "--old-defaults", "-",
+                    "--new-defaults", "-", input="")
+        self.assertEqual(twice.returncode, 2)
+        self.assertIn('only one argument may be "-"', twice.stderr)
+
+    def test_one_json_shape_everywhere_also_for_bad_input(self):
+        tmp = os.environ.get("TEST_TMPDIR", "/tmp")
+        tab_plan = os.path.join(tmp, "tab-plan.yaml")
+        with open(tab_plan, "w") as f:
+            f.write('apiVersion: upgrade-core/v1\nkind: UpgradePlan\ncomponents:\n'
+                    '  - id: "a\\tb"\n    dependsOn: [nope]\n')
+        broken = os.path.join(tmp, "broken.yaml")
+        with open(broken, "w") as f:
+            f.write("a: [1,\n")
+        values = [os.path.join(EXAMPLE, v) for v in
+                  ("values-4.11.8.yaml", "values-4.12.8.yaml", "my-values.naive.yaml")]
+        cases = [
+            # (args, exit code, code of the first diagnostic)
+            (["validate", os.path.join(EXAMPLE, "plan-naive.yaml")], 1, "exclusive.surge"),
+            (["plan", os.path.join(EXAMPLE, "plan-naive.yaml")], 1, "exclusive.surge"),
+            (["plan", os.path.join(EXAMPLE, "plan.yaml")], 0, "chart/default-changed"),
+            (["check", "--old-defaults", values[0], "--new-defaults", values[1],
+              "--values", values[2]], 1, "chart/renamed-override"),
+            # The id's tab used to be written raw: invalid JSON.
+            (["validate", tab_plan], 1, "graph.unknown-dependency"),
+            (["validate", os.path.join(tmp, "missing.yaml")], 2, "input.unreadable"),
+            (["plan", broken], 2, "yaml.syntax"),
+            (["check", "--manifests", broken], 2, "yaml.syntax"),
+        ]
+        for args, code, first in cases:
+            with self.subTest(args=args[:2]):
+                result = run(UPGRADECTL, *args, "--format", "json")
+                self.assertEqual(result.returncode, code, result.stderr)
+                doc = json.loads(result.stdout)
+                self.assert_diagnostics_document(doc)
+                self.assertEqual(doc["ok"], code == 0)
+                codes = [d["code"] for d in doc["diagnostics"]]
+                self.assertIn(first, codes)
+        tab = json.loads(run(UPGRADECTL, "validate", tab_plan, "--format", "json").stdout)
+        self.assertEqual(tab["diagnostics"][0]["component"], "a\tb")
+        bad = json.loads(run(UPGRADECTL, "plan", broken, "--format", "json").stdout)
+        self.assertEqual(bad["diagnostics"][0]["location"],
+                         {"file": broken, "line": 2, "column": 1})
+
+    def test_sarif_rule_help_uris_and_sentences(self):
+        result = run(UPGRADECTL, "check",
+                     "--old-defaults", os.path.abspath(os.path.join(EXAMPLE, "values-4.11.8.yaml")),
+                     "--new-defaults", os.path.abspath(os.path.join(EXAMPLE, "values-4.12.8.yaml")),
+                     "--values", os.path.abspath(os.path.join(EXAMPLE, "my-values.naive.yaml")),
+                     "--format", "sarif")
+        run_ = json.loads(result.stdout)["runs"][0]
+        results = run_["results"]
+        for rule in run_["tool"]["driver"]["rules"]:
+            with self.subTest(rule=rule["id"]):
+                help_text = rule["help"]["text"]
+                for r in results:
+                    self.assertNotIn(help_text, r["message"]["text"])
+        for r in results:
+            with self.subTest(result=r["message"]["text"][:40]):
+                uri = r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                self.assertTrue(uri.startswith("file:///"), uri)
+                if "Hint: " in r["message"]["text"]:
+                    self.assertIn(". Hint: ", r["message"]["text"])
+                self.assertTrue(r["message"]["text"].endswith("."))
+
+    def test_plan_text_names_the_real_failure_policy(self):
+        with open(os.path.join(EXAMPLE, "plan.yaml")) as f:
+            plan = f.read()
+        cases = [
+            ("rollback-all", "On failure (rollback-all): roll back every component"),
+            ("rollback-failed", "On failure (rollback-failed): roll back only the component"),
+            ("pause", "On failure (pause): stop and wait for an operator"),
+            ("continue", "On failure (continue): skip the failed component's dependents"),
+        ]
+        for policy, want in cases:
+            with self.subTest(policy=policy):
+                text = plan.replace("onFailure: rollback-all", "onFailure: " + policy)
+                result = run(UPGRADECTL, "plan", "-", cwd=EXAMPLE, input=text)
+                self.assertEqual(result.returncode, 0, result.stderr)
+                self.assertIn(want, result.stdout)
+                if policy in ("pause", "continue"):
+                    self.assertNotIn("reverse dependency order", result.stdout)
 
 
 if __name__ == "__main__":
