@@ -391,9 +391,14 @@ class Loader {
 
   void VersionChange(const compat::Node& node, const std::string& path,
                      proto::VersionChange* out) {
-    ForFields(node, path, {"from", "to"},
+    ForFields(node, path, {"from", "to", "allowDowngrade"},
               [&](const std::string& key, const compat::Node& v,
                   const std::string& p) {
+                if (key == "allowDowngrade") {
+                  bool allow = false;
+                  if (Bool(v, p, &allow)) out->set_allow_downgrade(allow);
+                  return;
+                }
                 String(v, p,
                        key == "from" ? out->mutable_from() : out->mutable_to());
               });

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -20,6 +21,7 @@
 #include "upgrade_core/plan/problem.h"
 #include "upgrade_core/plan/rollout.h"
 #include "upgrade_core/version/constraint.h"
+#include "upgrade_core/version/skew.h"
 #include "upgrade_core/version/version.h"
 
 namespace upgrade_core::plan {
@@ -625,6 +627,9 @@ class Checker {
   // Checks that need the version and compat modules (planner_checks.cc).
   void ExtraChecks();
   void CheckVersions();
+  void CheckPlatformChange(const std::string& name,
+                           const proto::VersionChange& change);
+  void CheckComponentDowngrade(int i);
   void CheckConfig();
 
   const proto::UpgradePlan& plan_;
@@ -643,6 +648,70 @@ class Checker {
 void Checker::ExtraChecks() {
   CheckVersions();
   CheckConfig();
+}
+
+// Platforms whose versions follow Kubernetes' minors (RKE2 and K3s ship
+// Kubernetes as v1.31.5+rke2r1): their control plane moves one minor at a
+// time.
+bool IsKubernetesPlatform(absl::string_view name) {
+  const std::string lower = absl::AsciiStrToLower(name);
+  return lower == "kubernetes" || lower == "k8s" || lower == "rke2" ||
+         lower == "k3s";
+}
+
+// A platform upgrade that skips a minor, or goes backwards.
+void Checker::CheckPlatformChange(const std::string& name,
+                                  const proto::VersionChange& change) {
+  const Version from = *Version::Parse(change.from());
+  const Version to = *Version::Parse(change.to());
+  const std::string path = absl::StrCat("context.", name);
+  if (to < from) {
+    const bool minor = to.major() != from.major() || to.minor() != from.minor();
+    if (change.allow_downgrade() && !minor) return;
+    Add(minor ? proto::ERROR : proto::WARNING, "version.platform-downgrade", -1,
+        path,
+        absl::StrCat(name, " goes from ", change.from(), " down to ",
+                     change.to(),
+                     minor ? "; Kubernetes does not support downgrading a "
+                             "minor version"
+                           : ""),
+        minor ? "restore the control plane from a backup instead"
+              : "if this is intended, add allowDowngrade: true");
+    return;
+  }
+  if (!IsKubernetesPlatform(name)) return;
+  // During the upgrade old and new kube-apiservers serve side by side: the
+  // skew policy's HA rule (within one minor) is exactly "no skipped minor".
+  const std::vector<SkewViolation> violations =
+      CheckVersionSkew({{SkewComponent::kKubeApiserver, from, "old"},
+                        {SkewComponent::kKubeApiserver, to, "new"}});
+  if (violations.empty()) return;
+  std::string next = absl::StrCat(from.major(), ".", from.minor() + 1);
+  Add(proto::ERROR, "version.skipped-minor", -1, path,
+      absl::StrCat(
+          name, " ", change.from(), " -> ", change.to(), " skips ",
+          to.major() == from.major()
+              ? absl::StrCat(to.minor() - from.minor() - 1, " minor version(s)")
+              : "a major version",
+          ": ", violations[0].message),
+      absl::StrCat("upgrade one minor at a time: first to the newest ", next,
+                   ".x, then on"));
+}
+
+// A component whose target version is older than its current one.
+void Checker::CheckComponentDowngrade(int i) {
+  const proto::Component& c = plan_.components(i);
+  const proto::VersionChange& v = c.version();
+  if (v.from().empty() || v.to().empty() || v.allow_downgrade()) return;
+  absl::StatusOr<Version> from = Version::Parse(v.from());
+  absl::StatusOr<Version> to = Version::Parse(v.to());
+  if (!from.ok() || !to.ok() || !(*to < *from)) return;
+  Add(proto::WARNING, "version.downgrade", i,
+      absl::StrCat("components[", i, "].version"),
+      absl::StrCat("\"", c.id(), "\" goes from ", v.from(), " down to ",
+                   v.to()),
+      "a downgrade may not read data the newer version wrote; if it is "
+      "intended, add allowDowngrade: true to its version");
 }
 
 void Checker::CheckConfig() {
@@ -711,18 +780,30 @@ void Checker::CheckConfig() {
 
 void Checker::CheckVersions() {
   const auto& platforms = plan_.context().platforms();
-  for (const auto& [name, change] : platforms) {
+  std::vector<std::string> names;
+  for (const auto& [name, unused] : platforms) names.push_back(name);
+  std::sort(names.begin(), names.end());
+  for (const std::string& name : names) {
+    const proto::VersionChange& change = platforms.at(name);
+    bool valid = true;
     for (const std::string* v : {&change.from(), &change.to()}) {
       if (v->empty()) continue;
       absl::StatusOr<::upgrade_core::Version> parsed =
           ::upgrade_core::Version::Parse(*v);
       if (!parsed.ok()) {
+        valid = false;
         Add(proto::ERROR, "version.invalid", -1,
             absl::StrCat("context.", name,
                          v == &change.from() ? ".from" : ".to"),
             std::string(parsed.status().message()), "");
       }
     }
+    if (valid && !change.from().empty() && !change.to().empty()) {
+      CheckPlatformChange(name, change);
+    }
+  }
+  for (int i = 0; i < plan_.components_size(); ++i) {
+    CheckComponentDowngrade(i);
   }
   // Sorted platform names keep the report order stable (proto maps are not).
   std::vector<std::string> required;
