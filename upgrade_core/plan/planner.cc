@@ -5,6 +5,7 @@
 #include <limits>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -1053,6 +1054,68 @@ void EmitSteps(const proto::UpgradePlan& plan, int i, const Resolved& r,
   last_step[i] = out.steps_size() - 1;
 }
 
+// Components that must never run at the same time although no dependsOn
+// orders them: holders of one exclusive resource, and providers of a service
+// behind an availability floor. The checks accept them only in different
+// waves; these edges put that order into the steps, so an executor that
+// follows depends_on alone (the Orchestrator, graph::Scheduler) keeps them
+// apart: each member's preflight waits for the verify step of every member
+// in the nearest earlier wave of the same group.
+void AddWaveBarriers(const proto::UpgradePlan& plan,
+                     const std::vector<uint32_t>& wave_of,
+                     const std::vector<int32_t>& last_step,
+                     proto::ExecutionPlan& out) {
+  std::map<std::string, std::vector<int>> groups;  // ordered: stable output
+  std::set<std::string> floors;
+  for (const proto::AvailabilityFloor& f : plan.policy().availability()) {
+    floors.insert(f.service());
+  }
+  for (int i = 0; i < plan.components_size(); ++i) {
+    const proto::Component& c = plan.components(i);
+    for (const std::string& e : c.exclusive()) {
+      groups[absl::StrCat("holds ", e)].push_back(i);
+    }
+    for (const std::string& s : c.provides()) {
+      if (floors.count(s)) groups[absl::StrCat("provides ", s)].push_back(i);
+    }
+  }
+  std::vector<int32_t> first_step(plan.components_size(), -1);
+  for (int32_t k = out.steps_size(); k-- > 0;) {
+    first_step[out.steps(k).component()] = k;
+  }
+  for (auto& [reason, members] : groups) {
+    std::stable_sort(members.begin(), members.end(),
+                     [&](int a, int b) { return wave_of[a] < wave_of[b]; });
+    members.erase(std::unique(members.begin(), members.end()), members.end());
+    size_t prev_begin = 0, begin = 0;
+    while (begin < members.size()) {
+      size_t end = begin;
+      while (end < members.size() &&
+             wave_of[members[end]] == wave_of[members[begin]]) {
+        ++end;
+      }
+      if (begin > 0) {
+        for (size_t m = begin; m < end; ++m) {
+          proto::Step* preflight = out.mutable_steps(first_step[members[m]]);
+          std::vector<absl::string_view> after;
+          for (size_t q = prev_begin; q < begin; ++q) {
+            const int32_t verify = last_step[members[q]];
+            const auto& deps = preflight->depends_on();
+            if (std::find(deps.begin(), deps.end(), verify) == deps.end()) {
+              preflight->add_depends_on(verify);
+            }
+            after.push_back(plan.components(members[q]).id());
+          }
+          absl::StrAppend(preflight->mutable_waits_for(), "; then after ",
+                          absl::StrJoin(after, ", "), " (", reason, ")");
+        }
+      }
+      prev_begin = begin;
+      begin = end;
+    }
+  }
+}
+
 }  // namespace
 
 bool HasErrors(const std::vector<proto::Problem>& problems) {
@@ -1170,6 +1233,7 @@ absl::StatusOr<ExecutionPlan> CompilePlan(const Plan& plan,
     }
     wave->set_step_count(out.steps_size() - wave->first_step());
   }
+  AddWaveBarriers(p, checker.wave_of_, last_step, out);
   // Rollback runs in reverse dependency order: dependents first.
   std::vector<int32_t> rollback_index(n, -1);
   const std::vector<graph::NodeId> reverse = g.ReverseTopologicalOrder();

@@ -7,6 +7,8 @@
 #include "absl/strings/str_join.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "upgrade_core/graph/graph_builder.h"
+#include "upgrade_core/graph/scheduler.h"
 #include "upgrade_core/plan/problem.h"
 #include "upgrade_core/util/status_matchers.h"
 
@@ -553,6 +555,75 @@ TEST(CompilePlanTest, OutputsAreDeterministic) {
 }
 
 constexpr char kExampleDir[] = "examples/rke2-ingress-nginx/";
+
+// Regression (issue 9): components that share an exclusive resource, or a
+// service behind an availability floor, were kept apart only by the wave
+// numbers, which the steps' depends_on did not encode. Driving
+// graph::Scheduler over the steps alone (everything ready runs at once, one
+// round per step) must never overlap two such components.
+TEST(CompilePlanTest, WaveBarriersKeepSharedResourcesApartUnderAScheduler) {
+  // a (backup: 6 steps) and b (after c) both hold hostPort:80; without a
+  // barrier b would start while a still verifies. p1 and p2 provide "web"
+  // behind a floor and are likewise in different waves.
+  const Plan plan = Load(
+      "  - {id: a, kind: DaemonSet, nodes: 3, backup: true, strategy: {type: "
+      "TerminateFirst}, exclusive: [\"hostPort:80\"]}\n"
+      "  - {id: c}\n"
+      "  - {id: b, kind: DaemonSet, nodes: 3, dependsOn: [c], strategy: "
+      "{type: TerminateFirst}, exclusive: [\"hostPort:80\"]}\n"
+      "  - {id: p1, kind: Deployment, replicas: 2, backup: true, provides: "
+      "[web]}\n"
+      "  - {id: p2, kind: Deployment, replicas: 2, dependsOn: [c], provides: "
+      "[web]}\n",
+      "policy: {availability: [{service: web, minAvailable: 2}]}\n");
+  absl::StatusOr<ExecutionPlan> compiled = CompilePlan(plan);
+  ASSERT_TRUE(compiled.ok()) << compiled.status();
+  const proto::ExecutionPlan& e = compiled->proto();
+
+  graph::GraphBuilder builder;
+  for (const proto::Step& s : e.steps()) builder.AddNode(compiled->StepId(s));
+  for (const proto::Step& s : e.steps()) {
+    for (int32_t d : s.depends_on()) {
+      builder.AddDependency(compiled->StepId(s), compiled->StepId(e.steps(d)));
+    }
+  }
+  absl::StatusOr<graph::DependencyGraph> g = builder.Build();
+  ASSERT_TRUE(g.ok()) << g.status();
+  graph::Scheduler scheduler(*g);
+  // component -> [first round running, last round running]
+  std::vector<std::pair<int, int>> active(e.components_size(), {-1, -1});
+  for (int round = 0; scheduler.IsActive(); ++round) {
+    const std::vector<graph::NodeId> ready = scheduler.Ready();
+    for (graph::NodeId n : ready) {
+      auto& span = active[e.steps(n).component()];
+      if (span.first < 0) span.first = round;
+      span.second = round;
+    }
+    for (graph::NodeId n : ready) ASSERT_TRUE(scheduler.Done(n).ok());
+  }
+  ASSERT_TRUE(scheduler.AllDone());
+  auto index = [&](absl::string_view id) {
+    for (int i = 0; i < e.components_size(); ++i) {
+      if (e.components(i) == id) return i;
+    }
+    return -1;
+  };
+  for (const auto& [x, y] :
+       {std::make_pair("a", "b"), std::make_pair("p1", "p2")}) {
+    SCOPED_TRACE(absl::StrCat(x, " and ", y));
+    const auto& first = active[index(x)];
+    const auto& second = active[index(y)];
+    EXPECT_TRUE(first.second < second.first || second.second < first.first)
+        << x << " runs in rounds " << first.first << ".." << first.second
+        << ", " << y << " in " << second.first << ".." << second.second;
+  }
+  const proto::Step* b_preflight = FindStep(*compiled, "b/preflight");
+  ASSERT_NE(b_preflight, nullptr);
+  EXPECT_THAT(b_preflight->waits_for(),
+              HasSubstr("then after a (holds hostPort:80)"));
+  EXPECT_THAT(DependsOn(*compiled, *b_preflight),
+              ElementsAre("c/verify", "a/verify"));
+}
 
 TEST(ExampleTest, NaivePlanIsRejectedWithTheReasons) {
   absl::StatusOr<Plan> plan =
