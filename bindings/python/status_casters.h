@@ -3,6 +3,9 @@
 // How absl::Status crosses into Python. A non-OK status becomes an exception
 // only here, at the binding boundary:
 //   kInvalidArgument -> upgrade_core.InputError (a ValueError)
+//   kNotFound, kPermissionDenied -> InputFileNotFoundError,
+//                       InputPermissionError (InputErrors that are also
+//                       FileNotFoundError / PermissionError)
 //   anything else    -> upgrade_core.Error, with the code name in `.code`
 // Richer errors (GraphError with `.cycles`, TransitionError with `.state`...)
 // are Python classes in upgrade_core/_errors.py raised with RaiseError().
@@ -32,8 +35,15 @@ template <typename... Args>
 // REQUIRES: !status.ok() and the GIL is held.
 [[noreturn]] inline void ThrowStatus(const absl::Status& status) {
   pybind11::str message(std::string(status.message()));
-  if (status.code() == absl::StatusCode::kInvalidArgument) {
-    RaiseError("InputError", message);
+  switch (status.code()) {
+    case absl::StatusCode::kInvalidArgument:
+      RaiseError("InputError", message);
+    case absl::StatusCode::kNotFound:  // an input file (the bounded reader)
+      RaiseError("InputFileNotFoundError", message);
+    case absl::StatusCode::kPermissionDenied:
+      RaiseError("InputPermissionError", message);
+    default:
+      break;
   }
   RaiseError("Error", message,
              pybind11::arg("code") = absl::StatusCodeToString(status.code()));

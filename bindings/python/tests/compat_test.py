@@ -46,6 +46,17 @@ class DocumentTest(unittest.TestCase):
             Document.from_json("{'a': 1}", source="v.json")
         with self.assertRaises(ValueError):
             Document.from_file("/nonexistent/values.yaml")
+        with self.assertRaises(FileNotFoundError) as missing:
+            Document.from_file("/nonexistent/values.yaml")
+        self.assertIsInstance(missing.exception, upgrade_core.InputFileNotFoundError)
+        self.assertIn("/nonexistent/values.yaml: cannot open", str(missing.exception))
+        # Regression (issue 9, defect 2): special files are refused, never read.
+        for path, want in (("/dev/zero", "is a character device"),
+                           ("/", "is a directory")):
+            with self.subTest(path=path):
+                with self.assertRaises(upgrade_core.InputError) as cm:
+                    Document.from_file(path)
+                self.assertIn(want, str(cm.exception))
 
     def test_from_python(self):
         doc = Document.from_python({"spec": {"replicas": 3, "ratio": 0.5,

@@ -10,6 +10,8 @@ from upgrade_core._errors import (
     GraphError,
     GraphProblem,
     InputError,
+    InputFileNotFoundError,
+    InputPermissionError,
     PlanError,
     TransitionError,
 )
@@ -78,6 +80,8 @@ __all__ = [
     "GraphError",
     "GraphProblem",
     "InputError",
+    "InputFileNotFoundError",
+    "InputPermissionError",
     "Location",
     "Plan",
     "PlanComponent",

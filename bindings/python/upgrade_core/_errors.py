@@ -24,6 +24,15 @@ class InputError(Error, ValueError):
         super().__init__(message, "INVALID_ARGUMENT")
 
 
+class InputFileNotFoundError(InputError, FileNotFoundError):
+    """An input file that does not exist: an InputError (so a ValueError) and
+    also the built-in FileNotFoundError, so `except OSError` works too."""
+
+
+class InputPermissionError(InputError, PermissionError):
+    """An input file that cannot be read for lack of permission."""
+
+
 class PlanError(InputError):
     """An invalid or unsafe UpgradePlan. `problems` lists every problem found,
     not just the first, as `Finding` objects (rule, severity, path, message,
