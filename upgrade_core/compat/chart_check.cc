@@ -40,6 +40,8 @@ bool Compatible(Shape a, Shape b) {
   return a == Shape::kAny || b == Shape::kAny || a == b;
 }
 
+bool IsContainer(Shape s) { return s == Shape::kMap || s == Shape::kList; }
+
 // The last key of a printed path ("a.b.c" -> "c").
 std::string LastKey(const std::string& path) {
   size_t dot = path.find_last_of('.');
@@ -189,6 +191,22 @@ class ChartChecker {
     }
     if (o && n) {
       Shape so = ShapeOf(*o), sn = ShapeOf(*n), sv = ShapeOf(value);
+      // The chart kept the key's type, and the user's value has another one
+      // (a map where the chart has a list, a string where it has a map): both
+      // Helm merges keep the user's value, which the templates then misread.
+      if (Compatible(so, sn) && !Compatible(sv, sn) && !Compatible(sv, so)) {
+        const bool structural = IsContainer(sv) || IsContainer(sn);
+        Add("chart/override-type-mismatch",
+            structural ? Severity::kError : Severity::kWarning, path,
+            absl::StrCat("your override ", path, " is a ",
+                         NodeKindName(value.kind()),
+                         " but the chart expects a ", NodeKindName(n->kind()),
+                         " (in both versions)"),
+            absl::StrCat("rewrite the value as a ", NodeKindName(n->kind()),
+                         "; chart default: ", NodeToDisplay(*n, 60)),
+            value.location());
+        return;
+      }
       if (!Compatible(so, sn) && Compatible(sv, so) && !Compatible(sv, sn)) {
         if (CoveredByPack(path)) return;
         Add("chart/type-changed-override", Severity::kError, path,

@@ -5,7 +5,10 @@
 //   * every override whose key the new chart removed (chart/removed-override),
 //     renamed (chart/renamed-override, with the new name when a rule pack or
 //     a unique match says so) or whose type changed
-//     (chart/type-changed-override);
+//     (chart/type-changed-override), or whose type differs from what the
+//     chart has in both versions (chart/override-type-mismatch: an error for
+//     a map, list or scalar in place of another shape, a warning between
+//     scalar kinds);
 //   * every default that changed under the user's feet: a key the user did
 //     not override whose default changed (chart/default-changed; warning for
 //     switches and type changes, info for other values);

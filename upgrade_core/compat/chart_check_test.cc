@@ -179,6 +179,60 @@ TEST(ChartCheckTest, TypeChangedOverride) {
   EXPECT_TRUE(r2->findings.empty()) << r2->ToText();
 }
 
+// Regression (issue 9): an override whose type differs from the chart's
+// default in both versions was not reported.
+TEST(ChartCheckTest, OverrideTypeMismatchInBothVersions) {
+  struct Case {
+    const char* name;
+    const char* user;
+    Severity severity;
+    const char* message;  // empty: no finding
+  };
+  const Document old_defaults = Yaml(
+      "tolerations: []\nservice: {type: ClusterIP}\nreplicas: 1\n"
+      "image: {tag: \"1.0\"}\nratio: 0.5\nextra: null\n",
+      "old");
+  const Document new_defaults = Yaml(
+      "tolerations: []\nservice: {type: ClusterIP}\nreplicas: 2\n"
+      "image: {tag: \"1.1\"}\nratio: 0.7\nextra: null\n",
+      "new");
+  for (const Case& c : std::vector<Case>{
+           {"map where the chart has a list", "tolerations: {key: a}\n",
+            Severity::kError,
+            "your override tolerations is a map but the chart expects a list "
+            "(in both versions)"},
+           {"scalar where the chart has a map", "service: LoadBalancer\n",
+            Severity::kError,
+            "your override service is a string but the chart expects a map"},
+           {"list where the chart has a scalar", "replicas: [1]\n",
+            Severity::kError, "is a list but the chart expects a int"},
+           {"string where the chart has a number", "ratio: \"0.9\"\n",
+            Severity::kWarning, "is a string but the chart expects a float"},
+           {"same type", "tolerations: [{key: a}]\nreplicas: 3\n",
+            Severity::kInfo, ""},
+           {"int for a float is a number", "ratio: 1\n", Severity::kInfo, ""},
+           {"anything for a null default", "extra: {a: 1}\n", Severity::kInfo,
+            ""},
+       }) {
+    SCOPED_TRACE(c.name);
+    absl::StatusOr<ChartUpgradeReport> r = CheckChartUpgrade(
+        old_defaults, new_defaults, Yaml(c.user, "user.yaml"));
+    ASSERT_TRUE(r.ok()) << r.status();
+    std::vector<const Finding*> found;
+    for (const Finding& f : r->findings) {
+      if (f.rule == "chart/override-type-mismatch") found.push_back(&f);
+    }
+    if (std::string(c.message).empty()) {
+      EXPECT_TRUE(found.empty()) << r->ToText();
+      continue;
+    }
+    ASSERT_EQ(found.size(), 1u) << r->ToText();
+    EXPECT_EQ(found[0]->severity, c.severity);
+    EXPECT_THAT(found[0]->message, HasSubstr(c.message));
+    EXPECT_EQ(found[0]->location.source, "user.yaml");
+  }
+}
+
 TEST(ChartCheckTest, NoOverridesOnlyDefaultChanges) {
   Document a = Yaml("x: {enabled: false}\n", "a");
   Document b = Yaml("x: {enabled: true}\n", "b");

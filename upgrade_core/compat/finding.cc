@@ -119,6 +119,10 @@ constexpr HelpEntry kBuiltinHelp[] = {
     {"chart/type-changed-override",
      "A value you override has a different type in the new chart (e.g. a "
      "string became a map). Rewrite the value in the new type."},
+    {"chart/override-type-mismatch",
+     "A value you override has a different type from the chart's default in "
+     "both versions (e.g. a map where the chart has a list). Helm keeps your "
+     "value and the templates misread it. Rewrite it in the chart's type."},
     {"chart/default-changed",
      "A default you do not override changed between the chart versions, so "
      "the upgrade changes behaviour. Pin the old default in your values to "
