@@ -26,9 +26,10 @@ StateMachine MakeComponentLifecycle() {
   // Declaration order == component::State / component::Event.
   b.States({"pending", "paused", "preflight", "backing_up", "terminating_old",
             "starting_new", "awaiting_ready", "verifying", "succeeded",
-            "failed", "rolling_back", "rolled_back"})
+            "failed", "rolling_back", "rolled_back", "halted"})
       .Events({"start", "pause", "resume", "step_done", "step_failed",
-               "rollback", "rollback_done", "rollback_failed", "backup"})
+               "rollback", "rollback_done", "rollback_failed", "backup",
+               "retry", "abandon"})
       .Initial("pending")
       .Terminal({"failed", "rolled_back"});
   const char* kPolicy = kRollbackOnFailureGuard;
@@ -48,11 +49,17 @@ StateMachine MakeComponentLifecycle() {
       .On("preflight", "step_done", "terminating_old")
       .If(kTerminate)
       .On("preflight", "step_failed", "failed")
+      .If(kPolicy)
+      .On("preflight", "step_failed", "halted")
+      .If(kNoPolicy)
       .On("backing_up", "step_done", "starting_new")
       .If(kStart)
       .On("backing_up", "step_done", "terminating_old")
       .If(kTerminate)
-      .On("backing_up", "step_failed", "failed");
+      .On("backing_up", "step_failed", "failed")
+      .If(kPolicy)
+      .On("backing_up", "step_failed", "halted")
+      .If(kNoPolicy);
   // The touching steps, in each order:
   //   terminate-first: terminating_old -> starting_new -> awaiting_ready
   //                    -> verifying
@@ -75,13 +82,18 @@ StateMachine MakeComponentLifecycle() {
        {"terminating_old", "starting_new", "awaiting_ready", "verifying"}) {
     b.On(touched, "step_failed", "rolling_back")
         .If(kPolicy)
-        .On(touched, "step_failed", "failed")
+        .On(touched, "step_failed", "halted")
         .If(kNoPolicy)
         .On(touched, "rollback", "rolling_back");
   }
   b.On("succeeded", "rollback", "rolling_back")
       .On("rolling_back", "rollback_done", "rolled_back")
       .On("rolling_back", "rollback_failed", "failed");
+  // Held after a failure the policy does not roll back (pause, continue):
+  // resumable, not terminal.
+  b.On("halted", "retry", "preflight")
+      .On("halted", "rollback", "rolling_back")
+      .On("halted", "abandon", "failed");
   return BuildOrDie(b);
 }
 

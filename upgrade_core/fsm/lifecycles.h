@@ -16,9 +16,12 @@
 //   touched (preflight, backing_up) ends in `failed` (nothing to undo); from
 //   the first touch on (terminating_old or starting_new, whichever comes
 //   first, and every later state) a failure goes to `rolling_back` when the
-//   `rollback_on_failure` guard (the plan's policy) holds and to `failed`
+//   `rollback_on_failure` guard (the plan's policy) holds and to `halted`
 //   otherwise, and `rollback` is accepted in every such state, including
-//   `succeeded` (a later component failed and the plan rolls back). A
+//   `succeeded` (a later component failed and the plan rolls back). Under a
+//   policy that does not roll back (pause, continue) a failed preflight or
+//   backup halts too. `halted` is not terminal: the operator `retry`s (back
+//   to preflight), `rollback`s, or `abandon`s (-> failed). A
 //   component can be paused only before its first step (`pending`); pausing
 //   between the steps of a running plan is the plan lifecycle's `pause`.
 //   Terminal: failed, rolled_back.
@@ -65,6 +68,9 @@ enum State : StateId {
   kFailed,          // terminal: failed with nothing to undo, or no rollback
   kRollingBack,     // restoring the old instance
   kRolledBack,      // terminal: the old instance is back
+  kHalted,          // a step failed and the policy does not roll back
+                    // (pause, continue): held for the operator to retry,
+                    // roll back or abandon
   kNumStates
 };
 
@@ -78,6 +84,8 @@ enum Event : EventId {
   kRollbackDone,    // rolling_back -> rolled_back
   kRollbackFailed,  // rolling_back -> failed
   kBackup,          // preflight passed; back up next: preflight -> backing_up
+  kRetry,           // halted -> preflight: run the component's steps again
+  kAbandon,         // halted -> failed: give up on this component
   kNumEvents
 };
 

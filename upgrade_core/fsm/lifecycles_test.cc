@@ -58,25 +58,29 @@ const Outcomes& ComponentOutcomes() {
       {{"paused", "resume"}, Same("pending")},
       {{"preflight", "backup"}, Same("backing_up")},
       {{"preflight", "step_done"}, ByOrder("terminating_old", "starting_new")},
-      {{"preflight", "step_failed"}, Same("failed")},
+      {{"preflight", "step_failed"}, ByPolicy("failed", "halted")},
       {{"backing_up", "step_done"}, ByOrder("terminating_old", "starting_new")},
-      {{"backing_up", "step_failed"}, Same("failed")},
+      {{"backing_up", "step_failed"}, ByPolicy("failed", "halted")},
       {{"terminating_old", "step_done"}, ByOrder("starting_new", "verifying")},
-      {{"terminating_old", "step_failed"}, ByPolicy("rolling_back", "failed")},
+      {{"terminating_old", "step_failed"}, ByPolicy("rolling_back", "halted")},
       {{"terminating_old", "rollback"}, Same("rolling_back")},
       {{"starting_new", "step_done"}, Same("awaiting_ready")},
-      {{"starting_new", "step_failed"}, ByPolicy("rolling_back", "failed")},
+      {{"starting_new", "step_failed"}, ByPolicy("rolling_back", "halted")},
       {{"starting_new", "rollback"}, Same("rolling_back")},
       {{"awaiting_ready", "step_done"},
        ByOrder("verifying", "terminating_old")},
-      {{"awaiting_ready", "step_failed"}, ByPolicy("rolling_back", "failed")},
+      {{"awaiting_ready", "step_failed"}, ByPolicy("rolling_back", "halted")},
       {{"awaiting_ready", "rollback"}, Same("rolling_back")},
       {{"verifying", "step_done"}, Same("succeeded")},
-      {{"verifying", "step_failed"}, ByPolicy("rolling_back", "failed")},
+      {{"verifying", "step_failed"}, ByPolicy("rolling_back", "halted")},
       {{"verifying", "rollback"}, Same("rolling_back")},
       {{"succeeded", "rollback"}, Same("rolling_back")},
       {{"rolling_back", "rollback_done"}, Same("rolled_back")},
       {{"rolling_back", "rollback_failed"}, Same("failed")},
+      // Issue 9: under pause/continue a failure is resumable, not terminal.
+      {{"halted", "retry"}, Same("preflight")},
+      {{"halted", "rollback"}, Same("rolling_back")},
+      {{"halted", "abandon"}, Same("failed")},
   };
   return *outcomes;
 }
@@ -189,7 +193,8 @@ TEST(LifecyclesTest, EnumsMatchDefinitions) {
       {component::kSucceeded, "succeeded"},
       {component::kFailed, "failed"},
       {component::kRollingBack, "rolling_back"},
-      {component::kRolledBack, "rolled_back"}};
+      {component::kRolledBack, "rolled_back"},
+      {component::kHalted, "halted"}};
   for (const auto& [id, name] : cstates) EXPECT_EQ(c.state_name(id), name);
   const std::vector<std::pair<EventId, const char*>> cevents = {
       {component::kStart, "start"},
@@ -198,6 +203,8 @@ TEST(LifecyclesTest, EnumsMatchDefinitions) {
       {component::kStepDone, "step_done"},
       {component::kStepFailed, "step_failed"},
       {component::kRollback, "rollback"},
+      {component::kRetry, "retry"},
+      {component::kAbandon, "abandon"},
       {component::kRollbackDone, "rollback_done"},
       {component::kRollbackFailed, "rollback_failed"},
       {component::kBackup, "backup"}};
@@ -349,7 +356,7 @@ TEST(LifecyclesTest, StartFirstFailureOnFirstTouchRollsBack) {
       EXPECT_TRUE(run->CanFire(component::kRollback));
       ASSERT_THAT(run->Fire(component::kStepFailed, policy), IsOk());
       EXPECT_EQ(run->state(),
-                rollback ? component::kRollingBack : component::kFailed);
+                rollback ? component::kRollingBack : component::kHalted);
     }
   }
 }

@@ -326,7 +326,7 @@ class LifecycleTest(unittest.TestCase):
         self.assertEqual(m.check(), [])
         self.assertIn("awaiting_ready", m.states)
         self.assertEqual(m.guards, ["start_first", "rollback_on_failure"])
-        for rollback, final in ((True, "rolling_back"), (False, "failed")):
+        for rollback, final in ((True, "rolling_back"), (False, "halted")):
             with self.subTest(rollback=rollback):
                 run = m.instance(guards={"rollback_on_failure": lambda policy: policy,
                                          "start_first": lambda policy: False})
