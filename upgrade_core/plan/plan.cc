@@ -120,6 +120,7 @@ constexpr int64_t kMinTimeoutMs = 1;  // 0 is not "default"
 constexpr int64_t kMaxTimeoutMs = int64_t{8760} * 3600 * 1000;  // 365 days
 constexpr int64_t kMaxBackoffMs = int64_t{24} * 3600 * 1000;    // 1 day
 constexpr int64_t kMaxAttempts = 1000;
+constexpr size_t kMaxIdLength = 253;  // a Kubernetes DNS subdomain name
 
 // `path` made absolute against the current directory and normalized
 // lexically ("a/./b/../c" -> "a/c"), without touching the file system.
@@ -553,7 +554,13 @@ class Loader {
           int64_t n = 0;
           if (key == "id") {
             has_id = true;
-            String(v, p, out->mutable_id());
+            if (String(v, p, out->mutable_id()) &&
+                out->id().size() > kMaxIdLength) {
+              Error(v, p, "schema.range",
+                    absl::StrCat("id \"", ShortText(v), "\" is ",
+                                 out->id().size(), " characters long; at most ",
+                                 kMaxIdLength, " (a Kubernetes object name)"));
+            }
           } else if (key == "kind") {
             proto::ComponentKind k = proto::GENERIC;
             kind_ok = EnumValue(v, p, kKinds, &k);

@@ -230,6 +230,10 @@ TEST(PlanTest, RejectsBadInputWithLocations) {
       {"verify timeouts each bounded",
        Header("  - id: a\n    verify:\n      - {name: x, timeout: 9000h}\n"),
        {"components[0].verify[0].timeout: duration \"9000h\" is out of range"}},
+      {"component id length bounded",
+       Header(absl::StrCat("  - id: ", std::string(254, 'x'), "\n")),
+       {"p.yaml:5:9: error: components[0].id: id \"xxxxxxxxxxxxxxxxxxxxxxxxxx"
+        "xxxxxxxxxxx...\" is 254 characters long; at most 253"}},
       {"retry attempts bounded",
        Header("  - id: a\n    retry: {attempts: 1000000}\n"),
        {"components[0].retry.attempts: must be between 1 and 1000"}},
