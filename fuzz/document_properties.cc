@@ -74,14 +74,16 @@ void CheckOneJson(const Document& doc, bool indent, bool non_finite) {
                           "\n  json: ", json.substr(0, 2000)));
   if (non_finite) {
     FUZZ_CHECK(EqualsJsonForm(doc.root(), back->root()),
-               absl::StrCat("JSON round trip changed the tree\n  json: ",
-                            json.substr(0, 2000)));
+               absl::StrCat("JSON round trip changed the tree\n  json:     ",
+                            json.substr(0, 2000), "\n  reloaded: ",
+                            back->ToJson(indent).substr(0, 2000)));
     return;
   }
   FUZZ_CHECK(doc.root().Equals(back->root()),
              absl::StrCat("FromJson(ToJson(doc)) is not Equals() to doc\n"
-                          "  json: ",
-                          json.substr(0, 2000)));
+                          "  json:     ",
+                          json.substr(0, 2000), "\n  reloaded: ",
+                          back->ToJson(indent).substr(0, 2000)));
   std::string again = back->ToJson(indent);
   FUZZ_CHECK(
       again == json,

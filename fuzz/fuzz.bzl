@@ -24,6 +24,10 @@ def upgrade_core_fuzzer(name, deps):
       target with replay_main.cc in every configuration, so that a plain
       `bazel test //...` compiles every target and checks its properties on
       the seeds (and any reproducer added there).
+    * <name>_reproducers_test (manual; only when reproducers/<name>/ has
+      files): replays the inputs of bugs fuzzing found that are still open
+      (docs/reliability.md). It fails until they are fixed; then move the
+      files into corpus/<name>/ so the replay test keeps them fixed.
     """
     lib = name + "_fuzzer_lib"
     native.cc_library(
@@ -57,3 +61,16 @@ def upgrade_core_fuzzer(name, deps):
             ":replay_main",
         ],
     )
+    reproducers = native.glob(["reproducers/" + name + "/**"])
+    if reproducers:
+        native.cc_test(
+            name = name + "_reproducers_test",
+            size = "small",
+            args = ["fuzz/reproducers/" + name],
+            data = reproducers,
+            tags = ["manual"],
+            deps = [
+                ":" + lib,
+                ":replay_main",
+            ],
+        )

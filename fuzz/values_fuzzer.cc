@@ -14,7 +14,7 @@
 //   * merged documents pass the JSON round trip and path checks;
 //   * Diff(d, d) and Diff(d, d loaded again) are empty;
 //   * Diff(a, b) and Diff(b, a) are mirror images: as many changes,
-//     added <-> removed swapped;
+//     added <-> removed swapped; Diff(a, b) is empty when a.Equals(b);
 //   * every change's path parses, and (without wildcards or list matches)
 //     Find()s the changed value in the old/new document.
 #include <cstddef>
@@ -151,6 +151,10 @@ void CheckDiffs(const Node& a, const Node& b) {
   std::vector<Change> ab = Diff(a, b);
   std::vector<Change> ba = Diff(b, a);
   CheckChangesPoint(ab, a, b);
+  if (a.Equals(b)) {
+    FUZZ_CHECK(ab.empty(), absl::StrCat("Equals() documents differ in Diff: ",
+                                        Summary(ab)));
+  }
   FUZZ_CHECK(ab.size() == ba.size(),
              absl::StrCat("Diff(a,b) has ", ab.size(), " changes, Diff(b,a) ",
                           ba.size(), "\n  a->b: ", Summary(ab),
