@@ -1,4 +1,4 @@
-// Fuzz target: document loading (upgrade_core/compat/document.h).
+// Fuzz target: document loading (upgrade_core/document/document.h).
 //
 // The whole input is loaded with Document::FromYaml, FromJson and
 // FromYamlStream (limits: FuzzLoadOptions()).
@@ -21,11 +21,11 @@
 #include "absl/strings/string_view.h"
 #include "fuzz/document_properties.h"
 #include "fuzz/fuzz_check.h"
-#include "upgrade_core/compat/document.h"
+#include "upgrade_core/document/document.h"
 
 namespace {
 
-using upgrade_core::compat::Document;
+using upgrade_core::document::Document;
 using upgrade_core::fuzz::CheckJsonRoundTrip;
 using upgrade_core::fuzz::CheckPaths;
 using upgrade_core::fuzz::FuzzLoadOptions;
@@ -33,7 +33,7 @@ using upgrade_core::fuzz::FuzzLoadOptions;
 void CheckDocument(const Document& doc) {
   CheckJsonRoundTrip(doc);
   CheckPaths(doc.root());
-  (void)upgrade_core::compat::NodeToDisplay(doc.root());
+  (void)upgrade_core::document::NodeToDisplay(doc.root());
 }
 
 }  // namespace

@@ -8,16 +8,16 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "fuzz/fuzz_check.h"
-#include "upgrade_core/compat/path.h"
+#include "upgrade_core/document/path.h"
 
 namespace upgrade_core::fuzz {
 
-using compat::Document;
-using compat::Node;
-using compat::NodeKind;
+using document::Document;
+using document::Node;
+using document::NodeKind;
 
-compat::LoadOptions FuzzLoadOptions() {
-  compat::LoadOptions options;
+document::LoadOptions FuzzLoadOptions() {
+  document::LoadOptions options;
   options.max_nodes = 100000;
   return options;
 }
@@ -95,7 +95,7 @@ void WalkPaths(const Node& root, const Node& n, std::string* path,
                size_t* budget) {
   if (*budget == 0) return;
   --*budget;
-  absl::StatusOr<compat::Path> parsed = compat::Path::Parse(*path);
+  absl::StatusOr<document::Path> parsed = document::Path::Parse(*path);
   FUZZ_CHECK(parsed.ok(),
              absl::StrCat("printed path \"", *path,
                           "\" does not parse: ", parsed.status().ToString()));
@@ -113,9 +113,9 @@ void WalkPaths(const Node& root, const Node& n, std::string* path,
     if (n.is_map()) {
       // Find() selects the first entry with a key; keys are unique in loaded
       // documents (allow_duplicate_keys is off).
-      compat::AppendKey(path, n.key(i));
+      document::AppendKey(path, n.key(i));
     } else {
-      compat::AppendIndex(path, i);
+      document::AppendIndex(path, i);
     }
     WalkPaths(root, n.child(i), path, budget);
     path->resize(mark);

@@ -25,15 +25,15 @@
 #include "absl/strings/string_view.h"
 #include "fuzz/document_properties.h"
 #include "fuzz/fuzz_check.h"
-#include "upgrade_core/compat/document.h"
+#include "upgrade_core/document/document.h"
 #include "upgrade_core/compat/finding.h"
 #include "upgrade_core/compat/rules.h"
 
 namespace {
 
-using upgrade_core::compat::Document;
+using upgrade_core::document::Document;
 using upgrade_core::compat::Finding;
-using upgrade_core::compat::Node;
+using upgrade_core::document::Node;
 using upgrade_core::compat::Report;
 using upgrade_core::compat::RuleContext;
 using upgrade_core::compat::RulePack;

@@ -32,9 +32,9 @@
 #include "fuzz/document_properties.h"
 #include "fuzz/fuzz_check.h"
 #include "upgrade_core/compat/diff.h"
-#include "upgrade_core/compat/document.h"
 #include "upgrade_core/compat/merge.h"
-#include "upgrade_core/compat/path.h"
+#include "upgrade_core/document/document.h"
+#include "upgrade_core/document/path.h"
 
 namespace {
 
@@ -42,9 +42,9 @@ using upgrade_core::compat::Change;
 using upgrade_core::compat::ChangeKind;
 using upgrade_core::compat::ChangeKindName;
 using upgrade_core::compat::Diff;
-using upgrade_core::compat::Document;
 using upgrade_core::compat::MergeValues;
-using upgrade_core::compat::Node;
+using upgrade_core::document::Document;
+using upgrade_core::document::Node;
 using upgrade_core::fuzz::CheckJsonRoundTrip;
 using upgrade_core::fuzz::CheckPaths;
 
@@ -107,9 +107,9 @@ void CheckMergedKeys(const Node& defaults, absl::Span<const Node> overrides,
 
 // Whether `path` is a plain chain of keys and indexes (Find() selects
 // exactly the diffed node).
-bool PlainPath(const upgrade_core::compat::Path& path) {
+bool PlainPath(const upgrade_core::document::Path& path) {
   for (const auto& seg : path.segments()) {
-    using Type = upgrade_core::compat::PathSegment::Type;
+    using Type = upgrade_core::document::PathSegment::Type;
     if (seg.type != Type::kKey && seg.type != Type::kIndex) return false;
   }
   return true;
@@ -118,8 +118,8 @@ bool PlainPath(const upgrade_core::compat::Path& path) {
 void CheckChangesPoint(const std::vector<Change>& changes, const Node& a,
                        const Node& b) {
   for (const Change& c : changes) {
-    absl::StatusOr<upgrade_core::compat::Path> p =
-        upgrade_core::compat::Path::Parse(c.path);
+    absl::StatusOr<upgrade_core::document::Path> p =
+        upgrade_core::document::Path::Parse(c.path);
     FUZZ_CHECK(p.ok(),
                absl::StrCat("diff path \"", c.path,
                             "\" does not parse: ", p.status().ToString()));

@@ -23,13 +23,18 @@
 #include "absl/strings/str_cat.h"
 #include "benchmark/benchmark.h"
 #include "upgrade_core/compat/diff.h"
-#include "upgrade_core/compat/document.h"
+#include "upgrade_core/document/document.h"
 #include "upgrade_core/compat/rules.h"
 #include "yaml-cpp/eventhandler.h"
 #include "yaml-cpp/yaml.h"
 
 namespace upgrade_core::compat {
 namespace {
+
+using document::Document;
+using document::Node;
+using document::NodeKind;
+using document::LoadOptions;
 
 // A seeded Helm-values-like document: `components` services with images,
 // resources, env lists, ports, probes. `mutate` applies edits like a release.

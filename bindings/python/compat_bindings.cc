@@ -13,12 +13,12 @@
 #include "bindings/python/status_casters.h"
 #include "upgrade_core/compat/chart_check.h"
 #include "upgrade_core/compat/diff.h"
-#include "upgrade_core/compat/document.h"
+#include "upgrade_core/document/document.h"
 #include "upgrade_core/compat/drift.h"
 #include "upgrade_core/compat/finding.h"
 #include "upgrade_core/compat/manifest_check.h"
 #include "upgrade_core/compat/merge.h"
-#include "upgrade_core/compat/path.h"
+#include "upgrade_core/document/path.h"
 #include "upgrade_core/compat/rules.h"
 
 namespace upgrade_core::python {
@@ -27,11 +27,11 @@ namespace {
 namespace py = pybind11;
 using compat::Change;
 using compat::ChartUpgradeReport;
-using compat::Document;
+using document::Document;
 using compat::Finding;
-using compat::Location;
-using compat::Node;
-using compat::NodeKind;
+using document::Location;
+using document::Node;
+using document::NodeKind;
 using compat::Report;
 using compat::RulePack;
 
@@ -76,11 +76,11 @@ py::object LocationOrNone(const Location& loc) {
   return py::cast(loc);
 }
 
-compat::LoadOptions Options(std::optional<size_t> max_bytes,
+document::LoadOptions Options(std::optional<size_t> max_bytes,
                             std::optional<int> max_depth,
                             std::optional<uint64_t> max_nodes,
                             bool allow_aliases) {
-  compat::LoadOptions o;
+  document::LoadOptions o;
   if (max_bytes) o.max_bytes = *max_bytes;
   if (max_depth) o.max_depth = *max_depth;
   if (max_nodes) o.max_nodes = *max_nodes;
@@ -125,7 +125,7 @@ void RegisterCompat(py::module_& m) {
           [](const std::string& text, const std::string& source,
              std::optional<size_t> max_bytes, std::optional<int> max_depth,
              std::optional<uint64_t> max_nodes, bool allow_aliases) {
-            compat::LoadOptions o =
+            document::LoadOptions o =
                 Options(max_bytes, max_depth, max_nodes, allow_aliases);
             absl::StatusOr<Document> d;
             {
@@ -217,9 +217,9 @@ void RegisterCompat(py::module_& m) {
       .def(
           "get",
           [](const Document& d, const std::string& path) -> py::object {
-            absl::StatusOr<compat::Path> p = compat::Path::Parse(path);
+            absl::StatusOr<document::Path> p = document::Path::Parse(path);
             ThrowIfError(p.status());
-            std::vector<compat::PathMatch> m = compat::Select(d.root(), *p);
+            std::vector<document::PathMatch> m = document::Select(d.root(), *p);
             if (m.empty()) return py::none();
             return ToPython(m[0].node);
           },
@@ -229,9 +229,9 @@ void RegisterCompat(py::module_& m) {
       .def(
           "location",
           [](const Document& d, const std::string& path) -> py::object {
-            absl::StatusOr<compat::Path> p = compat::Path::Parse(path);
+            absl::StatusOr<document::Path> p = document::Path::Parse(path);
             ThrowIfError(p.status());
-            std::vector<compat::PathMatch> m = compat::Select(d.root(), *p);
+            std::vector<document::PathMatch> m = document::Select(d.root(), *p);
             if (m.empty()) return py::none();
             return py::cast(m[0].node.location());
           },

@@ -8,12 +8,13 @@
 #include <vector>
 
 #include "upgrade_core/compat/chart_check.h"
-#include "upgrade_core/compat/document.h"
+#include "upgrade_core/document/document.h"
 #include "upgrade_core/compat/drift.h"
 #include "upgrade_core/compat/manifest_check.h"
 #include "upgrade_core/compat/rules.h"
 
 namespace compat = upgrade_core::compat;
+namespace document = upgrade_core::document;
 
 constexpr char kData[] = "upgrade_core/compat/testdata/";
 
@@ -57,11 +58,11 @@ int Fail(const absl::Status& s) {
 
 int main() {
   // 1. Chart values: old defaults, new defaults, the user's overrides.
-  absl::StatusOr<compat::Document> old_defaults = compat::Document::FromFile(
+  absl::StatusOr<document::Document> old_defaults = document::Document::FromFile(
       std::string(kData) + "ingress-nginx-old-values.yaml");
-  absl::StatusOr<compat::Document> new_defaults = compat::Document::FromFile(
+  absl::StatusOr<document::Document> new_defaults = document::Document::FromFile(
       std::string(kData) + "ingress-nginx-new-values.yaml");
-  absl::StatusOr<compat::Document> user = compat::Document::FromFile(
+  absl::StatusOr<document::Document> user = document::Document::FromFile(
       std::string(kData) + "ingress-nginx-user-values.yaml");
   absl::StatusOr<compat::RulePack> pack = compat::RulePack::FromFile(
       std::string(kData) + "ingress-nginx-pack.yaml");
@@ -84,8 +85,8 @@ int main() {
       << "\n\n";
 
   // 2. Rendered manifests against the target Kubernetes version.
-  absl::StatusOr<std::vector<compat::Document>> docs =
-      compat::Document::FromYamlStream(kManifests, "rendered.yaml");
+  absl::StatusOr<std::vector<document::Document>> docs =
+      document::Document::FromYamlStream(kManifests, "rendered.yaml");
   if (!docs.ok()) return Fail(docs.status());
   absl::StatusOr<compat::Report> manifests =
       compat::CheckManifests(*docs, "v1.31.5+rke2r1");
@@ -94,7 +95,7 @@ int main() {
             << manifests->ToText() << "\n";
 
   // 3. Drift: the live DaemonSet was scaled by hand.
-  absl::StatusOr<compat::Document> live = compat::Document::FromYaml(
+  absl::StatusOr<document::Document> live = document::Document::FromYaml(
       R"(apiVersion: apps/v1
 kind: DaemonSet
 metadata: {name: ingress-nginx-controller, namespace: ingress-nginx, uid: 42, generation: 3}

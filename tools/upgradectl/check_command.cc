@@ -13,7 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "tools/upgradectl/command.h"
 #include "upgrade_core/compat/chart_check.h"
-#include "upgrade_core/compat/document.h"
+#include "upgrade_core/document/document.h"
 #include "upgrade_core/compat/manifest_check.h"
 #include "upgrade_core/compat/merge.h"
 #include "upgrade_core/compat/rules.h"
@@ -62,7 +62,7 @@ extern const char kCheckUsage[] =
 
 namespace {
 
-using compat::Document;
+using document::Document;
 using compat::Report;
 using compat::RulePack;
 
@@ -211,7 +211,7 @@ absl::StatusOr<Report> Check(const Flags& f, Failure& failure) {
     absl::StatusOr<Document> new_defaults = Load(f.new_defaults, failure);
     if (!new_defaults.ok()) return new_defaults.status();
     std::vector<Document> files;
-    std::vector<compat::Node> roots;
+    std::vector<document::Node> roots;
     for (const std::string& v : f.values) {
       absl::StatusOr<Document> d = Load(v, failure);
       if (!d.ok()) return d.status();
@@ -223,7 +223,7 @@ absl::StatusOr<Report> Check(const Flags& f, Failure& failure) {
     Document overrides =
         files.size() == 1
             ? files[0]
-            : compat::MergeValues(compat::Node(), roots, "<values>");
+            : compat::MergeValues(document::Node(), roots, "<values>");
     absl::StatusOr<compat::ChartUpgradeReport> chart =
         compat::CheckChartUpgrade(*old_defaults, *new_defaults, overrides,
                                   *packs, context);

@@ -8,9 +8,17 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "upgrade_core/compat/merge.h"
-#include "upgrade_core/compat/path.h"
+#include "upgrade_core/document/path.h"
 
 namespace upgrade_core::compat {
+using document::AppendKey;
+using document::Document;
+using document::Location;
+using document::Node;
+using document::NodeKind;
+using document::NodeKindName;
+using document::NodeToDisplay;
+
 namespace {
 
 // Kinds that are interchangeable in values: int and float are both numbers;

@@ -31,9 +31,9 @@
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "upgrade_core/compat/diff.h"
-#include "upgrade_core/compat/document.h"
 #include "upgrade_core/compat/finding.h"
 #include "upgrade_core/compat/rules.h"
+#include "upgrade_core/document/document.h"
 
 namespace upgrade_core::compat {
 
@@ -50,17 +50,18 @@ struct ChartUpgradeOptions {
 // A Report plus the effective values. Changes refer to the two documents
 // held here and stay valid as long as this object (or a copy) lives.
 struct ChartUpgradeReport : Report {
-  Document effective_before;
-  Document effective_after;
+  document::Document effective_before;
+  document::Document effective_after;
   std::vector<Change> effective_changes;
 };
 
 // InvalidArgument only for evaluation errors (e.g. a context version that
 // does not parse); problems with the values are findings.
 absl::StatusOr<ChartUpgradeReport> CheckChartUpgrade(
-    const Document& old_defaults, const Document& new_defaults,
-    const Document& overrides, absl::Span<const RulePack> packs = {},
-    const RuleContext& context = {}, const ChartUpgradeOptions& options = {});
+    const document::Document& old_defaults,
+    const document::Document& new_defaults, const document::Document& overrides,
+    absl::Span<const RulePack> packs = {}, const RuleContext& context = {},
+    const ChartUpgradeOptions& options = {});
 
 }  // namespace upgrade_core::compat
 

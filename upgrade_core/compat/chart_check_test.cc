@@ -10,6 +10,9 @@
 #include "upgrade_core/util/status_matchers.h"
 
 namespace upgrade_core::compat {
+using document::Document;
+using document::Node;
+
 namespace {
 
 using ::testing::Contains;

@@ -6,6 +6,14 @@
 #include "absl/container/flat_hash_set.h"
 
 namespace upgrade_core::compat {
+using document::AppendIndex;
+using document::AppendKey;
+using document::AppendMatch;
+using document::Location;
+using document::Node;
+using document::NodeKind;
+using document::Path;
+using document::PathSegment;
 
 absl::string_view ChangeKindName(ChangeKind kind) {
   switch (kind) {

@@ -14,8 +14,8 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "upgrade_core/compat/document.h"
-#include "upgrade_core/compat/path.h"
+#include "upgrade_core/document/document.h"
+#include "upgrade_core/document/path.h"
 
 namespace upgrade_core::compat {
 
@@ -34,12 +34,12 @@ struct Change {
   std::string path;
   // Invalid for kAdded / kRemoved respectively. Valid while the diffed
   // documents are alive.
-  Node old_value;
-  Node new_value;
+  document::Node old_value;
+  document::Node new_value;
   // Where the value (or, for map entries, its key) is in each source;
   // unknown on the side where it does not exist.
-  Location old_location;
-  Location new_location;
+  document::Location old_location;
+  document::Location new_location;
 };
 
 struct DiffOptions {
@@ -49,16 +49,17 @@ struct DiffOptions {
   std::vector<std::string> identity_keys = {"name", "containerPort"};
   // Subtrees to skip; may use wildcards (`*`, `[*]`). A pattern `a.b`
   // ignores `a.b` and everything under it.
-  std::vector<Path> ignore;
+  std::vector<document::Path> ignore;
 };
 
 // Every difference from `old_root` to `new_root`, in document order (old
 // order first, then additions). Linear in the size of the trees.
-std::vector<Change> Diff(const Node& old_root, const Node& new_root,
+std::vector<Change> Diff(const document::Node& old_root,
+                         const document::Node& new_root,
                          const DiffOptions& options = {});
 
 // Parses ignore patterns; InvalidArgument naming the bad one.
-absl::StatusOr<std::vector<Path>> ParsePaths(
+absl::StatusOr<std::vector<document::Path>> ParsePaths(
     const std::vector<std::string>& paths);
 
 }  // namespace upgrade_core::compat

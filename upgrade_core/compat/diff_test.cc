@@ -9,6 +9,9 @@
 #include "upgrade_core/compat/merge.h"
 
 namespace upgrade_core::compat {
+using document::Document;
+using document::Node;
+
 namespace {
 
 Document Yaml(const std::string& text, const std::string& source) {

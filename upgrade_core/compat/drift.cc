@@ -4,6 +4,9 @@
 #include "absl/strings/str_cat.h"
 
 namespace upgrade_core::compat {
+using document::Node;
+using document::NodeToDisplay;
+using document::Path;
 
 const std::vector<std::string>& SystemOwnedPaths() {
   static const auto* kPaths = new std::vector<std::string>{

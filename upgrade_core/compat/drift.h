@@ -13,8 +13,8 @@
 
 #include "absl/status/statusor.h"
 #include "upgrade_core/compat/diff.h"
-#include "upgrade_core/compat/document.h"
 #include "upgrade_core/compat/finding.h"
+#include "upgrade_core/document/document.h"
 
 namespace upgrade_core::compat {
 
@@ -35,7 +35,8 @@ const std::vector<std::string>& SystemOwnedPaths();
 
 // Changes from desired (old side) to live (new side). InvalidArgument for a
 // bad ignore path.
-absl::StatusOr<std::vector<Change>> Drift(const Node& desired, const Node& live,
+absl::StatusOr<std::vector<Change>> Drift(const document::Node& desired,
+                                          const document::Node& live,
                                           const DriftOptions& options = {});
 
 // One finding per drifted field (rule drift/changed, drift/missing,

@@ -14,7 +14,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "upgrade_core/compat/document.h"
+#include "upgrade_core/document/document.h"
 
 namespace upgrade_core::compat {
 
@@ -37,7 +37,7 @@ struct Finding {
   std::string path;  // user-style path, "" for a whole document
   std::string message;
   std::string hint;  // how to fix it; may be empty
-  Location location;
+  document::Location location;
   std::string component;  // the plan component it is about; may be empty
 };
 

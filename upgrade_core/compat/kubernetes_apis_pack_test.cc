@@ -17,11 +17,14 @@
 #include "absl/strings/string_view.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "upgrade_core/compat/document.h"
 #include "upgrade_core/compat/finding.h"
 #include "upgrade_core/compat/rules.h"
+#include "upgrade_core/document/document.h"
 
 namespace upgrade_core::compat {
+using document::Document;
+using document::Node;
+
 namespace {
 
 using ::testing::HasSubstr;

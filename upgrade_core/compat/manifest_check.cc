@@ -7,6 +7,8 @@
 #include "upgrade_core/version/version.h"
 
 namespace upgrade_core::compat {
+using document::Document;
+using document::Node;
 
 absl::StatusOr<Report> CheckManifests(absl::Span<const Document> manifests,
                                       absl::string_view kubernetes,

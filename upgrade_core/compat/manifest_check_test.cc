@@ -12,6 +12,8 @@
 #include "upgrade_core/util/status_matchers.h"
 
 namespace upgrade_core::compat {
+using document::Document;
+
 namespace {
 
 using ::testing::HasSubstr;

@@ -6,6 +6,10 @@
 #include "absl/container/flat_hash_map.h"
 
 namespace upgrade_core::compat {
+using document::Document;
+using document::DocumentBuilder;
+using document::Node;
+
 namespace {
 
 // Looks keys up in a map node: linear for small maps, hashed for big ones.

@@ -15,19 +15,21 @@
 
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
-#include "upgrade_core/compat/document.h"
+#include "upgrade_core/document/document.h"
 
 namespace upgrade_core::compat {
 
 // Coalesces `overrides` over `defaults`. An invalid or null `overrides`
 // yields a copy of `defaults`.
-Document MergeValues(const Node& defaults, const Node& overrides,
-                     absl::string_view source = "<effective values>");
+document::Document MergeValues(const document::Node& defaults,
+                               const document::Node& overrides,
+                               absl::string_view source = "<effective values>");
 
 // Several override files (`helm -f a.yaml -f b.yaml`): later files win, then
 // the result is coalesced over the defaults.
-Document MergeValues(const Node& defaults, absl::Span<const Node> overrides,
-                     absl::string_view source = "<effective values>");
+document::Document MergeValues(const document::Node& defaults,
+                               absl::Span<const document::Node> overrides,
+                               absl::string_view source = "<effective values>");
 
 }  // namespace upgrade_core::compat
 

@@ -13,6 +13,10 @@
 #include "upgrade_core/util/status_matchers.h"
 
 namespace upgrade_core::compat {
+using document::Document;
+using document::LoadOptions;
+using document::Node;
+
 namespace {
 
 using ::testing::HasSubstr;

@@ -10,10 +10,21 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "upgrade_core/compat/builtin_packs.h"
-#include "upgrade_core/compat/path.h"
 #include "upgrade_core/compat/version_eval.h"
+#include "upgrade_core/document/path.h"
 
 namespace upgrade_core::compat {
+using document::Document;
+using document::DocumentBuilder;
+using document::Location;
+using document::Node;
+using document::NodeKind;
+using document::NodeKindName;
+using document::NodeToDisplay;
+using document::Path;
+using document::PathMatch;
+using document::PathSegment;
+using document::Select;
 
 absl::string_view RuleKindName(RuleKind kind) {
   switch (kind) {

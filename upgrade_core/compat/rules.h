@@ -37,8 +37,8 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
-#include "upgrade_core/compat/document.h"
 #include "upgrade_core/compat/finding.h"
+#include "upgrade_core/document/document.h"
 
 namespace upgrade_core::compat {
 
@@ -75,8 +75,8 @@ struct Rule {
   Severity severity = Severity::kError;
   std::string message;
   std::string hint;
-  std::string path;   // as written; may be empty for condition/api rules
-  Location location;  // where the rule is defined
+  std::string path;  // as written; may be empty for condition/api rules
+  document::Location location;  // where the rule is defined
   std::shared_ptr<const internal::RuleData> data;
 };
 
@@ -106,13 +106,13 @@ class RulePack {
   // Appends the findings of the rules in `scope` on `doc`. Errors only for
   // evaluation problems the pack could not check at load (e.g. a context
   // version that does not parse).
-  absl::Status Evaluate(const Node& doc, const RuleContext& context,
+  absl::Status Evaluate(const document::Node& doc, const RuleContext& context,
                         std::vector<Finding>* out,
                         RuleScope scope = RuleScope::kAll) const;
 
   // Evaluates every document of a set (a manifest stream). Condition rules
   // with `related` pair each document with the others they select.
-  absl::Status EvaluateSet(absl::Span<const Node> docs,
+  absl::Status EvaluateSet(absl::Span<const document::Node> docs,
                            const RuleContext& context,
                            std::vector<Finding>* out,
                            RuleScope scope = RuleScope::kAll) const;
@@ -122,7 +122,7 @@ class RulePack {
   std::string RenameTarget(absl::string_view path) const;
 
  private:
-  absl::Status EvaluateDoc(absl::Span<const Node> docs, size_t index,
+  absl::Status EvaluateDoc(absl::Span<const document::Node> docs, size_t index,
                            const RuleContext& context,
                            std::vector<Finding>* out, RuleScope scope) const;
 

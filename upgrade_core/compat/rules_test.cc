@@ -9,6 +9,8 @@
 #include "upgrade_core/util/status_matchers.h"
 
 namespace upgrade_core::compat {
+using document::Document;
+
 namespace {
 
 using ::testing::ElementsAre;

@@ -1,5 +1,5 @@
 // YAML -> StateMachineDefinition through the shared document loader
-// (compat::Document: libyaml, source locations, hostile-input limits), so a
+// (document::Document: libyaml, source locations, hostile-input limits), so a
 // definition file gets the same parser, limits and `file:line:col` errors as
 // every other input.
 #include "upgrade_core/fsm/yaml_loader.h"
@@ -10,15 +10,15 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "upgrade_core/compat/document.h"
+#include "upgrade_core/document/document.h"
 #include "upgrade_core/document/file_reader.h"
 
 namespace upgrade_core::fsm {
 namespace {
 
-using compat::Node;
+using document::Node;
 
-std::string Where(const compat::Location& location) {
+std::string Where(const document::Location& location) {
   return location.known() ? location.ToString() : "";
 }
 std::string Where(const Node& node) { return Where(node.location()); }
@@ -78,7 +78,7 @@ class Parser {
   }
 
  private:
-  void Error(const compat::Location& where, absl::string_view message) {
+  void Error(const document::Location& where, absl::string_view message) {
     const std::string at = Where(where);
     errors_.push_back(at.empty() ? std::string(message)
                                  : absl::StrCat(at, ": ", message));
@@ -199,7 +199,7 @@ class Parser {
 }  // namespace
 
 absl::StatusOr<StateMachineDefinition> StateMachineDefinitionFromDocument(
-    const compat::Node& root) {
+    const document::Node& root) {
   return Parser().Parse(root);
 }
 
@@ -207,8 +207,8 @@ absl::StatusOr<StateMachineDefinition> ParseStateMachineYaml(
     absl::string_view yaml, absl::string_view source) {
   // Duplicate keys, a second document, bad UTF-8 and the size, depth and
   // alias limits are the document loader's errors, located like ours.
-  absl::StatusOr<compat::Document> doc =
-      compat::Document::FromYaml(yaml, source);
+  absl::StatusOr<document::Document> doc =
+      document::Document::FromYaml(yaml, source);
   if (!doc.ok()) return doc.status();
   return Parser().Parse(doc->root());
 }

@@ -30,7 +30,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "upgrade_core/compat/document.h"
+#include "upgrade_core/document/document.h"
 #include "upgrade_core/fsm/definition.h"
 #include "upgrade_core/fsm/state_machine.h"
 
@@ -44,7 +44,7 @@ absl::StatusOr<StateMachineDefinition> ParseStateMachineYaml(
 // The same walk over an already-loaded document (the Python binding builds
 // one from a dict, so `from_dict` and `from_yaml` can never disagree).
 absl::StatusOr<StateMachineDefinition> StateMachineDefinitionFromDocument(
-    const compat::Node& root);
+    const document::Node& root);
 
 // ParseStateMachineYaml() + StateMachine::Create().
 absl::StatusOr<StateMachine> StateMachineFromYaml(

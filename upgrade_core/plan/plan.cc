@@ -1,4 +1,4 @@
-// The UpgradePlan YAML loader: a schema walker over compat::Document nodes
+// The UpgradePlan YAML loader: a schema walker over document::Document nodes
 // that collects every problem with its source location.
 #include "upgrade_core/plan/plan.h"
 
@@ -20,7 +20,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
-#include "upgrade_core/compat/document.h"
+#include "upgrade_core/document/document.h"
 #include "upgrade_core/document/file_reader.h"
 #include "upgrade_core/plan/problem.h"
 
@@ -75,13 +75,13 @@ absl::string_view NameOf(const EnumName<Enum> (&table)[N], Enum value) {
 }
 
 // Why a node is what it is: "mapping", "sequence", "scalar" or "null".
-absl::string_view NodeTypeName(const compat::Node& node) {
+absl::string_view NodeTypeName(const document::Node& node) {
   switch (node.kind()) {
-    case compat::NodeKind::kMap:
+    case document::NodeKind::kMap:
       return "a mapping";
-    case compat::NodeKind::kList:
+    case document::NodeKind::kList:
       return "a list";
-    case compat::NodeKind::kNull:
+    case document::NodeKind::kNull:
       return "null";
     default:
       return "a scalar";
@@ -89,11 +89,13 @@ absl::string_view NodeTypeName(const compat::Node& node) {
 }
 
 // A non-null scalar (compat's is_scalar() includes null).
-bool IsScalar(const compat::Node& node) {
+bool IsScalar(const document::Node& node) {
   return node.is_scalar() && !node.is_null();
 }
 
-std::string Text(const compat::Node& node) { return std::string(node.text()); }
+std::string Text(const document::Node& node) {
+  return std::string(node.text());
+}
 
 // Text for messages, cut short: never echo a long value.
 std::string Shorten(absl::string_view text) {
@@ -104,7 +106,9 @@ std::string Shorten(absl::string_view text) {
   }
   return absl::StrCat(text.substr(0, cut), "...");
 }
-std::string ShortText(const compat::Node& node) { return Shorten(node.text()); }
+std::string ShortText(const document::Node& node) {
+  return Shorten(node.text());
+}
 
 // `-?(0|[1-9][0-9]*)`: the only integer spelling a plan accepts.
 bool IsPlainDecimal(absl::string_view s) {
@@ -157,7 +161,7 @@ class Loader {
 
   std::vector<proto::Problem>& problems() { return problems_; }
 
-  proto::SourceLocation Loc(const compat::Location& where) const {
+  proto::SourceLocation Loc(const document::Location& where) const {
     proto::SourceLocation loc;
     loc.set_file(file_);
     if (where.line > 0) {
@@ -166,11 +170,11 @@ class Loader {
     }
     return loc;
   }
-  proto::SourceLocation Loc(const compat::Node& node) const {
+  proto::SourceLocation Loc(const document::Node& node) const {
     return Loc(node.location());
   }
 
-  template <typename At>  // a compat::Node or a compat::Location
+  template <typename At>  // a document::Node or a document::Location
   void Error(const At& at, const std::string& path, const std::string& code,
              std::string message, std::string hint = "") {
     proto::Problem p;
@@ -187,7 +191,7 @@ class Loader {
   // `field(key, value, path)` for each known key. Returns false (and records
   // a problem) when `node` is not a mapping.
   template <typename Fn>
-  bool ForFields(const compat::Node& node, const std::string& path,
+  bool ForFields(const document::Node& node, const std::string& path,
                  const std::vector<absl::string_view>& known, Fn field) {
     if (!node.is_map()) {
       if (!node.is_null()) {
@@ -198,7 +202,7 @@ class Loader {
     }
     std::set<std::string> seen;
     for (size_t i = 0; i < node.size(); ++i) {
-      const compat::Location key = node.key_location(i);
+      const document::Location key = node.key_location(i);
       const std::string name(node.key(i));
       const std::string child =
           path.empty() ? name : absl::StrCat(path, ".", name);
@@ -227,13 +231,13 @@ class Loader {
   // not silently the text), an integer only a plain decimal (`0755`, `0x10`,
   // `1_000` are errors, not 755 or 493), a boolean only true or false (not
   // yes/no/on/off, nor the string "true").
-  bool String(const compat::Node& node, const std::string& path,
+  bool String(const document::Node& node, const std::string& path,
               std::string* out) {
-    if (node.kind() != compat::NodeKind::kString) {
+    if (node.kind() != document::NodeKind::kString) {
       if (IsScalar(node)) {
         Error(node, path, "schema.type",
               absl::StrCat("expected a string, got ",
-                           compat::NodeKindName(node.kind()), " ",
+                           document::NodeKindName(node.kind()), " ",
                            ShortText(node)),
               absl::StrCat("quote it (\"", ShortText(node),
                            "\") if you mean the text"));
@@ -247,14 +251,15 @@ class Loader {
     return true;
   }
 
-  bool Int(const compat::Node& node, const std::string& path, int64_t min,
+  bool Int(const document::Node& node, const std::string& path, int64_t min,
            int64_t max, int64_t* out) {
     int64_t value = 0;
     // Only a plain decimal integer: "3" (quoted) is a string.
-    if (node.kind() != compat::NodeKind::kInt || !IsPlainDecimal(node.text()) ||
+    if (node.kind() != document::NodeKind::kInt ||
+        !IsPlainDecimal(node.text()) ||
         !absl::SimpleAtoi(node.text(), &value)) {
       std::string hint;
-      if (node.kind() == compat::NodeKind::kInt) {
+      if (node.kind() == document::NodeKind::kInt) {
         hint =
             "write a plain decimal number: leading zeros, 0x, 0o, 0b and "
             "_ are not accepted in plans (YAML 1.1 would read 0755 as "
@@ -278,19 +283,19 @@ class Loader {
     return true;
   }
 
-  bool Bool(const compat::Node& node, const std::string& path, bool* out) {
-    if (node.kind() == compat::NodeKind::kBool) {
+  bool Bool(const document::Node& node, const std::string& path, bool* out) {
+    if (node.kind() == document::NodeKind::kBool) {
       const std::string v = absl::AsciiStrToLower(Text(node));
       if (v == "true") return *out = true, true;
       if (v == "false") return *out = false, true;
     }
     Error(node, path, "schema.type",
           absl::StrCat("expected true or false, got ",
-                       node.kind() == compat::NodeKind::kString
+                       node.kind() == document::NodeKind::kString
                            ? absl::StrCat("\"", ShortText(node), "\"")
                        : IsScalar(node) ? ShortText(node)
                                         : std::string(NodeTypeName(node))),
-          node.kind() == compat::NodeKind::kBool
+          node.kind() == document::NodeKind::kBool
               ? "write true or false: YAML 1.1 reads yes/no/on/off as "
                 "booleans, YAML 1.2 as strings"
               : "");
@@ -298,10 +303,10 @@ class Loader {
   }
 
   // A duration is a string ("90s", "2m30s") or a plain number of seconds.
-  bool Duration(const compat::Node& node, const std::string& path,
+  bool Duration(const document::Node& node, const std::string& path,
                 int64_t min_ms, int64_t max_ms, int64_t* out_ms) {
     std::string text;
-    if (node.kind() == compat::NodeKind::kInt) {
+    if (node.kind() == document::NodeKind::kInt) {
       int64_t unused = 0;
       if (!Int(node, path, 0, std::numeric_limits<int64_t>::max(), &unused)) {
         return false;
@@ -327,7 +332,7 @@ class Loader {
     return true;
   }
 
-  void IntOrPercent(const compat::Node& node, const std::string& path,
+  void IntOrPercent(const document::Node& node, const std::string& path,
                     proto::IntOrString* out) {
     if (!IsScalar(node)) {
       Error(node, path, "schema.type",
@@ -336,12 +341,12 @@ class Loader {
                          NodeTypeName(node)));
       return;
     }
-    if (node.kind() == compat::NodeKind::kInt) {
+    if (node.kind() == document::NodeKind::kInt) {
       int64_t value = 0;
       if (Int(node, path, -kInt32Max, kInt32Max, &value)) {
         out->set_int_value(value);  // the sign: the rollout rules' to judge
       }
-    } else if (node.kind() == compat::NodeKind::kString) {
+    } else if (node.kind() == document::NodeKind::kString) {
       out->set_str_value(Text(node));  // validated by the rollout rules
     } else {
       String(node, path, nullptr);  // reports the type error
@@ -349,7 +354,7 @@ class Loader {
   }
 
   template <typename Enum, size_t N>
-  bool EnumValue(const compat::Node& node, const std::string& path,
+  bool EnumValue(const document::Node& node, const std::string& path,
                  const EnumName<Enum> (&table)[N], Enum* out) {
     std::string text;
     if (!String(node, path, &text)) return false;
@@ -371,7 +376,7 @@ class Loader {
     return false;
   }
 
-  void StringList(const compat::Node& node, const std::string& path,
+  void StringList(const document::Node& node, const std::string& path,
                   google::protobuf::RepeatedPtrField<std::string>* out,
                   google::protobuf::RepeatedPtrField<proto::SourceLocation>*
                       locations = nullptr) {
@@ -390,10 +395,10 @@ class Loader {
     }
   }
 
-  void VersionChange(const compat::Node& node, const std::string& path,
+  void VersionChange(const document::Node& node, const std::string& path,
                      proto::VersionChange* out) {
     ForFields(node, path, {"from", "to", "allowDowngrade"},
-              [&](const std::string& key, const compat::Node& v,
+              [&](const std::string& key, const document::Node& v,
                   const std::string& p) {
                 if (key == "allowDowngrade") {
                   bool allow = false;
@@ -405,10 +410,10 @@ class Loader {
               });
   }
 
-  void Metadata(const compat::Node& node, const std::string& path,
+  void Metadata(const document::Node& node, const std::string& path,
                 proto::PlanMetadata* out) {
     ForFields(node, path, {"name", "description", "labels"},
-              [&](const std::string& key, const compat::Node& v,
+              [&](const std::string& key, const document::Node& v,
                   const std::string& p) {
                 if (key == "name") String(v, p, out->mutable_name());
                 if (key == "description")
@@ -417,7 +422,7 @@ class Loader {
               });
   }
 
-  void StringMap(const compat::Node& node, const std::string& path,
+  void StringMap(const document::Node& node, const std::string& path,
                  google::protobuf::Map<std::string, std::string>* out) {
     if (node.is_null()) return;
     if (!node.is_map()) {
@@ -434,7 +439,7 @@ class Loader {
     }
   }
 
-  void Context(const compat::Node& node, const std::string& path,
+  void Context(const document::Node& node, const std::string& path,
                proto::PlanContext* out) {
     if (node.is_null()) return;
     if (!node.is_map()) {
@@ -450,12 +455,12 @@ class Loader {
     }
   }
 
-  void Policy(const compat::Node& node, const std::string& path,
+  void Policy(const document::Node& node, const std::string& path,
               proto::Policy* out) {
     ForFields(
         node, path,
         {"maxParallel", "onFailure", "availability", "defaultTimeout"},
-        [&](const std::string& key, const compat::Node& v,
+        [&](const std::string& key, const document::Node& v,
             const std::string& p) {
           int64_t n = 0;
           if (key == "maxParallel" && Int(v, p, 0, kInt32Max, &n))
@@ -483,7 +488,7 @@ class Loader {
               bool has_service = false, has_min = false;
               ForFields(
                   v.child(i), ip, {"service", "minAvailable"},
-                  [&](const std::string& k, const compat::Node& fv,
+                  [&](const std::string& k, const document::Node& fv,
                       const std::string& fp) {
                     if (k == "service") {
                       has_service = String(fv, fp, floor->mutable_service());
@@ -505,12 +510,12 @@ class Loader {
         });
   }
 
-  void Strategy(const compat::Node& node, const std::string& path,
+  void Strategy(const document::Node& node, const std::string& path,
                 proto::Strategy* out) {
     *out->mutable_location() = Loc(node);
     bool has_type = false;
     ForFields(node, path, {"type", "maxSurge", "maxUnavailable"},
-              [&](const std::string& key, const compat::Node& v,
+              [&](const std::string& key, const document::Node& v,
                   const std::string& p) {
                 if (key == "type") {
                   proto::StrategyType t = proto::STRATEGY_TYPE_UNSPECIFIED;
@@ -536,12 +541,12 @@ class Loader {
     }
   }
 
-  void Component(const compat::Node& node, const std::string& path,
+  void Component(const document::Node& node, const std::string& path,
                  proto::Component* out) {
     *out->mutable_location() = Loc(node);
-    std::optional<compat::Node>
+    std::optional<document::Node>
         replicas_node;  // copies: iterator values are temporaries
-    std::optional<compat::Node> nodes_node;
+    std::optional<document::Node> nodes_node;
     bool kind_ok = true;  // a bad kind must not cascade into count errors
     bool has_id = false;  // an id of the wrong type is not also "missing"
     bool ok = ForFields(
@@ -549,7 +554,7 @@ class Loader {
         {"id", "kind", "version", "replicas", "nodes", "strategy", "exclusive",
          "dependsOn", "provides", "readiness", "verify", "retry", "config",
          "requires", "webhook", "backup"},
-        [&](const std::string& key, const compat::Node& v,
+        [&](const std::string& key, const document::Node& v,
             const std::string& p) {
           int64_t n = 0;
           if (key == "id") {
@@ -586,7 +591,7 @@ class Loader {
           } else if (key == "readiness") {
             ForFields(
                 v, p, {"timeout", "minReadySeconds"},
-                [&](const std::string& k, const compat::Node& fv,
+                [&](const std::string& k, const document::Node& fv,
                     const std::string& fp) {
                   int64_t m = 0;
                   if (k == "timeout" &&
@@ -602,7 +607,7 @@ class Loader {
           } else if (key == "retry") {
             ForFields(
                 v, p, {"attempts", "backoff"},
-                [&](const std::string& k, const compat::Node& fv,
+                [&](const std::string& k, const document::Node& fv,
                     const std::string& fp) {
                   int64_t m = 0;
                   if (k == "attempts" && Int(fv, fp, 1, kMaxAttempts, &m)) {
@@ -617,7 +622,7 @@ class Loader {
             proto::ConfigFiles* config = out->mutable_config();
             *config->mutable_location() = Loc(v);
             ForFields(v, p, {"oldDefaults", "newDefaults", "overrides"},
-                      [&](const std::string& k, const compat::Node& fv,
+                      [&](const std::string& k, const document::Node& fv,
                           const std::string& fp) {
                         std::string file;
                         if (!String(fv, fp, &file)) return;
@@ -633,7 +638,7 @@ class Loader {
             proto::WebhookSpec* hook = out->mutable_webhook();
             *hook->mutable_location() = Loc(v);
             ForFields(v, p, {"failurePolicy", "servedBy"},
-                      [&](const std::string& k, const compat::Node& fv,
+                      [&](const std::string& k, const document::Node& fv,
                           const std::string& fp) {
                         if (k == "servedBy")
                           String(fv, fp, hook->mutable_served_by());
@@ -675,7 +680,7 @@ class Loader {
     }
   }
 
-  void Verify(const compat::Node& node, const std::string& path,
+  void Verify(const document::Node& node, const std::string& path,
               proto::Component* out) {
     if (!node.is_list()) {
       if (!node.is_null()) {
@@ -689,7 +694,7 @@ class Loader {
       const std::string p = absl::StrCat(path, "[", i, "]");
       bool has_name = false;
       ForFields(node.child(i), p, {"name", "run", "timeout"},
-                [&](const std::string& k, const compat::Node& fv,
+                [&](const std::string& k, const document::Node& fv,
                     const std::string& fp) {
                   int64_t ms = 0;
                   if (k == "name") {
@@ -708,14 +713,14 @@ class Loader {
     }
   }
 
-  void Document(const compat::Node& root, proto::UpgradePlan* out) {
+  void Document(const document::Node& root, proto::UpgradePlan* out) {
     bool has_components = false;
     bool has_api = false, has_kind = false;
     if (!ForFields(
             root, "",
             {"apiVersion", "kind", "metadata", "context", "policy",
              "components"},
-            [&](const std::string& key, const compat::Node& v,
+            [&](const std::string& key, const document::Node& v,
                 const std::string& p) {
               if (key == "apiVersion") {
                 has_api = true;
@@ -786,7 +791,7 @@ class Loader {
   // is on the path as written, normalized ("a/../../b" leaves): symlinks are
   // the plan author's own choice and are followed (Bazel runfiles, mounted
   // ConfigMaps and stow-style trees are symlink farms).
-  bool ConfigPathAllowed(const compat::Node& node, const std::string& path,
+  bool ConfigPathAllowed(const document::Node& node, const std::string& path,
                          const std::string& file) {
     const std::string resolved = AbsolutePath(Resolve(file));
     bool ok =
@@ -797,7 +802,7 @@ class Loader {
     }
     if (ok) return true;
     Error(node, path, "config.outside-plan-dir",
-          absl::StrCat("config file ", compat::NodeToDisplay(node, 120),
+          absl::StrCat("config file ", document::NodeToDisplay(node, 120),
                        file[0] == '/' ? " is an absolute path"
                                       : " leaves the plan's directory",
                        "; config files are read only from the plan's "
@@ -854,10 +859,10 @@ absl::StatusOr<Plan> Plan::FromYaml(absl::string_view text,
       options.source_name.empty() ? "<input>" : options.source_name;
   // compat's loader: libyaml events straight into a compact tree with a
   // location on every node and key, bounded against hostile input.
-  compat::LoadOptions load;
+  document::LoadOptions load;
   load.allow_duplicate_keys = true;  // reported by the schema walk, by name
-  absl::StatusOr<compat::Document> doc =
-      compat::Document::FromYaml(text, source, load);
+  absl::StatusOr<document::Document> doc =
+      document::Document::FromYaml(text, source, load);
   if (!doc.ok()) {
     // "source:line:col: what" -> a located problem.
     proto::Problem p;

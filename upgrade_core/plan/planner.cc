@@ -16,7 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "upgrade_core/compat/chart_check.h"
-#include "upgrade_core/compat/document.h"
+#include "upgrade_core/document/document.h"
 #include "upgrade_core/fsm/lifecycles.h"
 #include "upgrade_core/graph/graph_builder.h"
 #include "upgrade_core/plan/problem.h"
@@ -737,21 +737,22 @@ void Checker::CheckConfig() {
     // Reads one values file; on failure reports it and returns nullopt.
     auto load =
         [&](const std::string& file,
-            absl::string_view field) -> std::optional<compat::Document> {
-      absl::StatusOr<compat::Document> doc = compat::Document::FromFile(file);
+            absl::string_view field) -> std::optional<document::Document> {
+      absl::StatusOr<document::Document> doc =
+          document::Document::FromFile(file);
       if (doc.ok()) return *std::move(doc);
       Add(proto::ERROR, "config.unreadable", i, absl::StrCat(path, ".", field),
           std::string(doc.status().message()), "", loc);
       return std::nullopt;
     };
-    std::optional<compat::Document> old_defaults =
+    std::optional<document::Document> old_defaults =
         load(config.old_defaults(), "oldDefaults");
-    std::optional<compat::Document> new_defaults =
+    std::optional<document::Document> new_defaults =
         load(config.new_defaults(), "newDefaults");
-    std::optional<compat::Document> overrides =
+    std::optional<document::Document> overrides =
         config.overrides().empty()
-            ? std::optional<compat::Document>(
-                  *compat::Document::FromYaml("{}", "<no overrides>"))
+            ? std::optional<document::Document>(
+                  *document::Document::FromYaml("{}", "<no overrides>"))
             : load(config.overrides(), "overrides");
     if (!old_defaults || !new_defaults || !overrides) continue;
     absl::StatusOr<compat::ChartUpgradeReport> report =

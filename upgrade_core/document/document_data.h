@@ -3,8 +3,8 @@
 // Internal storage of a Document (not part of the public API): flat arrays of
 // node records and child entries plus one string arena, so a 5 MB values file
 // is a handful of allocations and a node is 32 bytes.
-#ifndef UPGRADE_CORE_COMPAT_DOCUMENT_DATA_H_
-#define UPGRADE_CORE_COMPAT_DOCUMENT_DATA_H_
+#ifndef UPGRADE_CORE_DOCUMENT_DOCUMENT_DATA_H_
+#define UPGRADE_CORE_DOCUMENT_DOCUMENT_DATA_H_
 
 #include <algorithm>
 #include <cstdint>
@@ -14,9 +14,9 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/string_view.h"
-#include "upgrade_core/compat/document.h"
+#include "upgrade_core/document/document.h"
 
-namespace upgrade_core::compat::internal {
+namespace upgrade_core::document::internal {
 
 struct NodeRec {
   NodeKind kind = NodeKind::kNull;
@@ -54,9 +54,9 @@ struct DocumentData {
   }
 };
 
-}  // namespace upgrade_core::compat::internal
+}  // namespace upgrade_core::document::internal
 
-namespace upgrade_core::compat {
+namespace upgrade_core::document {
 
 using internal::DocumentData;
 using internal::Entry;
@@ -229,6 +229,6 @@ struct DocumentBuilder::Impl {
   }
 };
 
-}  // namespace upgrade_core::compat
+}  // namespace upgrade_core::document
 
-#endif  // UPGRADE_CORE_COMPAT_DOCUMENT_DATA_H_
+#endif  // UPGRADE_CORE_DOCUMENT_DOCUMENT_DATA_H_

@@ -1,6 +1,6 @@
 // Document storage, node accessors, the builder, and JSON rendering. The
 // loaders (libyaml event stream -> builder) are in document_loader.cc.
-#include "upgrade_core/compat/document.h"
+#include "upgrade_core/document/document.h"
 
 #include <algorithm>
 #include <cmath>
@@ -9,11 +9,11 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "upgrade_core/compat/document_data.h"
-#include "upgrade_core/compat/path.h"
+#include "upgrade_core/document/document_data.h"
+#include "upgrade_core/document/path.h"
 #include "upgrade_core/util/json_string.h"
 
-namespace upgrade_core::compat {
+namespace upgrade_core::document {
 
 using internal::DocumentData;
 using internal::Entry;
@@ -481,4 +481,4 @@ Document DocumentBuilder::Finish() && {
   return Document(std::move(impl_->data));
 }
 
-}  // namespace upgrade_core::compat
+}  // namespace upgrade_core::document

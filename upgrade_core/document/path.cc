@@ -1,12 +1,12 @@
 // Path parsing, printing and selection.
-#include "upgrade_core/compat/path.h"
+#include "upgrade_core/document/path.h"
 
 #include <cctype>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 
-namespace upgrade_core::compat {
+namespace upgrade_core::document {
 namespace {
 
 bool IsWordChar(char c) {
@@ -296,4 +296,4 @@ std::vector<PathMatch> Select(const Node& root, const Path& path) {
   return out;
 }
 
-}  // namespace upgrade_core::compat
+}  // namespace upgrade_core::document

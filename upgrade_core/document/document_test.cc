@@ -1,14 +1,14 @@
 // Tests of document loading, locations, paths and input limits.
-#include "upgrade_core/compat/document.h"
+#include "upgrade_core/document/document.h"
 
 #include <string>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "upgrade_core/compat/path.h"
+#include "upgrade_core/document/path.h"
 #include "upgrade_core/util/status_matchers.h"
 
-namespace upgrade_core::compat {
+namespace upgrade_core::document {
 namespace {
 
 using ::testing::HasSubstr;
@@ -274,4 +274,4 @@ TEST(PathTest, SelectWildcards) {
 }
 
 }  // namespace
-}  // namespace upgrade_core::compat
+}  // namespace upgrade_core::document

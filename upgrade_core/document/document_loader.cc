@@ -9,11 +9,11 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "upgrade_core/compat/document.h"
-#include "upgrade_core/compat/document_data.h"
+#include "upgrade_core/document/document.h"
+#include "upgrade_core/document/document_data.h"
 #include "upgrade_core/document/file_reader.h"
 
-namespace upgrade_core::compat {
+namespace upgrade_core::document {
 namespace {
 
 bool IsDigits(absl::string_view s, bool allow_underscore, bool (*ok)(char)) {
@@ -668,4 +668,4 @@ absl::StatusOr<std::vector<Document>> Document::StreamFromFile(
   return FromYamlStream(*text, SourceName(path), options);
 }
 
-}  // namespace upgrade_core::compat
+}  // namespace upgrade_core::document

@@ -16,8 +16,8 @@
 // Scalars are resolved the way Helm resolves them (go-yaml, YAML 1.1 rules):
 // `true`/`yes`/`on` are booleans, `~`/`null`/empty are null, `0x1F` is an int,
 // quoted scalars are always strings. The raw text stays available.
-#ifndef UPGRADE_CORE_COMPAT_DOCUMENT_H_
-#define UPGRADE_CORE_COMPAT_DOCUMENT_H_
+#ifndef UPGRADE_CORE_DOCUMENT_DOCUMENT_H_
+#define UPGRADE_CORE_DOCUMENT_DOCUMENT_H_
 
 #include <cstdint>
 #include <memory>
@@ -28,7 +28,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
-namespace upgrade_core::compat {
+namespace upgrade_core::document {
 
 // A place in a source file. line and column are 1-based; 0 means unknown
 // (e.g. a value synthesized by a merge).
@@ -222,6 +222,6 @@ class DocumentBuilder {
   std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace upgrade_core::compat
+}  // namespace upgrade_core::document
 
-#endif  // UPGRADE_CORE_COMPAT_DOCUMENT_H_
+#endif  // UPGRADE_CORE_DOCUMENT_DOCUMENT_H_

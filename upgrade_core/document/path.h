@@ -9,8 +9,8 @@
 // Rule packs may also use wildcards: `*` (any key of a map) and `[*]` (any
 // element of a list). A key that is not a plain word (letters, digits, `_`,
 // `-`, `/`) is printed quoted in brackets.
-#ifndef UPGRADE_CORE_COMPAT_PATH_H_
-#define UPGRADE_CORE_COMPAT_PATH_H_
+#ifndef UPGRADE_CORE_DOCUMENT_PATH_H_
+#define UPGRADE_CORE_DOCUMENT_PATH_H_
 
 #include <cstddef>
 #include <string>
@@ -18,9 +18,9 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "upgrade_core/compat/document.h"
+#include "upgrade_core/document/document.h"
 
-namespace upgrade_core::compat {
+namespace upgrade_core::document {
 
 struct PathSegment {
   enum class Type {
@@ -77,6 +77,6 @@ struct PathMatch {
 // Every node `path` selects under `root`, in document order.
 std::vector<PathMatch> Select(const Node& root, const Path& path);
 
-}  // namespace upgrade_core::compat
+}  // namespace upgrade_core::document
 
-#endif  // UPGRADE_CORE_COMPAT_PATH_H_
+#endif  // UPGRADE_CORE_DOCUMENT_PATH_H_
