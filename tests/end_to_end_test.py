@@ -120,7 +120,8 @@ class Issue9Test(unittest.TestCase):
     def test_help_and_version_exit_zero(self):
         cases = [(["--help"], "usage: upgradectl"),
                  (["-h"], "usage: upgradectl"),
-                 (["--version"], "upgradectl 0.1.0 (plan schema upgrade-core/v1")]
+                 # The full line, number included: release_version_test.
+                 (["--version"], "upgradectl ")]
         for command in ["help", "version", "validate", "plan", "fsm", "check"]:
             cases.append(([command, "--help"], "usage: upgradectl " + command))
             cases.append(([command, "-h"], "usage: upgradectl " + command))

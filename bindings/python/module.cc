@@ -3,10 +3,16 @@
 // these names and adds the pure-Python conveniences.
 #include <pybind11/pybind11.h>
 
+#include <string>
+
 #include "bindings/python/register.h"
+#include "upgrade_core/version_info.h"
 
 PYBIND11_MODULE(_core, m) {
   m.doc() = "upgrade_core C++ core (use the `upgrade_core` package).";
+  // The release (upgrade_core/version_info.h, the one place it is defined);
+  // the package re-exports it as upgrade_core.__version__.
+  m.attr("__version__") = std::string(upgrade_core::kVersion);
   upgrade_core::python::RegisterVersion(m);
   upgrade_core::python::RegisterPlan(m);
   upgrade_core::python::RegisterFsm(m);

@@ -64,7 +64,9 @@ from upgrade_core._core import (
     resolve_rollout_budget,
 )
 
-__version__ = "0.1.0"
+# The release, from the C++ core (upgrade_core/version_info.h, the one place it
+# is defined; docs/versioning.md). `upgradectl --version` prints the same.
+__version__: str = _core.__version__
 
 __all__ = [
     "Change",

@@ -3,6 +3,9 @@ bindings/python/tests/stubs_test.py checks it against the module)."""
 
 from typing import Any, Mapping, Sequence, Union
 
+# The release (upgrade_core/version_info.h); upgrade_core.__version__.
+__version__: str
+
 # --- upgrade_core/version -------------------------------------------------
 
 class Version:
