@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Builds every libFuzzer target in fuzz/ with `--config=fuzz` (clang-14,
 # libFuzzer, ASan + UBSan) and fuzzes each for SECONDS (default 60) on a copy
-# of its seed corpus. Fails (exit 1) when any target finds a crash, a failed
-# property, a timeout (> 5 s for one input) or runs out of memory (> 2 GiB);
-# the input that did it is kept and the command that replays it is printed.
+# of its seed corpus (fuzz/corpus/TARGET/), with its libFuzzer dictionary
+# (fuzz/dicts/TARGET.dict) when there is one. Fails (exit 1) when any target
+# finds a crash, a failed property, a timeout (> 5 s for one input) or runs
+# out of memory (> 2 GiB); the input that did it is kept and the command that
+# replays it is printed.
 #
 # usage: tools/fuzz.sh [SECONDS] [TARGET...]      (targets: version document ...)
 #
@@ -55,13 +57,15 @@ for t in "${targets[@]}"; do
   rm -rf "$corpus" "$artifacts"
   mkdir -p "$corpus" "$artifacts"
   cp -R "fuzz/corpus/$t/." "$corpus/"
+  dict=()
+  [ -f "fuzz/dicts/$t.dict" ] && dict=(-dict="fuzz/dicts/$t.dict")
   t0=$(date +%s)
   rc=0
   # libFuzzer stops at -max_total_time; the outer timeout only guards a hang
   # of libFuzzer itself.
   timeout --signal=KILL $(( seconds + 120 )) "$bin/fuzz/${t}_fuzzer" \
     -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=5 \
-    -print_final_stats=1 -artifact_prefix="$artifacts/" "$corpus" \
+    -print_final_stats=1 -artifact_prefix="$artifacts/" "${dict[@]}" "$corpus" \
     >"$log" 2>&1 || rc=$?
   took=$(( $(date +%s) - t0 ))
   execs=$(sed -nE 's/^stat::number_of_executed_units: *([0-9]+).*/\1/p' "$log" | tail -1)
