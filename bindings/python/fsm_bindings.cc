@@ -15,6 +15,7 @@
 #include "absl/time/time.h"
 #include "bindings/python/register.h"
 #include "bindings/python/status_casters.h"
+#include "upgrade_core/document/document.h"
 #include "upgrade_core/fsm/definition.h"
 #include "upgrade_core/fsm/instance.h"
 #include "upgrade_core/fsm/lifecycles.h"
@@ -32,158 +33,27 @@ using fsm::StateMachine;
 using PyInstance = fsm::Instance<py::object>;
 
 // ---- from_dict: a Python dict in the YAML shape -> definition ------------
-
-class DictReader {
- public:
-  fsm::StateMachineDefinition Read(py::handle root) {
-    fsm::StateMachineDefinition def;
-    if (!py::isinstance<py::dict>(root)) {
-      ThrowStatus(absl::InvalidArgumentError(
-          "a state machine definition must be a dict with initial, states "
-          "and transitions"));
-    }
-    py::dict d = py::reinterpret_borrow<py::dict>(root);
-    for (const char* key : {"initial", "states", "transitions"}) {
-      if (!d.contains(key)) Error("", absl::StrCat("missing key '", key, "'"));
-    }
-    for (auto item : d) {
-      std::string key = Str(item.first, "key");
-      py::handle value = item.second;
-      if (key == "name") {
-        def.name = Str(value, "name");
-      } else if (key == "initial") {
-        def.initial = Str(value, "initial");
-        def.initial_where = "initial";
-      } else if (key == "terminal") {
-        def.terminal_where = "terminal";
-        if (py::isinstance<py::str>(value)) {
-          def.terminal.push_back(Str(value, "terminal"));
-        } else {
-          def.terminal = StrList(value, "terminal");
-        }
-      } else if (key == "events") {
-        def.events = StrList(value, "events");
-      } else if (key == "states") {
-        States(value, &def);
-      } else if (key == "transitions") {
-        Transitions(value, &def);
-      } else {
-        Error("", absl::StrCat("unknown key '", key,
-                               "' (want name, initial, terminal, states, "
-                               "events, transitions)"));
-      }
-    }
-    if (!errors_.empty()) {
-      ThrowStatus(absl::InvalidArgumentError(absl::StrJoin(errors_, "\n")));
-    }
-    return def;
+//
+// The dict becomes a document (through JSON, like Document.from_python) and
+// goes through the same walk as the YAML form, so the two can never disagree;
+// errors name the path in the dict ("transitions[0].from").
+fsm::StateMachineDefinition DefinitionFromDict(py::handle value) {
+  std::string text;
+  try {
+    text = py::module_::import("json").attr("dumps")(value).cast<std::string>();
+  } catch (const py::error_already_set& e) {
+    if (!e.matches(PyExc_TypeError) && !e.matches(PyExc_ValueError)) throw;
+    ThrowStatus(absl::InvalidArgumentError(absl::StrCat(
+        "a state machine definition must be plain data (dicts, lists, "
+        "strings): ",
+        e.value().attr("__str__")().cast<std::string>())));
   }
-
- private:
-  void Error(const std::string& where, absl::string_view message) {
-    errors_.push_back(where.empty() ? std::string(message)
-                                    : absl::StrCat(where, ": ", message));
-  }
-
-  std::string Str(py::handle value, const std::string& where) {
-    if (!py::isinstance<py::str>(value)) {
-      Error(where,
-            absl::StrCat(
-                "want a string, got ",
-                std::string(py::str(value.get_type().attr("__name__")))));
-      return "";
-    }
-    return value.cast<std::string>();
-  }
-
-  std::vector<std::string> StrList(py::handle value, const std::string& where) {
-    std::vector<std::string> out;
-    if (!py::isinstance<py::list>(value) && !py::isinstance<py::tuple>(value)) {
-      Error(where, "want a list of names");
-      return out;
-    }
-    int i = 0;
-    for (py::handle item : value) {
-      out.push_back(Str(item, absl::StrCat(where, "[", i++, "]")));
-    }
-    return out;
-  }
-
-  void States(py::handle value, fsm::StateMachineDefinition* def) {
-    if (!py::isinstance<py::list>(value) && !py::isinstance<py::tuple>(value)) {
-      Error("states", "want a list");
-      return;
-    }
-    int i = 0;
-    for (py::handle item : value) {
-      fsm::StateDef state;
-      state.where = absl::StrCat("states[", i++, "]");
-      if (py::isinstance<py::dict>(item)) {
-        for (auto kv : py::reinterpret_borrow<py::dict>(item)) {
-          std::string key = Str(kv.first, state.where);
-          std::string where = absl::StrCat(state.where, ".", key);
-          if (key == "name") {
-            state.name = Str(kv.second, where);
-          } else if (key == "on_entry") {
-            state.on_entry = Str(kv.second, where);
-          } else if (key == "on_exit") {
-            state.on_exit = Str(kv.second, where);
-          } else {
-            Error(state.where, absl::StrCat("unknown state key '", key,
-                                            "' (want name, on_entry, "
-                                            "on_exit)"));
-          }
-        }
-      } else {
-        state.name = Str(item, state.where);
-      }
-      def->states.push_back(std::move(state));
-    }
-  }
-
-  void Transitions(py::handle value, fsm::StateMachineDefinition* def) {
-    if (!py::isinstance<py::list>(value) && !py::isinstance<py::tuple>(value)) {
-      Error("transitions", "want a list");
-      return;
-    }
-    int i = 0;
-    for (py::handle item : value) {
-      fsm::TransitionDef row;
-      row.where = absl::StrCat("transitions[", i++, "]");
-      if (!py::isinstance<py::dict>(item)) {
-        Error(row.where, "want a dict {from, event, to[, guard, action]}");
-        continue;
-      }
-      py::dict d = py::reinterpret_borrow<py::dict>(item);
-      for (auto kv : d) {
-        std::string key = Str(kv.first, row.where);
-        std::string where = absl::StrCat(row.where, ".", key);
-        std::string* field = key == "from"     ? &row.from
-                             : key == "event"  ? &row.event
-                             : key == "to"     ? &row.to
-                             : key == "guard"  ? &row.guard
-                             : key == "action" ? &row.action
-                                               : nullptr;
-        if (field == nullptr) {
-          Error(row.where, absl::StrCat("unknown transition key '", key,
-                                        "' (want from, event, to, guard, "
-                                        "action)"));
-        } else if (!kv.second.is_none() || key == "from" || key == "event" ||
-                   key == "to") {
-          *field = Str(kv.second, where);
-        }
-      }
-      for (const char* key : {"from", "event", "to"}) {
-        if (!d.contains(key)) {
-          Error(row.where, absl::StrCat("transition without '", key, "'"));
-        }
-      }
-      def->transitions.push_back(std::move(row));
-    }
-  }
-
-  std::vector<std::string> errors_;
-};
+  absl::StatusOr<document::Document> doc =
+      document::Document::FromJson(text, "<dict>");
+  if (!doc.ok()) ThrowStatus(doc.status());
+  return ValueOrThrow(fsm::StateMachineDefinitionFromDocument(
+      doc->root(), fsm::DefinitionLocations::kPaths));
+}
 
 // ---- instances --------------------------------------------------------------
 
@@ -460,7 +330,7 @@ void RegisterFsm(py::module_& m) {
       .def_static(
           "from_dict",
           [](py::handle d) {
-            fsm::StateMachineDefinition def = DictReader().Read(d);
+            fsm::StateMachineDefinition def = DefinitionFromDict(d);
             return ValueOrThrow(StateMachine::Create(std::move(def)));
           },
           py::arg("definition"),

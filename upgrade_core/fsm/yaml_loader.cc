@@ -18,17 +18,20 @@ namespace {
 
 using document::Node;
 
-std::string Where(const document::Location& location) {
-  return location.known() ? location.ToString() : "";
-}
-std::string Where(const Node& node) { return Where(node.location()); }
-
+// Walks the definition document. Every error is prefixed with where it was
+// written: the node's `file:line:col`, or (for documents built from Python
+// data, which have no lines a user wrote) its path in the data,
+// "transitions[0].from".
 class Parser {
  public:
+  explicit Parser(DefinitionLocations locations) : locations_(locations) {}
+
   absl::StatusOr<StateMachineDefinition> Parse(const Node& root) {
     if (!root.is_map()) {
       return absl::InvalidArgumentError(absl::StrCat(
-          root.is_null() ? "" : Where(root) + ": ",
+          root.is_null() || locations_ == DefinitionLocations::kPaths
+              ? ""
+              : Where(root, "") + ": ",
           "a state machine definition must be a mapping with initial, "
           "states and transitions"));
     }
@@ -37,40 +40,41 @@ class Parser {
     for (size_t i = 0; i < root.size(); ++i) {
       const absl::string_view key = root.key(i);
       const Node value = root.child(i);
+      const std::string path(key);
       if (key == "name") {
-        Scalar(value, "name", &def.name);
+        Scalar(value, path, &def.name);
       } else if (key == "initial") {
         has_initial = true;
-        def.initial_where = Where(value);
-        Scalar(value, "initial", &def.initial);
+        def.initial_where = Where(value, path);
+        Scalar(value, path, &def.initial);
       } else if (key == "terminal") {
-        def.terminal_where = Where(value);
+        def.terminal_where = Where(value, path);
         if (value.is_scalar() && !value.is_null()) {
-          def.terminal.emplace_back(value.text());
+          Scalar(value, path, &def.terminal.emplace_back());
         } else {
-          ScalarList(value, "terminal", &def.terminal);
+          ScalarList(value, path, &def.terminal);
         }
       } else if (key == "states") {
         has_states = true;
         States(value, &def);
       } else if (key == "events") {
-        ScalarList(value, "events", &def.events);
+        ScalarList(value, path, &def.events);
         if (value.is_list() && value.size() == 0) {
-          Error(value, "events: empty list (omit the key to infer events)");
+          Error(value, path, "empty list (omit the key to infer events)");
         }
       } else if (key == "transitions") {
         has_transitions = true;
         Transitions(value, &def);
       } else {
-        Error(root.key_location(i),
+        Error(root.key_location(i), "",
               absl::StrCat("unknown key '", key,
                            "' (want name, initial, terminal, states, events, "
                            "transitions)"));
       }
     }
-    if (!has_initial) Error(root, "missing key 'initial'");
-    if (!has_states) Error(root, "missing key 'states'");
-    if (!has_transitions) Error(root, "missing key 'transitions'");
+    if (!has_initial) Error(root, "", "missing key 'initial'");
+    if (!has_states) Error(root, "", "missing key 'states'");
+    if (!has_transitions) Error(root, "", "missing key 'transitions'");
     if (!errors_.empty()) {
       return absl::InvalidArgumentError(absl::StrJoin(errors_, "\n"));
     }
@@ -78,70 +82,96 @@ class Parser {
   }
 
  private:
-  void Error(const document::Location& where, absl::string_view message) {
-    const std::string at = Where(where);
+  // "file:line:col" or the path ("" for the root in path mode).
+  std::string Where(const document::Location& location,
+                    const std::string& path) const {
+    if (locations_ == DefinitionLocations::kPaths) return path;
+    return location.known() ? location.ToString() : "";
+  }
+  std::string Where(const Node& node, const std::string& path) const {
+    return Where(node.location(), path);
+  }
+
+  // "file:line:col: path: message" (or "path: message").
+  void Error(const document::Location& location, const std::string& path,
+             absl::string_view message) {
+    std::string at = Where(location, path);
+    if (locations_ == DefinitionLocations::kSource && !path.empty()) {
+      at = at.empty() ? path : absl::StrCat(at, ": ", path);
+    }
     errors_.push_back(at.empty() ? std::string(message)
                                  : absl::StrCat(at, ": ", message));
   }
-  void Error(const Node& node, absl::string_view message) {
-    Error(node.location(), message);
+  void Error(const Node& node, const std::string& path,
+             absl::string_view message) {
+    Error(node.location(), path, message);
   }
 
   // A name: a non-empty scalar, taken as written (`yes` is the name "yes").
-  bool Scalar(const Node& node, absl::string_view what, std::string* out) {
+  bool Scalar(const Node& node, const std::string& path, std::string* out) {
     if (!node.is_scalar() || node.is_null() || node.text().empty()) {
-      Error(node, absl::StrCat(what, ": want a name"));
+      Error(node, path,
+            absl::StrCat("want a name, got ",
+                         node.is_scalar() && !node.is_null()
+                             ? "an empty string"
+                             : document::NodeKindName(node.kind())));
       return false;
     }
     *out = std::string(node.text());
     return true;
   }
 
-  void ScalarList(const Node& node, absl::string_view what,
+  void ScalarList(const Node& node, const std::string& path,
                   std::vector<std::string>* out) {
     if (!node.is_list()) {
-      Error(node, absl::StrCat(what, ": want a list of names"));
+      Error(node, path,
+            absl::StrCat("want a list of names, got ",
+                         document::NodeKindName(node.kind())));
       return;
     }
     for (size_t i = 0; i < node.size(); ++i) {
       std::string name;
-      if (Scalar(node.child(i), what, &name)) out->push_back(std::move(name));
+      if (Scalar(node.child(i), absl::StrCat(path, "[", i, "]"), &name)) {
+        out->push_back(std::move(name));
+      }
     }
   }
 
   void States(const Node& node, StateMachineDefinition* def) {
     if (!node.is_list()) {
-      Error(node, "states: want a list");
+      Error(node, "states", "want a list");
       return;
     }
     for (size_t i = 0; i < node.size(); ++i) {
       const Node item = node.child(i);
+      const std::string path = absl::StrCat("states[", i, "]");
       StateDef state;
-      state.where = Where(item);
+      state.where = Where(item, path);
       if (item.is_map()) {
         bool named = false;
         for (size_t k = 0; k < item.size(); ++k) {
           const absl::string_view key = item.key(k);
           const Node value = item.child(k);
+          const std::string field = absl::StrCat(path, ".", key);
           if (key == "name") {
             named = true;
-            Scalar(value, "name", &state.name);
+            Scalar(value, field, &state.name);
           } else if (key == "on_entry") {
-            Scalar(value, "on_entry", &state.on_entry);
+            Scalar(value, field, &state.on_entry);
           } else if (key == "on_exit") {
-            Scalar(value, "on_exit", &state.on_exit);
+            Scalar(value, field, &state.on_exit);
           } else {
-            Error(item.key_location(k),
+            Error(item.key_location(k), path,
                   absl::StrCat("unknown state key '", key,
                                "' (want name, on_entry, on_exit)"));
           }
         }
-        if (!named) Error(item, "state without a name");
+        if (!named) Error(item, path, "state without a name");
       } else if (item.is_list()) {
-        Error(item, "states: want a name or {name, on_entry, on_exit}");
+        Error(item, path, "want a name or {name, on_entry, on_exit}");
         continue;
       } else {
-        Scalar(item, "states", &state.name);
+        Scalar(item, path, &state.name);
       }
       def->states.push_back(std::move(state));
     }
@@ -149,17 +179,18 @@ class Parser {
 
   void Transitions(const Node& node, StateMachineDefinition* def) {
     if (!node.is_list()) {
-      Error(node, "transitions: want a list");
+      Error(node, "transitions", "want a list");
       return;
     }
     for (size_t i = 0; i < node.size(); ++i) {
       const Node item = node.child(i);
+      const std::string path = absl::StrCat("transitions[", i, "]");
       if (!item.is_map()) {
-        Error(item, "transition: want {from, event, to[, guard, action]}");
+        Error(item, path, "want {from, event, to[, guard, action]}");
         continue;
       }
       TransitionDef row;
-      row.where = Where(item);
+      row.where = Where(item, path);
       bool ok = true;
       bool has[3] = {false, false, false};
       for (size_t k = 0; k < item.size(); ++k) {
@@ -171,7 +202,7 @@ class Parser {
                              : key == "action" ? &row.action
                                                : nullptr;
         if (field == nullptr) {
-          Error(item.key_location(k),
+          Error(item.key_location(k), path,
                 absl::StrCat("unknown transition key '", key,
                              "' (want from, event, to, guard, action)"));
           ok = false;
@@ -180,12 +211,20 @@ class Parser {
         if (field == &row.from) has[0] = true;
         if (field == &row.event) has[1] = true;
         if (field == &row.to) has[2] = true;
-        if (!Scalar(item.child(k), key, field)) ok = false;
+        // An optional guard or action may be null (Python None): absent.
+        if ((field == &row.guard || field == &row.action) &&
+            item.child(k).is_null()) {
+          continue;
+        }
+        if (!Scalar(item.child(k), absl::StrCat(path, ".", key), field)) {
+          ok = false;
+        }
       }
       const char* required[] = {"from", "event", "to"};
       for (int r = 0; r < 3; ++r) {
         if (!has[r]) {
-          Error(item, absl::StrCat("transition without '", required[r], "'"));
+          Error(item, path,
+                absl::StrCat("transition without '", required[r], "'"));
           ok = false;
         }
       }
@@ -193,14 +232,15 @@ class Parser {
     }
   }
 
+  const DefinitionLocations locations_;
   std::vector<std::string> errors_;
 };
 
 }  // namespace
 
 absl::StatusOr<StateMachineDefinition> StateMachineDefinitionFromDocument(
-    const document::Node& root) {
-  return Parser().Parse(root);
+    const document::Node& root, DefinitionLocations locations) {
+  return Parser(locations).Parse(root);
 }
 
 absl::StatusOr<StateMachineDefinition> ParseStateMachineYaml(
@@ -210,7 +250,7 @@ absl::StatusOr<StateMachineDefinition> ParseStateMachineYaml(
   absl::StatusOr<document::Document> doc =
       document::Document::FromYaml(yaml, source);
   if (!doc.ok()) return doc.status();
-  return Parser().Parse(doc->root());
+  return Parser(DefinitionLocations::kSource).Parse(doc->root());
 }
 
 absl::StatusOr<StateMachine> StateMachineFromYaml(absl::string_view yaml,

@@ -41,10 +41,18 @@ namespace upgrade_core::fsm {
 absl::StatusOr<StateMachineDefinition> ParseStateMachineYaml(
     absl::string_view yaml, absl::string_view source = "<input>");
 
-// The same walk over an already-loaded document (the Python binding builds
-// one from a dict, so `from_dict` and `from_yaml` can never disagree).
+// How errors say where a problem was written.
+enum class DefinitionLocations {
+  kSource,  // "defs.yaml:4:5: unknown state 'z'"
+  kPaths,   // "transitions[0]: unknown state 'z'" (data with no source lines)
+};
+
+// The same walk over an already-loaded document. The Python binding builds
+// one from a dict (so `from_dict` and `from_yaml` can never disagree) and asks
+// for paths, since the dict has no lines its author wrote.
 absl::StatusOr<StateMachineDefinition> StateMachineDefinitionFromDocument(
-    const document::Node& root);
+    const document::Node& root,
+    DefinitionLocations locations = DefinitionLocations::kSource);
 
 // ParseStateMachineYaml() + StateMachine::Create().
 absl::StatusOr<StateMachine> StateMachineFromYaml(

@@ -116,21 +116,21 @@ TEST(YamlLoaderTest, BadInputHasLineAndColumn) {
        "initial: a\nstates: [a, {name: b, colour: red}]\nevents: [go]\n"
        "transitions:\n  - {from: a, event: go, to: b, when: later}\n"
        "extra: 1\n",
-       {"<input>:2:23: unknown state key 'colour'",
-        "<input>:5:33: unknown transition key 'when'",
+       {"<input>:2:23: states[1]: unknown state key 'colour'",
+        "<input>:5:33: transitions[0]: unknown transition key 'when'",
         "<input>:6:1: unknown key 'extra'"}},
       {"missing row keys",
        "initial: a\nstates: [a]\ntransitions:\n  - {from: a, to: a}\n",
-       {"<input>:4:5: transition without 'event'"}},
+       {"<input>:4:5: transitions[0]: transition without 'event'"}},
       {"wrong types",
        "initial: [a]\nstates: {a: 1}\ntransitions: x\n",
-       {"<input>:1:10: initial: want a name",
+       {"<input>:1:10: initial: want a name, got list",
         "<input>:2:9: states: want a list",
         "<input>:3:14: transitions: want a list"}},
       {"nested value in a row",
        "initial: a\nstates: [a]\ntransitions:\n  - {from: [a], event: e, to: "
        "a}\n",
-       {"<input>:4:12: from: want a name"}},
+       {"<input>:4:12: transitions[0].from: want a name, got list"}},
       {"duplicate keys",
        "initial: a\ninitial: b\nstates: [a]\ntransitions:\n"
        "  - {from: a, event: e, to: a, to: a}\n",

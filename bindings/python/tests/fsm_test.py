@@ -75,18 +75,23 @@ class DefinitionTest(unittest.TestCase):
 
     def test_bad_dict_names_path(self):
         cases = [
-            ("not a dict", ["a"], "must be a dict"),
+            ("not a dict", ["a"], "must be a mapping"),
             ("unknown state", {"initial": "a", "states": ["a"],
                                "transitions": [{"from": "a", "event": "e", "to": "z"}]},
              "transitions[0]: unknown state 'z'"),
             ("wrong type", {"initial": "a", "states": ["a", 3], "transitions": []},
-             "states[1]: want a string, got int"),
+             "states[1]: invalid state name '3'"),
             ("missing keys", {"name": "x"}, "missing key 'initial'"),
             ("unknown key", {"initial": "a", "states": ["a"], "transitions": [],
                              "colour": "red"}, "unknown key 'colour'"),
             ("row without event", {"initial": "a", "states": ["a"],
                                    "transitions": [{"from": "a", "to": "a"}]},
              "transitions[0]: transition without 'event'"),
+            ("not plain data", {"initial": "a", "states": {"a"}, "transitions": []},
+             "must be plain data"),
+            ("wrong field type", {"initial": "a", "states": ["a"],
+                                  "transitions": [{"from": ["a"], "event": "e", "to": "a"}]},
+             "transitions[0].from: want a name, got list"),
         ]
         for name, d, want in cases:
             with self.subTest(name):
