@@ -12,8 +12,8 @@ PACKAGES=(
   libabsl-dev        # Abseil: Status/StatusOr, strings, containers, flags
   libprotobuf-dev    # protobuf runtime
   protobuf-compiler  # protoc for the native proto_library rules
-  libyaml-cpp-dev    # YAML documents, plans, rule packs
-  libyaml-dev        # compat/ documents: libyaml's event parser (>= 30 MB/s, see docs/performance.md)
+  libyaml-cpp-dev    # peer reference in benchmarks/compat (the library parses with libyaml)
+  libyaml-dev        # document/: the one YAML/JSON parser (libyaml's event API, see docs/performance.md)
   libgtest-dev       # GoogleTest
   libgmock-dev       # GoogleMock matchers
   libbenchmark-dev   # Google Benchmark suites in benchmarks/
