@@ -38,10 +38,10 @@ using upgrade_core::plan::Plan;
 using upgrade_core::plan::PlannerOptions;
 using upgrade_core::plan::ProblemsFromStatus;
 
-std::string Describe(const std::vector<upgrade_core::proto::Problem>& ps) {
+std::string Describe(const std::vector<upgrade_core::diag::Diagnostic>& ps) {
   std::string out;
   for (const auto& p : ps) {
-    absl::StrAppend(&out, "\n    ", upgrade_core::plan::FormatProblem(p));
+    absl::StrAppend(&out, "\n    ", upgrade_core::diag::FormatDiagnostic(p));
   }
   return out;
 }
@@ -69,9 +69,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   PlannerOptions options;
   options.check_config = false;
-  std::vector<upgrade_core::proto::Problem> problems =
+  std::vector<upgrade_core::diag::Diagnostic> problems =
       CheckPlan(*plan, options);
-  for (const auto& p : problems) (void)upgrade_core::plan::FormatProblem(p);
+  for (const auto& p : problems) (void)upgrade_core::diag::FormatDiagnostic(p);
   const bool has_errors = HasErrors(problems);
   absl::StatusOr<ExecutionPlan> compiled = CompilePlan(*plan, options);
   FUZZ_CHECK(

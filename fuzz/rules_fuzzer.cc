@@ -26,34 +26,34 @@
 #include "fuzz/document_properties.h"
 #include "fuzz/fuzz_check.h"
 #include "upgrade_core/document/document.h"
-#include "upgrade_core/compat/finding.h"
+#include "upgrade_core/diag/report.h"
 #include "upgrade_core/compat/rules.h"
 
 namespace {
 
 using upgrade_core::document::Document;
-using upgrade_core::compat::Finding;
+using upgrade_core::diag::Diagnostic;
 using upgrade_core::document::Node;
-using upgrade_core::compat::Report;
+using upgrade_core::diag::Report;
 using upgrade_core::compat::RuleContext;
 using upgrade_core::compat::RulePack;
 
 constexpr absl::string_view kSeparator = "\n=====\n";
 
-std::string Describe(const std::vector<Finding>& findings) {
+std::string Describe(const std::vector<Diagnostic>& findings) {
   std::string out;
-  for (const Finding& f : findings) {
-    absl::StrAppend(&out, "\n    ", f.location.ToString(), " ", f.rule, " ",
+  for (const Diagnostic& f : findings) {
+    absl::StrAppend(&out, "\n    ", f.location.ToString(), " ", f.code, " ",
                     f.path, ": ", f.message);
   }
   return out;
 }
 
-bool SameFindings(const std::vector<Finding>& a,
-                  const std::vector<Finding>& b) {
+bool SameFindings(const std::vector<Diagnostic>& a,
+                  const std::vector<Diagnostic>& b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i) {
-    if (a[i].rule != b[i].rule || a[i].severity != b[i].severity ||
+    if (a[i].code != b[i].code || a[i].severity != b[i].severity ||
         a[i].path != b[i].path || a[i].message != b[i].message ||
         a[i].hint != b[i].hint ||
         a[i].location.ToString() != b[i].location.ToString()) {
@@ -63,12 +63,12 @@ bool SameFindings(const std::vector<Finding>& a,
   return true;
 }
 
-void CheckFindings(const RulePack& pack, const std::vector<Finding>& found) {
+void CheckFindings(const RulePack& pack, const std::vector<Diagnostic>& found) {
   std::set<std::string> ids;
   for (const auto& rule : pack.rules()) ids.insert(rule.id);
-  for (const Finding& f : found) {
-    FUZZ_CHECK(ids.count(f.rule) > 0,
-               absl::StrCat("finding of unknown rule \"", f.rule,
+  for (const Diagnostic& f : found) {
+    FUZZ_CHECK(ids.count(f.code) > 0,
+               absl::StrCat("finding of unknown rule \"", f.code,
                             "\" from pack ", pack.name()));
   }
   Report report;
@@ -92,7 +92,7 @@ void Evaluate(const RulePack& pack, const std::vector<Document>& docs) {
   std::vector<Node> roots;
   for (const Document& d : docs) {
     roots.push_back(d.root());
-    std::vector<Finding> first, second;
+    std::vector<Diagnostic> first, second;
     absl::Status s1 = pack.Evaluate(d.root(), context, &first);
     absl::Status s2 = pack.Evaluate(d.root(), context, &second);
     FUZZ_CHECK(s1 == s2, absl::StrCat("Evaluate status differs: ",
@@ -102,7 +102,7 @@ void Evaluate(const RulePack& pack, const std::vector<Document>& docs) {
                             "\n  vs", Describe(second)));
     CheckFindings(pack, first);
   }
-  std::vector<Finding> set_findings;
+  std::vector<Diagnostic> set_findings;
   (void)pack.EvaluateSet(roots, context, &set_findings);
   CheckFindings(pack, set_findings);
 }

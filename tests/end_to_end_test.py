@@ -143,7 +143,7 @@ class Issue9Test(unittest.TestCase):
             (["plan", "-"], plan, EXAMPLE, 0, "Wave 3: admission-webhook"),
             (["check", "--old-defaults", "values-4.11.8.yaml",
               "--new-defaults", "values-4.12.8.yaml", "--values", "-"],
-             values, EXAMPLE, 1, "<stdin>:14:5: error [chart/renamed-override]"),
+             values, EXAMPLE, 1, "<stdin>:14:5: error: controller.image.registry"),
         ]
         for args, stdin, cwd, code, want in cases:
             with self.subTest(args=args):

@@ -15,10 +15,11 @@
 #include "upgrade_core/compat/diff.h"
 #include "upgrade_core/document/document.h"
 #include "upgrade_core/compat/drift.h"
-#include "upgrade_core/compat/finding.h"
+#include "upgrade_core/diag/report.h"
 #include "upgrade_core/compat/manifest_check.h"
 #include "upgrade_core/compat/merge.h"
 #include "upgrade_core/document/path.h"
+#include "upgrade_core/compat/rule_help.h"
 #include "upgrade_core/compat/rules.h"
 
 namespace upgrade_core::python {
@@ -28,11 +29,11 @@ namespace py = pybind11;
 using compat::Change;
 using compat::ChartUpgradeReport;
 using document::Document;
-using compat::Finding;
+using diag::Diagnostic;
 using document::Location;
 using document::Node;
 using document::NodeKind;
-using compat::Report;
+using diag::Report;
 using compat::RulePack;
 
 // A change plus the documents its nodes live in.
@@ -94,6 +95,25 @@ std::vector<PyChange> WrapChanges(std::vector<Change> changes,
   out.reserve(changes.size());
   for (Change& c : changes) out.push_back(PyChange{std::move(c), a, b});
   return out;
+}
+
+// A diag::Severity as upgrade_core.Severity (an IntEnum, pure Python).
+py::object ToPySeverity(diag::Severity severity) {
+  return py::module_::import("upgrade_core._severity")
+      .attr("Severity")(static_cast<int>(severity));
+}
+
+// A Severity, or its name ("error", "warning", "info"), to diag::Severity.
+diag::Severity FromPySeverity(const py::handle& value) {
+  if (py::isinstance<py::str>(value)) {
+    return ValueOrThrow(diag::ParseSeverity(value.cast<std::string>()));
+  }
+  const int level = value.cast<int>();
+  if (level < 0 || level > 2) {
+    ThrowStatus(absl::InvalidArgumentError(
+        absl::StrCat("unknown severity ", level)));
+  }
+  return static_cast<diag::Severity>(level);
 }
 
 absl::Status AsInput(absl::Status s) {
@@ -306,25 +326,31 @@ void RegisterCompat(py::module_& m) {
       "Helm's merge: maps deep-merged, lists replaced, null deletes a key; "
       "later override files win.");
 
-  py::class_<Finding>(m, "Finding", "One problem a check found.")
-      .def_readonly("rule", &Finding::rule)
+  py::class_<Diagnostic>(
+      m, "Diagnostic",
+      "One problem a check found (the one diagnostic type of every check).")
+      .def_readonly("code", &Diagnostic::code,
+                    "Stable id of the check, e.g. 'exclusive.surge'.")
+      .def_readonly("rule", &Diagnostic::code, "Alias of code.")
       .def_property_readonly(
           "severity",
-          [](const Finding& f) {
-            return std::string(compat::SeverityName(f.severity));
-          },
-          "'error', 'warning' or 'info'.")
-      .def_readonly("path", &Finding::path)
-      .def_readonly("message", &Finding::message)
-      .def_readonly("hint", &Finding::hint)
+          [](const Diagnostic& f) { return ToPySeverity(f.severity); },
+          "A Severity (ordered IntEnum; str() is 'error', 'warning', "
+          "'info').")
+      .def_readonly("path", &Diagnostic::path)
+      .def_readonly("component", &Diagnostic::component)
+      .def_readonly("message", &Diagnostic::message)
+      .def_readonly("hint", &Diagnostic::hint)
       .def_property_readonly(
           "location",
-          [](const Finding& f) { return LocationOrNone(f.location); },
+          [](const Diagnostic& f) { return LocationOrNone(f.location); },
           "Location, or None.")
-      .def("__repr__", [](const Finding& f) {
-        return absl::StrCat("Finding(", compat::SeverityName(f.severity), " ",
-                            f.rule, " ", f.path, ")");
+      .def("__str__", &diag::FormatDiagnostic)
+      .def("__repr__", [](const Diagnostic& f) {
+        return absl::StrCat("Diagnostic(", diag::SeverityName(f.severity), " ",
+                            f.code, " ", f.path, ")");
       });
+  m.attr("Finding") = m.attr("Diagnostic");  // the name before 0.2
 
   py::class_<Report>(m, "Report", "Findings of a check.")
       .def_readonly("findings", &Report::findings)
@@ -333,21 +359,24 @@ void RegisterCompat(py::module_& m) {
           "True when there is no error finding.")
       .def(
           "count",
-          [](const Report& r, const std::string& at_least) {
-            return r.Count(ValueOrThrow(compat::ParseSeverity(at_least)));
+          [](const Report& r, const py::handle& at_least) {
+            return r.Count(FromPySeverity(at_least));
           },
           py::arg("at_least") = "info",
           "Number of findings at or above a severity.")
       .def(
           "passes",
-          [](const Report& r, const std::string& fail_on) {
-            return r.ok(ValueOrThrow(compat::ParseSeverity(fail_on)));
+          [](const Report& r, const py::handle& fail_on) {
+            return r.ok(FromPySeverity(fail_on));
           },
           py::arg("fail_on") = "error",
           "True when no finding is at or above `fail_on`.")
       .def("to_text", &Report::ToText, "Human-readable text.")
       .def("to_json", &Report::ToJson, "JSON (docs/compat-findings.md).")
-      .def("to_sarif", &Report::ToSarif, "SARIF 2.1.0 JSON.");
+      .def(
+          "to_sarif",
+          [](const Report& r) { return r.ToSarif(compat::RuleHelp); },
+          "SARIF 2.1.0 JSON.");
 
   py::class_<ChartUpgradeReport, Report>(
       m, "ChartReport",

@@ -11,7 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "bindings/python/register.h"
 #include "bindings/python/status_casters.h"
-#include "upgrade_core/compat/finding.h"
+#include "upgrade_core/diag/report.h"
 #include "upgrade_core/plan/plan.h"
 #include "upgrade_core/plan/planner.h"
 #include "upgrade_core/plan/problem.h"
@@ -24,35 +24,18 @@ namespace py = pybind11;
 using plan::ExecutionPlan;
 using plan::Plan;
 
-// A plan problem as the compat Finding Python already knows (rule =
-// the problem code, e.g. "exclusive.surge"), so plan.check() returns the same
-// Report type as the config checks (with to_json()/to_sarif()).
-compat::Finding ToFinding(const proto::Problem& p) {
-  compat::Finding f;
-  f.rule = p.code();
-  f.severity = p.severity() == proto::ERROR     ? compat::Severity::kError
-               : p.severity() == proto::WARNING ? compat::Severity::kWarning
-                                                : compat::Severity::kInfo;
-  f.path = p.path();
-  f.message = p.message();
-  f.hint = p.hint();
-  f.location.source = p.location().file();
-  f.location.line = p.location().line();
-  f.location.column = p.location().column();
-  f.component = p.component();  // so to_json() matches `upgradectl validate`
-  return f;
-}
-
-py::list ToFindings(const std::vector<proto::Problem>& problems) {
+// Plan problems are diag::Diagnostics, the type every check returns: Python
+// sees them as the same Diagnostic class (and Report) as the config checks.
+py::list ToFindings(const std::vector<diag::Diagnostic>& problems) {
   py::list out;
-  for (const proto::Problem& p : problems) out.append(ToFinding(p));
+  for (const diag::Diagnostic& p : problems) out.append(p);
   return out;
 }
 
 // Raises PlanError (with every problem) for plan errors, else the usual
 // mapping. REQUIRES: !status.ok(), GIL held.
 [[noreturn]] void ThrowPlanStatus(const absl::Status& status) {
-  std::vector<proto::Problem> problems = plan::ProblemsFromStatus(status);
+  std::vector<diag::Diagnostic> problems = plan::ProblemsFromStatus(status);
   if (status.code() == absl::StatusCode::kNotFound) {
     PyErr_SetString(PyExc_FileNotFoundError,
                     std::string(status.message()).c_str());
@@ -239,16 +222,13 @@ void RegisterPlan(py::module_& m) {
           [](const Plan& p, bool check_config) {
             plan::PlannerOptions options;
             options.check_config = check_config;
-            std::vector<proto::Problem> problems;
+            std::vector<diag::Diagnostic> problems;
             {
               py::gil_scoped_release no_gil;
               problems = plan::CheckPlan(p, options);
             }
-            compat::Report report;
-            report.findings.reserve(problems.size());
-            for (const proto::Problem& pr : problems) {
-              report.findings.push_back(ToFinding(pr));
-            }
+            diag::Report report;
+            report.findings = std::move(problems);
             return report;
           },
           py::arg("check_config") = true,

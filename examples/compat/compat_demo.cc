@@ -15,6 +15,7 @@
 
 namespace compat = upgrade_core::compat;
 namespace document = upgrade_core::document;
+namespace diag = upgrade_core::diag;
 
 constexpr char kData[] = "upgrade_core/compat/testdata/";
 
@@ -88,7 +89,7 @@ int main() {
   absl::StatusOr<std::vector<document::Document>> docs =
       document::Document::FromYamlStream(kManifests, "rendered.yaml");
   if (!docs.ok()) return Fail(docs.status());
-  absl::StatusOr<compat::Report> manifests =
+  absl::StatusOr<diag::Report> manifests =
       compat::CheckManifests(*docs, "v1.31.5+rke2r1");
   if (!manifests.ok()) return Fail(manifests.status());
   std::cout << "== manifests (target v1.31.5+rke2r1)\n"

@@ -40,8 +40,8 @@ def main():
         context={"kubernetes": "1.31.5"})
     print("== chart values: ok =", report.ok)
     for f in report.findings:
-        if f.severity != "info":
-            print(f"  {f.severity:7} {f.rule:40} {f.path}  ({f.location})")
+        if f.severity != upgrade_core.Severity.INFO:
+            print(f"  {str(f.severity):7} {f.code:40} {f.path}  ({f.location})")
     print("  effective controller.kind:", report.effective_after.get("controller.kind"))
 
     docs = Document.stream_from_yaml(MANIFESTS, source="rendered.yaml")

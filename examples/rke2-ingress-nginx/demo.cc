@@ -25,6 +25,7 @@
 
 namespace {
 
+namespace diag = upgrade_core::diag;
 namespace fsm = upgrade_core::fsm;
 namespace plan = upgrade_core::plan;
 namespace proto = upgrade_core::proto;
@@ -82,9 +83,9 @@ int main() {
   absl::StatusOr<plan::Plan> naive =
       plan::Plan::FromFile(absl::StrCat(kDir, "plan-naive.yaml"));
   if (!naive.ok()) return Fail(naive.status());
-  const std::vector<proto::Problem> naive_problems = plan::CheckPlan(*naive);
-  for (const proto::Problem& p : naive_problems) {
-    std::cout << plan::FormatProblem(p) << "\n";
+  const std::vector<diag::Diagnostic> naive_problems = plan::CheckPlan(*naive);
+  for (const diag::Diagnostic& p : naive_problems) {
+    std::cout << diag::FormatDiagnostic(p) << "\n";
   }
   std::cout << (plan::HasErrors(naive_problems)
                     ? "=> rejected before anything was touched\n"
@@ -96,8 +97,8 @@ int main() {
   if (!fixed.ok()) return Fail(fixed.status());
   absl::StatusOr<plan::ExecutionPlan> execution = plan::CompilePlan(*fixed);
   if (!execution.ok()) return Fail(execution.status());
-  for (const proto::Problem& p : execution->warnings()) {
-    std::cout << plan::FormatProblem(p) << "\n";
+  for (const diag::Diagnostic& p : execution->warnings()) {
+    std::cout << diag::FormatDiagnostic(p) << "\n";
   }
   std::cout << execution->ToText();
 

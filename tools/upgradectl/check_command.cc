@@ -16,6 +16,7 @@
 #include "upgrade_core/document/document.h"
 #include "upgrade_core/compat/manifest_check.h"
 #include "upgrade_core/compat/merge.h"
+#include "upgrade_core/compat/rule_help.h"
 #include "upgrade_core/compat/rules.h"
 
 namespace upgrade_core::cli {
@@ -63,7 +64,7 @@ extern const char kCheckUsage[] =
 namespace {
 
 using document::Document;
-using compat::Report;
+using diag::Report;
 using compat::RulePack;
 
 struct Flags {
@@ -115,7 +116,7 @@ absl::StatusOr<Flags> ParseFlags(const std::vector<std::string>& args) {
       }
       f.format = value;
     } else if (name == "--fail-on") {
-      if (absl::Status s = compat::ParseSeverity(value).status(); !s.ok()) {
+      if (absl::Status s = diag::ParseSeverity(value).status(); !s.ok()) {
         return s;
       }
       f.fail_on = value;
@@ -198,7 +199,7 @@ absl::StatusOr<Document> Load(const std::string& path, Failure& failure) {
 }
 
 absl::StatusOr<Report> Check(const Flags& f, Failure& failure) {
-  absl::StatusOr<compat::Severity> fail_on = compat::ParseSeverity(f.fail_on);
+  absl::StatusOr<diag::Severity> fail_on = diag::ParseSeverity(f.fail_on);
   if (!fail_on.ok()) return fail_on.status();
   absl::StatusOr<std::vector<RulePack>> packs = LoadPacks(f.rules, failure);
   if (!packs.ok()) return packs.status();
@@ -245,7 +246,7 @@ absl::StatusOr<Report> Check(const Flags& f, Failure& failure) {
     absl::StatusOr<Report> m =
         compat::CheckManifests(docs, f.kubernetes, *packs, context);
     if (!m.ok()) return m.status();
-    for (compat::Finding& finding : m->findings) {
+    for (diag::Diagnostic& finding : m->findings) {
       report.findings.push_back(std::move(finding));
     }
   }
@@ -287,11 +288,11 @@ int RunCheckCommand(const std::vector<std::string>& args, std::ostream& out,
   if (flags->format == "json") {
     out << report->ToJson() << "\n";
   } else if (flags->format == "sarif") {
-    out << report->ToSarif() << "\n";
+    out << report->ToSarif(compat::RuleHelp) << "\n";
   } else {
     out << report->ToText();
   }
-  return report->ok(*compat::ParseSeverity(flags->fail_on)) ? kExitOk
+  return report->ok(*diag::ParseSeverity(flags->fail_on)) ? kExitOk
                                                             : kExitFindings;
 }
 

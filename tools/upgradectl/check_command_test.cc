@@ -57,9 +57,10 @@ TEST(CheckCommandTest, FlagsFormatsAndExitCodes) {
       {"chart check, text",
        {"--old-defaults", old_v, "--new-defaults", new_v, "--values", user},
        kExitFindings,
-       {"ingress-nginx-user-values.yaml:7:5: error [chart/renamed-override] "
-        "controller.image.registry",
-        "[chart/removed-override] controller.opentelemetry.enabled"},
+       {"ingress-nginx-user-values.yaml:7:5: error: controller.image.registry: "
+        "your override controller.image.registry is ignored",
+        "error: controller.opentelemetry.enabled: your override",
+        "[chart/removed-override]\n", "[chart/renamed-override]\n"},
        ""},
       {"later --values wins (null deletes the override)",
        {"--old-defaults", old_v, "--new-defaults", new_v, "--values", user,
@@ -91,7 +92,8 @@ TEST(CheckCommandTest, FlagsFormatsAndExitCodes) {
        {"--manifests", ingress, "--kubernetes", "1.21.0", "--fail-on",
         "warning"},
        kExitFindings,
-       {"warning [kubernetes-apis/extensions-v1beta1-ingress]"},
+       {"warning: apiVersion: extensions/v1beta1 Ingress",
+        "[kubernetes-apis/extensions-v1beta1-ingress]"},
        ""},
       {"warning below default threshold",
        {"--manifests", ingress, "--kubernetes", "1.21.0"},

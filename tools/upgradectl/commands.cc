@@ -11,7 +11,7 @@
 #include "absl/strings/str_split.h"
 #include "tools/upgradectl/command.h"
 #include "upgrade_core/plan/plan.h"
-#include "upgrade_core/util/diagnostics.h"
+#include "upgrade_core/diag/report.h"
 #include "upgrade_core/version_info.h"
 
 namespace upgrade_core::cli {
@@ -187,18 +187,14 @@ std::string InputErrorJson(const absl::Status& status, absl::string_view file,
     }
     lines.push_back(std::move(l));
   }
-  std::vector<DiagnosticView> views;
+  std::vector<diag::Diagnostic> diagnostics;
   for (const Line& l : lines) {
-    DiagnosticView d;
-    d.severity = "error";
+    diag::Diagnostic& d = diagnostics.emplace_back();
     d.code = l.code;
     d.message = l.message;
-    d.file = l.file;
-    d.line = l.line;
-    d.column = l.column;
-    views.push_back(d);
+    d.location = {l.file, l.line, l.column};
   }
-  return DiagnosticsJson(views, false) + "\n";
+  return diag::DiagnosticsJson(diagnostics, false) + "\n";
 }
 
 int RunUpgradectl(const std::vector<std::string>& args, std::ostream& out,

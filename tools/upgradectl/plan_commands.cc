@@ -9,6 +9,7 @@
 #include "absl/strings/str_join.h"
 #include "tools/upgradectl/command.h"
 #include "upgrade_core/plan/plan.h"
+#include "upgrade_core/diag/report.h"
 #include "upgrade_core/plan/planner.h"
 #include "upgrade_core/plan/problem.h"
 
@@ -142,10 +143,10 @@ bool ParseArgs(const char* command, const std::vector<std::string>& args,
   return true;
 }
 
-void PrintProblems(const std::vector<proto::Problem>& problems,
+void PrintProblems(const std::vector<diag::Diagnostic>& problems,
                    std::ostream& out) {
-  for (const proto::Problem& p : problems)
-    out << plan::FormatProblem(p) << "\n";
+  for (const diag::Diagnostic& p : problems)
+    out << diag::FormatDiagnostic(p) << "\n";
 }
 
 // Loads the plan ("-": standard input); on failure prints every problem (as
@@ -158,11 +159,11 @@ std::optional<plan::Plan> LoadPlan(const char* command, const PlanArgs& args,
   absl::StatusOr<plan::Plan> plan =
       plan::Plan::FromFile(args.plan_path, options);
   if (plan.ok()) return *std::move(plan);
-  const std::vector<proto::Problem> problems =
+  const std::vector<diag::Diagnostic> problems =
       plan::ProblemsFromStatus(plan.status());
   if (args.format == "json") {
     out << (problems.empty() ? InputErrorJson(plan.status(), args.plan_path)
-                             : plan::ProblemsToJson(problems, false) + "\n");
+                             : diag::DiagnosticsJson(problems, false) + "\n");
   } else {
     err << "upgradectl " << command << ": " << plan.status().message() << "\n";
   }
@@ -180,17 +181,17 @@ int RunValidateCommand(const std::vector<std::string>& args, std::ostream& out,
   if (!plan) return kExitBadInput;
   plan::PlannerOptions options;
   options.check_config = !parsed.no_config;
-  const std::vector<proto::Problem> problems = plan::CheckPlan(*plan, options);
+  const std::vector<diag::Diagnostic> problems = plan::CheckPlan(*plan, options);
   const bool ok = !plan::HasErrors(problems);
   if (parsed.format == "json") {
-    out << plan::ProblemsToJson(problems, ok) << "\n";
+    out << diag::DiagnosticsJson(problems, ok) << "\n";
   } else {
     PrintProblems(problems, out);
     int errors = 0, warnings = 0, infos = 0;
-    for (const proto::Problem& p : problems) {
-      errors += p.severity() == proto::ERROR;
-      warnings += p.severity() == proto::WARNING;
-      infos += p.severity() == proto::INFO;
+    for (const diag::Diagnostic& p : problems) {
+      errors += p.severity == diag::Severity::kError;
+      warnings += p.severity == diag::Severity::kWarning;
+      infos += p.severity == diag::Severity::kInfo;
     }
     const std::string name =
         parsed.plan_path == "-" ? "<stdin>" : parsed.plan_path;
@@ -224,11 +225,11 @@ int RunPlanCommand(const std::vector<std::string>& args, std::ostream& out,
   absl::StatusOr<plan::ExecutionPlan> compiled =
       plan::CompilePlan(*plan, options);
   if (!compiled.ok()) {
-    const std::vector<proto::Problem> problems =
+    const std::vector<diag::Diagnostic> problems =
         plan::ProblemsFromStatus(compiled.status());
     if (parsed.format == "json") {
       out << (problems.empty() ? InputErrorJson(compiled.status(), "")
-                               : plan::ProblemsToJson(problems, false) + "\n");
+                               : diag::DiagnosticsJson(problems, false) + "\n");
     } else {
       err << "upgradectl plan: " << compiled.status().message() << "\n";
     }

@@ -11,6 +11,9 @@
 #include "upgrade_core/document/path.h"
 
 namespace upgrade_core::compat {
+using diag::Diagnostic;
+using diag::Report;
+using diag::Severity;
 using document::AppendKey;
 using document::Document;
 using document::Location;
@@ -122,8 +125,8 @@ class ChartChecker {
 
   void Add(std::string rule, Severity severity, const std::string& path,
            std::string message, std::string hint, Location location) {
-    Finding f;
-    f.rule = std::move(rule);
+    Diagnostic f;
+    f.code = std::move(rule);
     f.severity = severity;
     f.path = path;
     f.message = std::move(message);

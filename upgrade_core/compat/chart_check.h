@@ -31,8 +31,8 @@
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "upgrade_core/compat/diff.h"
-#include "upgrade_core/compat/finding.h"
 #include "upgrade_core/compat/rules.h"
+#include "upgrade_core/diag/report.h"
 #include "upgrade_core/document/document.h"
 
 namespace upgrade_core::compat {
@@ -49,7 +49,7 @@ struct ChartUpgradeOptions {
 
 // A Report plus the effective values. Changes refer to the two documents
 // held here and stay valid as long as this object (or a copy) lives.
-struct ChartUpgradeReport : Report {
+struct ChartUpgradeReport : diag::Report {
   document::Document effective_before;
   document::Document effective_after;
   std::vector<Change> effective_changes;

@@ -10,6 +10,9 @@
 #include "upgrade_core/util/status_matchers.h"
 
 namespace upgrade_core::compat {
+using diag::Diagnostic;
+using diag::Report;
+using diag::Severity;
 using document::Document;
 using document::Node;
 
@@ -36,14 +39,14 @@ Document Yaml(const std::string& text, const std::string& source) {
 
 std::vector<std::string> RulesAndPaths(const Report& r) {
   std::vector<std::string> out;
-  for (const Finding& f : r.findings) out.push_back(f.rule + " " + f.path);
+  for (const Diagnostic& f : r.findings) out.push_back(f.code + " " + f.path);
   return out;
 }
 
-const Finding* FindingAt(const Report& r, const std::string& rule,
-                         const std::string& path) {
-  for (const Finding& f : r.findings) {
-    if (f.rule == rule && f.path == path) return &f;
+const Diagnostic* FindingAt(const Report& r, const std::string& rule,
+                            const std::string& path) {
+  for (const Diagnostic& f : r.findings) {
+    if (f.code == rule && f.path == path) return &f;
   }
   return nullptr;
 }
@@ -72,22 +75,22 @@ TEST(ChartCheckTest, IngressNginxNamesEveryRemovedOrRenamedOverride) {
        {"controller.kind", "controller.hostPort.enabled",
         "controller.service.type", "defaultBackend.enabled"}) {
     SCOPED_TRACE(kept);
-    for (const Finding& f : r->findings) EXPECT_NE(f.path, kept);
+    for (const Diagnostic& f : r->findings) EXPECT_NE(f.path, kept);
   }
-  const Finding* registry =
+  const Diagnostic* registry =
       FindingAt(*r, "chart/renamed-override", "controller.image.registry");
   ASSERT_NE(registry, nullptr);
   EXPECT_EQ(registry->severity, Severity::kError);
   EXPECT_THAT(registry->message, HasSubstr("global.image.registry"));
   EXPECT_EQ(registry->location.ToString(),
             std::string(kData) + "ingress-nginx-user-values.yaml:7:5");
-  const Finding* validations = FindingAt(
+  const Diagnostic* validations = FindingAt(
       *r, "chart/default-changed", "controller.enableAnnotationValidations");
   ASSERT_NE(validations, nullptr);
   EXPECT_EQ(validations->severity, Severity::kWarning);
   EXPECT_THAT(validations->message, HasSubstr("from false to true"));
   // An image tag bump is reported, as info.
-  const Finding* tag =
+  const Diagnostic* tag =
       FindingAt(*r, "chart/default-changed", "controller.image.tag");
   ASSERT_NE(tag, nullptr);
   EXPECT_EQ(tag->severity, Severity::kInfo);
@@ -140,7 +143,7 @@ rules:
   // The pack's rename replaces the guessed one for that path.
   EXPECT_THAT(
       got, Not(Contains("chart/renamed-override controller.image.registry")));
-  const Finding* surge =
+  const Diagnostic* surge =
       FindingAt(*r, "ingress-nginx/daemonset-hostport-surge",
                 "controller.updateStrategy.rollingUpdate.maxSurge");
   ASSERT_NE(surge, nullptr);
@@ -167,7 +170,7 @@ TEST(ChartCheckTest, TypeChangedOverride) {
   absl::StatusOr<ChartUpgradeReport> r =
       CheckChartUpgrade(old_defaults, new_defaults, user);
   ASSERT_TRUE(r.ok());
-  const Finding* f =
+  const Diagnostic* f =
       FindingAt(*r, "chart/type-changed-override", "service.ports");
   ASSERT_NE(f, nullptr);
   EXPECT_THAT(f->message,
@@ -221,9 +224,9 @@ TEST(ChartCheckTest, OverrideTypeMismatchInBothVersions) {
     absl::StatusOr<ChartUpgradeReport> r = CheckChartUpgrade(
         old_defaults, new_defaults, Yaml(c.user, "user.yaml"));
     ASSERT_TRUE(r.ok()) << r.status();
-    std::vector<const Finding*> found;
-    for (const Finding& f : r->findings) {
-      if (f.rule == "chart/override-type-mismatch") found.push_back(&f);
+    std::vector<const Diagnostic*> found;
+    for (const Diagnostic& f : r->findings) {
+      if (f.code == "chart/override-type-mismatch") found.push_back(&f);
     }
     if (std::string(c.message).empty()) {
       EXPECT_TRUE(found.empty()) << r->ToText();

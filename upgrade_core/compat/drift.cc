@@ -4,6 +4,9 @@
 #include "absl/strings/str_cat.h"
 
 namespace upgrade_core::compat {
+using diag::Diagnostic;
+using diag::Report;
+using diag::Severity;
 using document::Node;
 using document::NodeToDisplay;
 using document::Path;
@@ -46,19 +49,19 @@ absl::StatusOr<std::vector<Change>> Drift(const Node& desired, const Node& live,
 Report DriftReport(const std::vector<Change>& changes, Severity severity) {
   Report report;
   for (const Change& c : changes) {
-    Finding f;
+    Diagnostic f;
     f.severity = severity;
     f.path = c.path;
     switch (c.kind) {
       case ChangeKind::kAdded:
-        f.rule = "drift/unexpected";
+        f.code = "drift/unexpected";
         f.message = absl::StrCat("live object has ", c.path, " = ",
                                  NodeToDisplay(c.new_value),
                                  ", which the desired state does not set");
         f.location = c.new_location;
         break;
       case ChangeKind::kRemoved:
-        f.rule = "drift/missing";
+        f.code = "drift/missing";
         f.message =
             absl::StrCat("desired ", c.path, " = ", NodeToDisplay(c.old_value),
                          " is missing from the live object");
@@ -67,7 +70,7 @@ Report DriftReport(const std::vector<Change>& changes, Severity severity) {
         break;
       case ChangeKind::kChanged:
       case ChangeKind::kTypeChanged:
-        f.rule = "drift/changed";
+        f.code = "drift/changed";
         f.message =
             absl::StrCat(c.path, " is ", NodeToDisplay(c.new_value),
                          " live but ", NodeToDisplay(c.old_value), " desired");

@@ -13,7 +13,7 @@
 
 #include "absl/status/statusor.h"
 #include "upgrade_core/compat/diff.h"
-#include "upgrade_core/compat/finding.h"
+#include "upgrade_core/diag/report.h"
 #include "upgrade_core/document/document.h"
 
 namespace upgrade_core::compat {
@@ -41,8 +41,8 @@ absl::StatusOr<std::vector<Change>> Drift(const document::Node& desired,
 
 // One finding per drifted field (rule drift/changed, drift/missing,
 // drift/unexpected), located in the desired document where it exists.
-Report DriftReport(const std::vector<Change>& changes,
-                   Severity severity = Severity::kWarning);
+diag::Report DriftReport(const std::vector<Change>& changes,
+                         diag::Severity severity = diag::Severity::kWarning);
 
 }  // namespace upgrade_core::compat
 

@@ -9,6 +9,7 @@
 #include "upgrade_core/util/status_matchers.h"
 
 namespace upgrade_core::compat {
+using diag::Report;
 using document::Document;
 
 namespace {
@@ -113,7 +114,7 @@ TEST(DriftTest, ReportPointsAtDesiredSource) {
   ASSERT_TRUE(d.ok());
   Report r = DriftReport(*d);
   ASSERT_EQ(r.findings.size(), 1);
-  EXPECT_EQ(r.findings[0].rule, "drift/changed");
+  EXPECT_EQ(r.findings[0].code, "drift/changed");
   EXPECT_EQ(r.findings[0].location.ToString(), "web.yaml:7:13");
   EXPECT_THAT(r.findings[0].message, HasSubstr("is 5 live but 3 desired"));
 }

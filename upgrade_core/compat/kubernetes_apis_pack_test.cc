@@ -17,11 +17,13 @@
 #include "absl/strings/string_view.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "upgrade_core/compat/finding.h"
 #include "upgrade_core/compat/rules.h"
+#include "upgrade_core/diag/report.h"
 #include "upgrade_core/document/document.h"
 
 namespace upgrade_core::compat {
+using diag::Diagnostic;
+using diag::Severity;
 using document::Document;
 using document::Node;
 
@@ -158,13 +160,13 @@ std::vector<Result> Check(const RulePack& pack, absl::string_view api_version,
       "manifest.yaml");
   EXPECT_TRUE(doc.ok()) << doc.status();
   if (!doc.ok()) return {};
-  std::vector<Finding> findings;
+  std::vector<Diagnostic> findings;
   absl::Status s =
       pack.Evaluate(doc->root(), {{"kubernetes", kubernetes}}, &findings);
   EXPECT_TRUE(s.ok()) << s;
   std::vector<Result> out;
-  for (const Finding& f : findings) {
-    out.push_back({f.severity, f.rule, f.message, f.hint});
+  for (const Diagnostic& f : findings) {
+    out.push_back({f.severity, f.code, f.message, f.hint});
   }
   return out;
 }

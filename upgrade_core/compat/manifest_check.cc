@@ -7,6 +7,7 @@
 #include "upgrade_core/version/version.h"
 
 namespace upgrade_core::compat {
+using diag::Report;
 using document::Document;
 using document::Node;
 

@@ -14,8 +14,8 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
-#include "upgrade_core/compat/finding.h"
 #include "upgrade_core/compat/rules.h"
+#include "upgrade_core/diag/report.h"
 #include "upgrade_core/document/document.h"
 
 namespace upgrade_core::compat {
@@ -25,7 +25,7 @@ namespace upgrade_core::compat {
 // the built-in kubernetes-apis and workload-safety packs. `context` adds
 // values for rules; `kubernetes` overrides its "kubernetes" entry.
 // InvalidArgument if the version does not parse.
-absl::StatusOr<Report> CheckManifests(
+absl::StatusOr<diag::Report> CheckManifests(
     absl::Span<const document::Document> manifests,
     absl::string_view kubernetes, absl::Span<const RulePack> packs = {},
     const RuleContext& context = {});

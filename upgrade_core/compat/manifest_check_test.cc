@@ -12,6 +12,9 @@
 #include "upgrade_core/util/status_matchers.h"
 
 namespace upgrade_core::compat {
+using diag::Diagnostic;
+using diag::Report;
+using diag::Severity;
 using document::Document;
 
 namespace {
@@ -130,7 +133,7 @@ TEST(KubernetesApisTest, EveryRemovalIsReportedAtItsRelease) {
         CheckManifests(docs, absl::StrCat(r.removed_in, ".0"), packs);
     ASSERT_TRUE(at.ok()) << at.status();
     ASSERT_EQ(at->findings.size(), 1) << at->ToText();
-    const Finding& f = at->findings[0];
+    const Diagnostic& f = at->findings[0];
     EXPECT_EQ(f.severity, Severity::kError);
     EXPECT_EQ(f.path, "apiVersion");
     EXPECT_EQ(f.location.ToString(), "manifests.yaml:1:13");
@@ -359,7 +362,8 @@ webhooks:
         CheckManifests(Stream(c.manifests), "1.32.0", packs);
     ASSERT_TRUE(r.ok()) << r.status();
     std::vector<std::string> got;
-    for (const Finding& f : r->findings) got.push_back(f.rule + " " + f.path);
+    for (const Diagnostic& f : r->findings)
+      got.push_back(f.code + " " + f.path);
     EXPECT_EQ(got, c.want) << r->ToText();
   }
   // The message names the object and the location is the maxSurge value.
@@ -407,8 +411,8 @@ TEST(VersionSkewTest, ChartKubeVersionAndComponentSkew) {
     std::vector<std::string> got;
     const bool newer = std::string(c.name) == "kubelet newer than apiserver";
     int skew_seen = 0;
-    for (const Finding& f : r->findings) {
-      if (f.rule == "version-skew/component-skew" && newer) {
+    for (const Diagnostic& f : r->findings) {
+      if (f.code == "version-skew/component-skew" && newer) {
         // kube-apiserver wins over "kubernetes" as the reference.
         EXPECT_THAT(
             f.message,
@@ -416,7 +420,7 @@ TEST(VersionSkewTest, ChartKubeVersionAndComponentSkew) {
         ++skew_seen;
         continue;
       }
-      got.push_back(f.rule + " " + f.path + ": " + f.message);
+      got.push_back(f.code + " " + f.path + ": " + f.message);
     }
     EXPECT_EQ(got, c.want) << r->ToText();
     EXPECT_EQ(skew_seen, newer ? 1 : 0);
@@ -443,7 +447,7 @@ TEST(ManifestCheckTest, DefaultPacksRunBoth) {
       "1.32.0");
   ASSERT_TRUE(r.ok()) << r.status();
   std::vector<std::string> rules;
-  for (const Finding& f : r->findings) rules.push_back(f.rule);
+  for (const Diagnostic& f : r->findings) rules.push_back(f.code);
   EXPECT_EQ(rules, (std::vector<std::string>{
                        "kubernetes-apis/extensions-v1beta1-daemonset",
                        "workload-safety/daemonset-hostport-surge"}));

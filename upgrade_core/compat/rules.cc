@@ -14,6 +14,9 @@
 #include "upgrade_core/document/path.h"
 
 namespace upgrade_core::compat {
+using diag::Diagnostic;
+using diag::ParseSeverity;
+using diag::Severity;
 using document::Document;
 using document::DocumentBuilder;
 using document::Location;
@@ -1037,14 +1040,14 @@ std::string RulePack::RenameTarget(absl::string_view path) const {
 }
 
 absl::Status RulePack::Evaluate(const Node& doc, const RuleContext& context,
-                                std::vector<Finding>* out,
+                                std::vector<Diagnostic>* out,
                                 RuleScope scope) const {
   return EvaluateSet(absl::Span<const Node>(&doc, 1), context, out, scope);
 }
 
 absl::Status RulePack::EvaluateSet(absl::Span<const Node> docs,
                                    const RuleContext& context,
-                                   std::vector<Finding>* out,
+                                   std::vector<Diagnostic>* out,
                                    RuleScope scope) const {
   for (size_t di = 0; di < docs.size(); ++di) {
     if (absl::Status s = EvaluateDoc(docs, di, context, out, scope); !s.ok()) {
@@ -1089,7 +1092,7 @@ FindingSite ConditionSite(const Node& root, const RuleData& d, const Witness& w,
 
 absl::Status RulePack::EvaluateDoc(absl::Span<const Node> docs, size_t di,
                                    const RuleContext& context,
-                                   std::vector<Finding>* out,
+                                   std::vector<Diagnostic>* out,
                                    RuleScope scope) const {
   const Node& doc = docs[di];
   Evaluator ev(doc, context);
@@ -1105,8 +1108,8 @@ absl::Status RulePack::EvaluateDoc(absl::Span<const Node> docs, size_t di,
     auto add = [&](const std::string& path, const Location& loc,
                    std::vector<std::pair<std::string, std::string>> vars) {
       vars.emplace_back("path", path);
-      Finding f;
-      f.rule = rule.id;
+      Diagnostic f;
+      f.code = rule.id;
       f.severity = rule.severity;
       f.path = path;
       f.message = Expand(rule.message, vars);
@@ -1333,8 +1336,8 @@ absl::Status RulePack::EvaluateDoc(absl::Span<const Node> docs, size_t di,
             break;
           }
         }
-        Finding f;
-        f.rule = rule.id;
+        Diagnostic f;
+        f.code = rule.id;
         f.severity = severity;
         f.path = "apiVersion";
         std::string name = ObjectName(doc);

@@ -37,7 +37,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
-#include "upgrade_core/compat/finding.h"
+#include "upgrade_core/diag/report.h"
 #include "upgrade_core/document/document.h"
 
 namespace upgrade_core::compat {
@@ -72,7 +72,7 @@ struct RuleData;
 struct Rule {
   std::string id;  // "<pack>/<id>"
   RuleKind kind = RuleKind::kCondition;
-  Severity severity = Severity::kError;
+  diag::Severity severity = diag::Severity::kError;
   std::string message;
   std::string hint;
   std::string path;  // as written; may be empty for condition/api rules
@@ -107,14 +107,14 @@ class RulePack {
   // evaluation problems the pack could not check at load (e.g. a context
   // version that does not parse).
   absl::Status Evaluate(const document::Node& doc, const RuleContext& context,
-                        std::vector<Finding>* out,
+                        std::vector<diag::Diagnostic>* out,
                         RuleScope scope = RuleScope::kAll) const;
 
   // Evaluates every document of a set (a manifest stream). Condition rules
   // with `related` pair each document with the others they select.
   absl::Status EvaluateSet(absl::Span<const document::Node> docs,
                            const RuleContext& context,
-                           std::vector<Finding>* out,
+                           std::vector<diag::Diagnostic>* out,
                            RuleScope scope = RuleScope::kAll) const;
 
   // The rename target a key-renamed rule gives for `path` (a concrete path
@@ -124,7 +124,8 @@ class RulePack {
  private:
   absl::Status EvaluateDoc(absl::Span<const document::Node> docs, size_t index,
                            const RuleContext& context,
-                           std::vector<Finding>* out, RuleScope scope) const;
+                           std::vector<diag::Diagnostic>* out,
+                           RuleScope scope) const;
 
   std::string name_;
   std::string description_;

@@ -9,6 +9,8 @@
 #include "upgrade_core/util/status_matchers.h"
 
 namespace upgrade_core::compat {
+using diag::Diagnostic;
+using diag::SeverityName;
 using document::Document;
 
 namespace {
@@ -31,12 +33,12 @@ std::vector<std::string> RunRules(const std::string& rules,
   EXPECT_TRUE(pack.ok()) << pack.status();
   if (!pack.ok()) return {};
   Document d = Yaml(doc);
-  std::vector<Finding> out;
+  std::vector<Diagnostic> out;
   absl::Status s = pack->Evaluate(d.root(), ctx, &out);
   EXPECT_TRUE(s.ok()) << s;
   std::vector<std::string> described;
-  for (const Finding& f : out) {
-    described.push_back(f.rule + " " + std::string(SeverityName(f.severity)) +
+  for (const Diagnostic& f : out) {
+    described.push_back(f.code + " " + std::string(SeverityName(f.severity)) +
                         " " + f.path + " @" + f.location.ToString() + ": " +
                         f.message);
   }

@@ -7,10 +7,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "upgrade_core/diag/report.h"
 #include "upgrade_core/graph/graph_format.h"
 #include "upgrade_core/plan/planner.h"
 #include "upgrade_core/plan/problem.h"
-#include "upgrade_core/util/diagnostics.h"
 #include "upgrade_core/util/json_string.h"
 #include "upgrade_core/version_info.h"
 
@@ -157,8 +157,8 @@ std::string ExecutionPlan::ToText() const {
   }
   if (!warnings_.empty()) {
     absl::StrAppend(&out, "\nNotes:\n");
-    for (const proto::Problem& w : warnings_) {
-      absl::StrAppend(&out, "  ", FormatProblem(w), "\n");
+    for (const diag::Diagnostic& w : warnings_) {
+      absl::StrAppend(&out, "  ", diag::FormatDiagnostic(w), "\n");
     }
   }
   return out;
@@ -169,7 +169,7 @@ std::string ExecutionPlan::ToJson() const {
   std::string out;
   out.reserve(256 + p.steps_size() * 256);
   // The envelope every upgradectl JSON document has (version, ok, and at the
-  // end summary + diagnostics, util/diagnostics.h); a compiled plan is ok.
+  // end summary + diagnostics, diag/report.h); a compiled plan is ok.
   absl::StrAppend(&out, "{\"version\":", kJsonOutputVersion,
                   ",\"ok\":true,\"name\":");
   AppendJsonString(&out, p.name());
@@ -212,12 +212,7 @@ std::string ExecutionPlan::ToJson() const {
     AppendStep(out, *this, p.rollback_steps(i), p.rollback_steps());
   }
   out += "],";
-  std::vector<DiagnosticView> diagnostics;
-  diagnostics.reserve(warnings_.size());
-  for (const proto::Problem& w : warnings_) {
-    diagnostics.push_back(ToDiagnosticView(w));
-  }
-  AppendDiagnosticsMembers(&out, diagnostics);
+  diag::AppendDiagnosticsMembers(&out, warnings_);
   out += "}\n";
   return out;
 }

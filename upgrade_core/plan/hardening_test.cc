@@ -99,14 +99,14 @@ TEST(PlanHardeningTest, NonValuesFileContentIsNeverQuoted) {
                    "newDefaults: new.yaml}\n"),
       options);
   ASSERT_TRUE(plan.ok()) << plan.status();
-  const std::vector<proto::Problem> problems = CheckPlan(*plan);
+  const std::vector<diag::Diagnostic> problems = CheckPlan(*plan);
   ASSERT_EQ(problems.size(), 1u);
-  EXPECT_EQ(problems[0].code(), "config.check-failed");
-  EXPECT_THAT(problems[0].message(),
+  EXPECT_EQ(problems[0].code, "config.check-failed");
+  EXPECT_THAT(problems[0].message,
               HasSubstr("new.yaml:1:1: not a values file: the top level is a "
                         "string, not a mapping"));
-  for (const proto::Problem& p : problems) {
-    EXPECT_THAT(FormatProblem(p), ::testing::Not(HasSubstr(secret)));
+  for (const diag::Diagnostic& p : problems) {
+    EXPECT_THAT(diag::FormatDiagnostic(p), ::testing::Not(HasSubstr(secret)));
   }
 }
 
@@ -134,13 +134,13 @@ TEST(PlanHardeningTest, HundredThousandUnknownDependenciesAreQuick) {
     absl::StatusOr<Plan> plan = Plan::FromProto(std::move(p));
     ASSERT_TRUE(plan.ok()) << plan.status();
     const auto start = std::chrono::steady_clock::now();
-    const std::vector<proto::Problem> problems = CheckPlan(*plan);
+    const std::vector<diag::Diagnostic> problems = CheckPlan(*plan);
     EXPECT_LT(std::chrono::steady_clock::now() - start,
               std::chrono::seconds(10));
     ASSERT_EQ(problems.size(), static_cast<size_t>(kCount));
-    EXPECT_EQ(problems[0].code(), "graph.unknown-dependency");
-    EXPECT_THAT(problems[0].message(), HasSubstr("missing-0"));
-    EXPECT_THAT(problems.back().path(),
+    EXPECT_EQ(problems[0].code, "graph.unknown-dependency");
+    EXPECT_THAT(problems[0].message, HasSubstr("missing-0"));
+    EXPECT_THAT(problems.back().path,
                 HasSubstr(c.one_component
                               ? absl::StrCat("dependsOn[", kCount - 1, "]")
                               : absl::StrCat("components[", kCount - 1, "]")));

@@ -27,6 +27,8 @@
 namespace upgrade_core::plan {
 namespace {
 
+using diag::Severity;
+
 template <typename Enum>
 struct EnumName {
   Enum value;
@@ -159,7 +161,7 @@ class Loader {
  public:
   explicit Loader(std::string file) : file_(std::move(file)) {}
 
-  std::vector<proto::Problem>& problems() { return problems_; }
+  std::vector<diag::Diagnostic>& problems() { return problems_; }
 
   proto::SourceLocation Loc(const document::Location& where) const {
     proto::SourceLocation loc;
@@ -177,14 +179,12 @@ class Loader {
   template <typename At>  // a document::Node or a document::Location
   void Error(const At& at, const std::string& path, const std::string& code,
              std::string message, std::string hint = "") {
-    proto::Problem p;
-    p.set_severity(proto::ERROR);
-    p.set_code(code);
-    p.set_path(path);
-    p.set_message(std::move(message));
-    p.set_hint(std::move(hint));
-    *p.mutable_location() = Loc(at);
-    problems_.push_back(std::move(p));
+    diag::Diagnostic& p = problems_.emplace_back();
+    p.code = code;
+    p.path = path;
+    p.message = std::move(message);
+    p.hint = std::move(hint);
+    p.location = ToLocation(Loc(at));
   }
 
   // Iterates a mapping's keys, rejecting unknown and duplicate ones; calls
@@ -816,30 +816,29 @@ class Loader {
   std::string file_;
   std::string base_dir_;
   std::vector<std::string> allowed_dirs_;
-  std::vector<proto::Problem> problems_;
+  std::vector<diag::Diagnostic> problems_;
 };
 
 // Checks that hold for any plan, however built: ids present and unique.
 void CheckStructure(const proto::UpgradePlan& plan,
-                    std::vector<proto::Problem>& problems) {
+                    std::vector<diag::Diagnostic>& problems) {
   absl::flat_hash_map<absl::string_view, int> first;
   for (int i = 0; i < plan.components_size(); ++i) {
     const proto::Component& c = plan.components(i);
     if (c.id().empty()) continue;  // reported by the loader
     auto [it, inserted] = first.emplace(c.id(), i);
     if (inserted) continue;
-    proto::Problem p;
-    p.set_severity(proto::ERROR);
-    p.set_code("schema.duplicate-id");
-    p.set_path(absl::StrCat("components[", i, "].id"));
-    p.set_component(c.id());
-    p.set_message(absl::StrCat(
+    diag::Diagnostic p;
+    p.code = "schema.duplicate-id";
+    p.path = absl::StrCat("components[", i, "].id");
+    p.component = c.id();
+    p.message = absl::StrCat(
         "duplicate component id \"", c.id(), "\" (first defined at ",
         FormatLocation(plan.components(it->second).location()).empty()
             ? absl::StrCat("components[", it->second, "]")
             : FormatLocation(plan.components(it->second).location()),
-        ")"));
-    *p.mutable_location() = c.location();
+        ")");
+    p.location = ToLocation(c.location());
     problems.push_back(std::move(p));
   }
 }
@@ -865,10 +864,9 @@ absl::StatusOr<Plan> Plan::FromYaml(absl::string_view text,
       document::Document::FromYaml(text, source, load);
   if (!doc.ok()) {
     // "source:line:col: what" -> a located problem.
-    proto::Problem p;
-    p.set_severity(proto::ERROR);
-    p.set_code("yaml.syntax");
-    p.mutable_location()->set_file(source);
+    diag::Diagnostic p;
+    p.code = "yaml.syntax";
+    p.location.source = source;
     absl::string_view message = doc.status().message();
     std::vector<absl::string_view> parts;
     if (absl::StartsWith(message, absl::StrCat(source, ":"))) {
@@ -878,11 +876,11 @@ absl::StatusOr<Plan> Plan::FromYaml(absl::string_view text,
     int line = 0, column = 0;
     if (parts.size() == 3 && absl::SimpleAtoi(parts[0], &line) &&
         absl::SimpleAtoi(parts[1], &column)) {
-      p.mutable_location()->set_line(line);
-      p.mutable_location()->set_column(column);
+      p.location.line = line;
+      p.location.column = column;
       message = absl::StripLeadingAsciiWhitespace(parts[2]);
     }
-    p.set_message(std::string(message));
+    p.message = std::string(message);
     return ProblemsToStatus(absl::StrCat("invalid plan ", source, ":"), {p});
   }
   Loader loader(source);
@@ -915,17 +913,16 @@ absl::StatusOr<Plan> Plan::FromFile(absl::string_view path,
 }
 
 absl::StatusOr<Plan> Plan::FromProto(proto::UpgradePlan plan) {
-  std::vector<proto::Problem> problems;
+  std::vector<diag::Diagnostic> problems;
   for (int i = 0; i < plan.components_size(); ++i) {
     proto::Component& c = *plan.mutable_components(i);
     if (c.kind() == proto::COMPONENT_KIND_UNSPECIFIED)
       c.set_kind(proto::GENERIC);
     if (c.id().empty()) {
-      proto::Problem p;
-      p.set_severity(proto::ERROR);
-      p.set_code("schema.required");
-      p.set_path(absl::StrCat("components[", i, "]"));
-      p.set_message("missing required field \"id\"");
+      diag::Diagnostic p;
+      p.code = "schema.required";
+      p.path = absl::StrCat("components[", i, "]");
+      p.message = "missing required field \"id\"";
       problems.push_back(std::move(p));
     }
   }

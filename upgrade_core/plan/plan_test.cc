@@ -329,11 +329,11 @@ TEST(PlanTest, RejectsBadInputWithLocations) {
     absl::StatusOr<Plan> plan = Plan::FromYaml(c.yaml, options);
     ASSERT_THAT(plan, StatusIs(absl::StatusCode::kInvalidArgument,
                                HasSubstr("invalid plan p.yaml")));
-    const std::vector<proto::Problem> problems =
+    const std::vector<diag::Diagnostic> problems =
         ProblemsFromStatus(plan.status());
     ASSERT_EQ(problems.size(), c.problems.size()) << plan.status();
     for (size_t i = 0; i < problems.size(); ++i) {
-      EXPECT_THAT(FormatProblem(problems[i]), HasSubstr(c.problems[i]));
+      EXPECT_THAT(diag::FormatDiagnostic(problems[i]), HasSubstr(c.problems[i]));
       EXPECT_THAT(std::string(plan.status().message()),
                   HasSubstr(c.problems[i]));
     }

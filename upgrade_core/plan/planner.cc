@@ -28,6 +28,8 @@
 namespace upgrade_core::plan {
 namespace {
 
+using diag::Severity;
+
 // How one component will be replaced, resolved from its kind and strategy.
 struct Resolved {
   proto::StrategyType strategy = proto::TERMINATE_FIRST;
@@ -74,21 +76,21 @@ class Checker {
     }
   }
 
-  proto::Problem& Add(proto::Severity severity, absl::string_view code,
-                      int component, std::string path, std::string message,
-                      std::string hint,
-                      const proto::SourceLocation* location = nullptr) {
-    proto::Problem& p = problems_.emplace_back();
-    p.set_severity(severity);
-    p.set_code(std::string(code));
-    if (component >= 0) p.set_component(plan_.components(component).id());
-    p.set_path(std::move(path));
-    p.set_message(std::move(message));
-    p.set_hint(std::move(hint));
+  diag::Diagnostic& Add(Severity severity, absl::string_view code,
+                        int component, std::string path, std::string message,
+                        std::string hint,
+                        const proto::SourceLocation* location = nullptr) {
+    diag::Diagnostic& p = problems_.emplace_back();
+    p.severity = severity;
+    p.code = std::string(code);
+    if (component >= 0) p.component = plan_.components(component).id();
+    p.path = std::move(path);
+    p.message = std::move(message);
+    p.hint = std::move(hint);
     if (location != nullptr) {
-      *p.mutable_location() = *location;
+      p.location = ToLocation(*location);
     } else if (component >= 0) {
-      *p.mutable_location() = plan_.components(component).location();
+      p.location = ToLocation(plan_.components(component).location());
     }
     return p;
   }
@@ -189,12 +191,12 @@ class Checker {
         const std::string path =
             absl::StrCat("components[", i, "].dependsOn[", j, "]");
         if (gp.kind == graph::ProblemKind::kSelfDependency) {
-          Add(proto::ERROR, "graph.self-dependency", i, path, gp.message,
+          Add(Severity::kError, "graph.self-dependency", i, path, gp.message,
               absl::StrCat("remove \"", target, "\" from its own dependsOn"),
               loc);
         } else {
           const std::string guess = SuggestId(target);
-          Add(proto::ERROR, "graph.unknown-dependency", i, path, gp.message,
+          Add(Severity::kError, "graph.unknown-dependency", i, path, gp.message,
               guess.empty() ? "declare that component or remove the dependency"
                             : absl::StrCat("did you mean \"", guess, "\"?"),
               loc);
@@ -203,7 +205,7 @@ class Checker {
       }
       case graph::ProblemKind::kCycle: {
         const int i = *Find(gp.nodes[0]);
-        Add(proto::ERROR, "graph.cycle", i,
+        Add(Severity::kError, "graph.cycle", i,
             absl::StrCat("components[", i, "].dependsOn"), gp.message,
             "components on a cycle can never start; remove one of these "
             "dependsOn "
@@ -234,7 +236,7 @@ class Checker {
     if (r.strategy == proto::ROLLING_UPDATE || r.strategy == proto::ON_DELETE) {
       if (c.kind() == proto::JOB || c.kind() == proto::CRD ||
           c.kind() == proto::WEBHOOK) {
-        Add(proto::ERROR, "strategy.unsupported", i, path,
+        Add(Severity::kError, "strategy.unsupported", i, path,
             absl::StrCat("a ", ComponentKindName(c.kind()), " cannot use ",
                          StrategyTypeName(r.strategy),
                          ": it has no pods to replace one by one"),
@@ -275,7 +277,7 @@ class Checker {
       // (default 1) rounds up like a DaemonSet's.
       if (surge.is_set() && !(surge.is_int() && surge.int_value() == 0) &&
           surge.str_value() != "0%") {
-        Add(proto::ERROR, "strategy.invalid", i,
+        Add(Severity::kError, "strategy.invalid", i,
             absl::StrCat(path, ".maxSurge"),
             "a StatefulSet cannot surge: its pods keep their identity and "
             "volumes, so a new pod starts only after the old one is gone",
@@ -287,7 +289,7 @@ class Checker {
     const std::vector<std::string> rejected =
         ValidateRollingUpdate(kind, surge, unavailable);
     for (const std::string& message : rejected) {
-      Add(proto::ERROR, "strategy.invalid", i, path, message,
+      Add(Severity::kError, "strategy.invalid", i, path, message,
           absl::StrCat("Kubernetes rejects this ", ComponentKindName(c.kind()),
                        " rolling update"),
           StrategyLocation(i));
@@ -296,7 +298,7 @@ class Checker {
         r.count, surge, unavailable, kind, /*validate=*/false);
     if (!budget.ok()) {
       if (rejected.empty()) {  // else already reported in Kubernetes' words
-        Add(proto::ERROR, "strategy.invalid", i, path,
+        Add(Severity::kError, "strategy.invalid", i, path,
             std::string(budget.status().message()), "", StrategyLocation(i));
       }
       r.unavailable = std::min<int64_t>(1, r.count);
@@ -326,7 +328,7 @@ class Checker {
       const std::string scope = per_node ? " on each node" : "";
       const std::string path = absl::StrCat("components[", i, "].strategy");
       if (r.strategy == proto::START_FIRST) {
-        Add(proto::ERROR, "exclusive.start-first", i, path,
+        Add(Severity::kError, "exclusive.start-first", i, path,
             absl::StrCat(
                 "\"", c.id(), "\" holds ", resources, " exclusively", scope,
                 ", but StartFirst starts the new instance while the old one "
@@ -336,7 +338,8 @@ class Checker {
             "starts)",
             StrategyLocation(i));
       } else if (r.strategy == proto::ROLLING_UPDATE && r.surge > 0) {
-        Add(proto::ERROR, "exclusive.surge", i, absl::StrCat(path, ".maxSurge"),
+        Add(Severity::kError, "exclusive.surge", i,
+            absl::StrCat(path, ".maxSurge"),
             absl::StrCat(
                 "\"", c.id(), "\" holds ", resources, " exclusively", scope,
                 ", but its rolling update surges (maxSurge resolves to ",
@@ -384,7 +387,7 @@ class Checker {
         if (inserted) continue;
         const std::string& first = plan_.components(it->second).id();
         const std::string& second = plan_.components(holder).id();
-        Add(proto::ERROR, "exclusive.shared", holder,
+        Add(Severity::kError, "exclusive.shared", holder,
             absl::StrCat("components[", holder, "].exclusive"),
             absl::StrCat(
                 "\"", first, "\" and \"", second, "\" both hold ", resource,
@@ -419,7 +422,7 @@ class Checker {
           service_suggester.emplace(std::move(names));
         }
         const std::string guess = service_suggester->Suggest(floor.service());
-        Add(proto::ERROR, "availability.unknown-service", -1, path,
+        Add(Severity::kError, "availability.unknown-service", -1, path,
             absl::StrCat("no component provides service \"", floor.service(),
                          "\""),
             guess.empty() ? "add the service to a component's provides:"
@@ -439,7 +442,7 @@ class Checker {
             total, min, IntOrString::Int(0), RolloutKind::kDaemonSet, false);
         need = b.ok() ? b->surge : 0;
       } else {
-        Add(proto::ERROR, "availability.invalid", -1, path,
+        Add(Severity::kError, "availability.invalid", -1, path,
             absl::StrCat(
                 "minAvailable ", min.DebugString(),
                 " is neither a count nor a percentage such as \"50%\""),
@@ -447,12 +450,12 @@ class Checker {
         continue;
       }
       if (need < 0) {
-        Add(proto::ERROR, "availability.invalid", -1, path,
+        Add(Severity::kError, "availability.invalid", -1, path,
             "minAvailable must be greater than or equal to 0", "", loc);
         continue;
       }
       if (need > total) {
-        Add(proto::ERROR, "availability.unreachable", -1, path,
+        Add(Severity::kError, "availability.unreachable", -1, path,
             absl::StrCat("service \"", floor.service(), "\" needs ", need,
                          " available but its providers only have ", total,
                          " in total, even before the upgrade"),
@@ -498,7 +501,7 @@ class Checker {
               "its exclusive resources forbid surging and the floor forbids "
               "any downtime: add capacity or lower minAvailable";
         }
-        Add(proto::ERROR, "availability.floor", group[0], path,
+        Add(Severity::kError, "availability.floor", group[0], path,
             absl::StrCat("service \"", floor.service(), "\" must keep ", need,
                          " of ", total, " available, but while ",
                          absl::StrJoin(who, " and "), " upgrade",
@@ -540,7 +543,7 @@ class Checker {
       std::optional<int> server = Find(spec.served_by());
       if (!server) {
         const std::string guess = SuggestId(spec.served_by());
-        Add(proto::ERROR, "webhook.unknown-server", w,
+        Add(Severity::kError, "webhook.unknown-server", w,
             absl::StrCat(path, ".servedBy"),
             absl::StrCat("webhook \"", hook.id(), "\" is served by \"",
                          spec.served_by(),
@@ -554,7 +557,7 @@ class Checker {
       const Resolved& r = resolved_[*server];
       const std::string& server_id = plan_.components(*server).id();
       if (r.min_available <= 0) {
-        Add(proto::ERROR, "webhook.server-unavailable", w, path,
+        Add(Severity::kError, "webhook.server-unavailable", w, path,
             absl::StrCat(
                 "webhook \"", hook.id(),
                 "\" (failurePolicy: Fail) is served by \"", server_id,
@@ -580,7 +583,7 @@ class Checker {
                                        static_cast<graph::NodeId>(*server));
         }
         if (!ordered) {
-          Add(proto::ERROR, "webhook.order", w,
+          Add(Severity::kError, "webhook.order", w,
               absl::StrCat("components[", w, "].dependsOn"),
               absl::StrCat(
                   "webhook \"", hook.id(),
@@ -600,7 +603,7 @@ class Checker {
   void Warnings() {
     for (int i = 0; i < plan_.components_size(); ++i) {
       if (resolved_[i].strategy == proto::ON_DELETE) {
-        Add(proto::WARNING, "strategy.on-delete", i,
+        Add(Severity::kWarning, "strategy.on-delete", i,
             absl::StrCat("components[", i, "].strategy"),
             "OnDelete: new pods start only when someone deletes the old ones; "
             "the "
@@ -620,9 +623,10 @@ class Checker {
     CheckWebhooks();
     ExtraChecks();
     Warnings();
-    std::stable_partition(
-        problems_.begin(), problems_.end(),
-        [](const proto::Problem& p) { return p.severity() == proto::ERROR; });
+    std::stable_partition(problems_.begin(), problems_.end(),
+                          [](const diag::Diagnostic& p) {
+                            return p.severity == Severity::kError;
+                          });
   }
 
   // Checks that need the version and compat modules (planner_checks.cc).
@@ -636,7 +640,7 @@ class Checker {
   const proto::UpgradePlan& plan_;
   const PlannerOptions& options_;
   absl::flat_hash_map<absl::string_view, int> index_;  // lookup only
-  std::vector<proto::Problem> problems_;
+  std::vector<diag::Diagnostic> problems_;
   std::optional<Suggester> id_suggester_;
   int depends_on_index_component_ = -1;
   absl::flat_hash_map<absl::string_view, int> depends_on_index_;
@@ -669,8 +673,8 @@ void Checker::CheckPlatformChange(const std::string& name,
   if (to < from) {
     const bool minor = to.major() != from.major() || to.minor() != from.minor();
     if (change.allow_downgrade() && !minor) return;
-    Add(minor ? proto::ERROR : proto::WARNING, "version.platform-downgrade", -1,
-        path,
+    Add(minor ? Severity::kError : Severity::kWarning,
+        "version.platform-downgrade", -1, path,
         absl::StrCat(name, " goes from ", change.from(), " down to ",
                      change.to(),
                      minor ? "; Kubernetes does not support downgrading a "
@@ -688,7 +692,7 @@ void Checker::CheckPlatformChange(const std::string& name,
                         {SkewComponent::kKubeApiserver, to, "new"}});
   if (violations.empty()) return;
   std::string next = absl::StrCat(from.major(), ".", from.minor() + 1);
-  Add(proto::ERROR, "version.skipped-minor", -1, path,
+  Add(Severity::kError, "version.skipped-minor", -1, path,
       absl::StrCat(
           name, " ", change.from(), " -> ", change.to(), " skips ",
           to.major() == from.major()
@@ -707,7 +711,7 @@ void Checker::CheckComponentDowngrade(int i) {
   absl::StatusOr<Version> from = Version::Parse(v.from());
   absl::StatusOr<Version> to = Version::Parse(v.to());
   if (!from.ok() || !to.ok() || !(*to < *from)) return;
-  Add(proto::WARNING, "version.downgrade", i,
+  Add(Severity::kWarning, "version.downgrade", i,
       absl::StrCat("components[", i, "].version"),
       absl::StrCat("\"", c.id(), "\" goes from ", v.from(), " down to ",
                    v.to()),
@@ -729,7 +733,7 @@ void Checker::CheckConfig() {
     const proto::SourceLocation* loc =
         config.location().line() > 0 ? &config.location() : nullptr;
     if (config.old_defaults().empty() || config.new_defaults().empty()) {
-      Add(proto::ERROR, "config.incomplete", i, path,
+      Add(Severity::kError, "config.incomplete", i, path,
           "a chart values check needs both oldDefaults and newDefaults", "",
           loc);
       continue;
@@ -741,8 +745,9 @@ void Checker::CheckConfig() {
       absl::StatusOr<document::Document> doc =
           document::Document::FromFile(file);
       if (doc.ok()) return *std::move(doc);
-      Add(proto::ERROR, "config.unreadable", i, absl::StrCat(path, ".", field),
-          std::string(doc.status().message()), "", loc);
+      Add(Severity::kError, "config.unreadable", i,
+          absl::StrCat(path, ".", field), std::string(doc.status().message()),
+          "", loc);
       return std::nullopt;
     };
     std::optional<document::Document> old_defaults =
@@ -759,23 +764,18 @@ void Checker::CheckConfig() {
         compat::CheckChartUpgrade(*old_defaults, *new_defaults, *overrides, {},
                                   context);
     if (!report.ok()) {
-      Add(proto::ERROR, "config.check-failed", i, path,
+      Add(Severity::kError, "config.check-failed", i, path,
           std::string(report.status().message()), "", loc);
       continue;
     }
     report->Normalize();
-    for (const compat::Finding& f : report->findings) {
-      const proto::Severity severity =
-          f.severity == compat::Severity::kError     ? proto::ERROR
-          : f.severity == compat::Severity::kWarning ? proto::WARNING
-                                                     : proto::INFO;
-      proto::SourceLocation where;
-      where.set_file(f.location.source);
-      where.set_line(f.location.line);
-      where.set_column(f.location.column);
-      Add(severity, f.rule, i, f.path.empty() ? path : f.path,
-          absl::StrCat("\"", c.id(), "\" values: ", f.message), f.hint,
-          f.location.known() ? &where : loc);
+    // The chart check's diagnostics are the plan's, about this component.
+    for (diag::Diagnostic& f : report->findings) {
+      f.component = c.id();
+      if (f.path.empty()) f.path = path;
+      f.message = absl::StrCat("\"", c.id(), "\" values: ", f.message);
+      if (!f.location.known() && loc != nullptr) f.location = ToLocation(*loc);
+      problems_.push_back(std::move(f));
     }
   }
 }
@@ -794,7 +794,7 @@ void Checker::CheckVersions() {
           ::upgrade_core::Version::Parse(*v);
       if (!parsed.ok()) {
         valid = false;
-        Add(proto::ERROR, "version.invalid", -1,
+        Add(Severity::kError, "version.invalid", -1,
             absl::StrCat("context.", name,
                          v == &change.from() ? ".from" : ".to"),
             std::string(parsed.status().message()), "");
@@ -823,13 +823,13 @@ void Checker::CheckVersions() {
       absl::StatusOr<::upgrade_core::Constraint> constraint =
           ::upgrade_core::Constraint::Parse(text);
       if (!constraint.ok()) {
-        Add(proto::ERROR, "version.invalid-constraint", i, path,
+        Add(Severity::kError, "version.invalid-constraint", i, path,
             std::string(constraint.status().message()), "");
         continue;
       }
       auto it = platforms.find(platform);
       if (it == platforms.end() || it->second.to().empty()) {
-        Add(proto::ERROR, "version.unknown-platform", i, path,
+        Add(Severity::kError, "version.unknown-platform", i, path,
             absl::StrCat("\"", c.id(), "\" requires ", platform, " ", text,
                          ", but the plan's context gives no ", platform,
                          " version"),
@@ -841,7 +841,7 @@ void Checker::CheckVersions() {
           ::upgrade_core::Version::Parse(it->second.to());
       if (!to.ok()) continue;  // reported above
       if (!constraint->Allows(*to)) {
-        Add(proto::ERROR, "version.unsatisfied", i, path,
+        Add(Severity::kError, "version.unsatisfied", i, path,
             absl::StrCat("\"", c.id(), "\" ", c.version().to(), " requires ",
                          platform, " ", text, ", but the upgrade targets ",
                          platform, " ", it->second.to()),
@@ -854,7 +854,7 @@ void Checker::CheckVersions() {
       absl::StatusOr<::upgrade_core::Version> from =
           ::upgrade_core::Version::Parse(it->second.from());
       if (from.ok() && !constraint->Allows(*from)) {
-        Add(proto::WARNING, "version.before-platform", i, path,
+        Add(Severity::kWarning, "version.before-platform", i, path,
             absl::StrCat("\"", c.id(), "\" requires ", platform, " ", text,
                          ", which ", it->second.from(),
                          " (before the platform upgrade) does not satisfy"),
@@ -1119,9 +1119,9 @@ void AddWaveBarriers(const proto::UpgradePlan& plan,
 
 }  // namespace
 
-bool HasErrors(const std::vector<proto::Problem>& problems) {
-  for (const proto::Problem& p : problems) {
-    if (p.severity() == proto::ERROR) return true;
+bool HasErrors(const std::vector<diag::Diagnostic>& problems) {
+  for (const diag::Diagnostic& p : problems) {
+    if (p.severity == Severity::kError) return true;
   }
   return false;
 }
@@ -1173,8 +1173,8 @@ std::string ExecutionPlan::StepId(const proto::Step& step) const {
   return absl::StrCat(ComponentId(step), "/", StepKindName(step.kind()));
 }
 
-std::vector<proto::Problem> CheckPlan(const Plan& plan,
-                                      const PlannerOptions& options) {
+std::vector<diag::Diagnostic> CheckPlan(const Plan& plan,
+                                        const PlannerOptions& options) {
   Checker checker(plan.proto(), options);
   checker.RunAll();
   return std::move(checker.problems_);
@@ -1186,9 +1186,9 @@ absl::StatusOr<ExecutionPlan> CompilePlan(const Plan& plan,
   Checker checker(p, options);
   checker.RunAll();
   if (HasErrors(checker.problems_)) {
-    std::vector<proto::Problem> errors;
-    for (const proto::Problem& pr : checker.problems_) {
-      if (pr.severity() == proto::ERROR) errors.push_back(pr);
+    std::vector<diag::Diagnostic> errors;
+    for (const diag::Diagnostic& pr : checker.problems_) {
+      if (pr.severity == Severity::kError) errors.push_back(pr);
     }
     return ProblemsToStatus(
         absl::StrCat("plan \"", p.metadata().name(), "\" is unsafe (",

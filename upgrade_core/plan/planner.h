@@ -3,7 +3,7 @@
 // The Planner: checks a Plan for everything that makes an upgrade unsafe and
 // compiles it into an ExecutionPlan.
 //
-// Checks (all collected, each a proto::Problem with code, component, path,
+// Checks (all collected, each a diag::Diagnostic with code, component, path,
 // message, hint and source location; see docs/plan-reference.md#checks):
 //   graph.*         unknown dependencies (both ends), self-dependencies,
 //                   cycles with their path (from the dependency graph)
@@ -44,6 +44,7 @@
 
 #include "absl/status/statusor.h"
 #include "google/protobuf/arena.h"
+#include "upgrade_core/diag/diagnostic.h"
 #include "upgrade_core/graph/dependency_graph.h"
 #include "upgrade_core/plan/plan.h"
 #include "upgrade_core/proto/plan.pb.h"
@@ -70,7 +71,7 @@ class ExecutionPlan {
 
   const proto::ExecutionPlan& proto() const { return *proto_; }
   // Problems that did not block compilation (warnings, infos).
-  const std::vector<proto::Problem>& warnings() const { return warnings_; }
+  const std::vector<diag::Diagnostic>& warnings() const { return warnings_; }
   // The component dependency graph the plan was ordered by.
   const graph::DependencyGraph& graph() const { return graph_; }
 
@@ -107,7 +108,7 @@ class ExecutionPlan {
 
   std::unique_ptr<google::protobuf::Arena> arena_;
   proto::ExecutionPlan* proto_ = nullptr;  // owned by arena_
-  std::vector<proto::Problem> warnings_;
+  std::vector<diag::Diagnostic> warnings_;
   graph::DependencyGraph graph_;
 };
 
@@ -124,8 +125,8 @@ absl::string_view StepTransition(proto::StepKind kind, bool start_first,
 
 // Every problem in the plan (errors first, then warnings; each group in plan
 // order). Never fails: problems are data. Empty = nothing to report.
-std::vector<proto::Problem> CheckPlan(const Plan& plan,
-                                      const PlannerOptions& options = {});
+std::vector<diag::Diagnostic> CheckPlan(const Plan& plan,
+                                        const PlannerOptions& options = {});
 
 // Checks and compiles. InvalidArgument listing every error (and carrying
 // them all as a proto::ProblemList payload, see problem.h) when any check
@@ -134,7 +135,7 @@ absl::StatusOr<ExecutionPlan> CompilePlan(const Plan& plan,
                                           const PlannerOptions& options = {});
 
 // True if any problem has severity error.
-bool HasErrors(const std::vector<proto::Problem>& problems);
+bool HasErrors(const std::vector<diag::Diagnostic>& problems);
 
 }  // namespace upgrade_core::plan
 

@@ -32,15 +32,15 @@ Plan Load(absl::string_view components, absl::string_view extra = "") {
   return *plan;
 }
 
-std::vector<std::string> Codes(const std::vector<proto::Problem>& problems) {
+std::vector<std::string> Codes(const std::vector<diag::Diagnostic>& problems) {
   std::vector<std::string> codes;
-  for (const proto::Problem& p : problems) codes.push_back(p.code());
+  for (const diag::Diagnostic& p : problems) codes.push_back(p.code);
   return codes;
 }
 
-std::string All(const std::vector<proto::Problem>& problems) {
+std::string All(const std::vector<diag::Diagnostic>& problems) {
   std::vector<std::string> lines;
-  for (const proto::Problem& p : problems) lines.push_back(FormatProblem(p));
+  for (const diag::Diagnostic& p : problems) lines.push_back(diag::FormatDiagnostic(p));
   return absl::StrJoin(lines, "\n");
 }
 
@@ -58,7 +58,7 @@ TEST(CheckPlanTest, ConfigFilesThatCannotBeRead) {
       "newDefaults: "
       "nonexistent/new.yaml}\n  - id: b\n    config: {oldDefaults: "
       "nonexistent/old.yaml}\n");
-  const std::vector<proto::Problem> problems = CheckPlan(plan);
+  const std::vector<diag::Diagnostic> problems = CheckPlan(plan);
   EXPECT_EQ(Codes(problems),
             (std::vector<std::string>{"config.unreadable", "config.unreadable",
                                       "config.incomplete"}));
@@ -374,7 +374,7 @@ TEST(CheckPlanTest, EveryCheck) {
     SCOPED_TRACE(c.name);
     const Plan plan = Load(c.components, c.extra);
     PlannerOptions options;
-    const std::vector<proto::Problem> problems = CheckPlan(plan, options);
+    const std::vector<diag::Diagnostic> problems = CheckPlan(plan, options);
     EXPECT_EQ(Codes(problems), c.codes) << All(problems);
     for (const std::string& m : c.messages)
       EXPECT_THAT(All(problems), HasSubstr(m));
@@ -383,9 +383,9 @@ TEST(CheckPlanTest, EveryCheck) {
     if (!compiled.ok()) {
       EXPECT_THAT(compiled, StatusIs(absl::StatusCode::kInvalidArgument,
                                      HasSubstr("plan \"t\" is unsafe")));
-      std::vector<proto::Problem> errors;
-      for (const proto::Problem& p : problems) {
-        if (p.severity() == proto::ERROR) errors.push_back(p);
+      std::vector<diag::Diagnostic> errors;
+      for (const diag::Diagnostic& p : problems) {
+        if (p.severity == diag::Severity::kError) errors.push_back(p);
       }
       EXPECT_EQ(Codes(ProblemsFromStatus(compiled.status())), Codes(errors));
     }
@@ -629,7 +629,7 @@ TEST(ExampleTest, NaivePlanIsRejectedWithTheReasons) {
   absl::StatusOr<Plan> plan =
       Plan::FromFile(absl::StrCat(kExampleDir, "plan-naive.yaml"));
   ASSERT_TRUE(plan.ok()) << plan.status();
-  const std::vector<proto::Problem> problems = CheckPlan(*plan);
+  const std::vector<diag::Diagnostic> problems = CheckPlan(*plan);
   const std::string all = All(problems);
   std::vector<std::string> codes = Codes(problems);
   EXPECT_THAT(codes, ::testing::Contains("exclusive.surge"));
@@ -668,9 +668,9 @@ TEST(ExampleTest, FixedPlanCompiles) {
   // A copy is an independent, equal value.
   const ExecutionPlan copy = *compiled;
   EXPECT_EQ(copy.ToJson(), compiled->ToJson());
-  for (const proto::Problem& w : compiled->warnings()) {
-    EXPECT_EQ(w.severity(), proto::INFO)
-        << FormatProblem(w);  // e.g. the new image tag
+  for (const diag::Diagnostic& w : compiled->warnings()) {
+    EXPECT_EQ(w.severity, diag::Severity::kInfo)
+        << diag::FormatDiagnostic(w);  // e.g. the new image tag
   }
 }
 

@@ -16,69 +16,76 @@ std::string FormatLocation(const proto::SourceLocation& location) {
                       ":", location.line(), ":", location.column());
 }
 
-absl::string_view SeverityName(proto::Severity severity) {
-  switch (severity) {
-    case proto::WARNING:
-      return "warning";
-    case proto::INFO:
-      return "info";
-    default:
-      return "error";
-  }
-}
-
-std::string FormatProblem(const proto::Problem& problem) {
-  std::string out;
-  const std::string where = FormatLocation(problem.location());
-  if (!where.empty()) absl::StrAppend(&out, where, ": ");
-  absl::StrAppend(&out, SeverityName(problem.severity()), ": ");
-  if (!problem.path().empty()) absl::StrAppend(&out, problem.path(), ": ");
-  absl::StrAppend(&out, MessageWithHint(problem.message(), problem.hint()));
+document::Location ToLocation(const proto::SourceLocation& location) {
+  document::Location out;
+  out.source = location.file();
+  out.line = location.line();
+  out.column = location.column();
   return out;
 }
 
-DiagnosticView ToDiagnosticView(const proto::Problem& problem) {
-  DiagnosticView d;
-  d.severity = SeverityName(problem.severity());
-  d.code = problem.code();
-  d.message = problem.message();
-  d.hint = problem.hint();
-  d.path = problem.path();
-  d.component = problem.component();
-  d.file = problem.location().file();
-  d.line = problem.location().line();
-  d.column = problem.location().column();
+proto::Problem ToProto(const diag::Diagnostic& d) {
+  proto::Problem p;
+  switch (d.severity) {
+    case diag::Severity::kError:
+      p.set_severity(proto::ERROR);
+      break;
+    case diag::Severity::kWarning:
+      p.set_severity(proto::WARNING);
+      break;
+    case diag::Severity::kInfo:
+      p.set_severity(proto::INFO);
+      break;
+  }
+  p.set_code(d.code);
+  p.set_path(d.path);
+  p.set_component(d.component);
+  p.set_message(d.message);
+  p.set_hint(d.hint);
+  p.mutable_location()->set_file(d.location.source);
+  if (d.location.line > 0) {
+    p.mutable_location()->set_line(d.location.line);
+    p.mutable_location()->set_column(d.location.column);
+  }
+  return p;
+}
+
+diag::Diagnostic FromProto(const proto::Problem& p) {
+  diag::Diagnostic d;
+  d.severity = p.severity() == proto::WARNING ? diag::Severity::kWarning
+               : p.severity() == proto::INFO  ? diag::Severity::kInfo
+                                              : diag::Severity::kError;
+  d.code = p.code();
+  d.path = p.path();
+  d.component = p.component();
+  d.message = p.message();
+  d.hint = p.hint();
+  d.location = ToLocation(p.location());
   return d;
 }
 
-std::string ProblemsToJson(const std::vector<proto::Problem>& problems,
-                           bool ok) {
-  std::vector<DiagnosticView> views;
-  views.reserve(problems.size());
-  for (const proto::Problem& p : problems) views.push_back(ToDiagnosticView(p));
-  return DiagnosticsJson(views, ok);
-}
-
 absl::Status ProblemsToStatus(absl::string_view headline,
-                              const std::vector<proto::Problem>& problems) {
+                              const std::vector<diag::Diagnostic>& problems) {
   std::string message(headline);
   proto::ProblemList list;
-  for (const proto::Problem& p : problems) {
-    absl::StrAppend(&message, "\n  ", FormatProblem(p));
-    *list.add_problems() = p;
+  for (const diag::Diagnostic& p : problems) {
+    absl::StrAppend(&message, "\n  ", diag::FormatDiagnostic(p));
+    *list.add_problems() = ToProto(p);
   }
   absl::Status status = absl::InvalidArgumentError(message);
   status.SetPayload(kProblemsPayloadUrl, absl::Cord(list.SerializeAsString()));
   return status;
 }
 
-std::vector<proto::Problem> ProblemsFromStatus(const absl::Status& status) {
-  std::vector<proto::Problem> problems;
+std::vector<diag::Diagnostic> ProblemsFromStatus(const absl::Status& status) {
+  std::vector<diag::Diagnostic> problems;
   auto payload = status.GetPayload(kProblemsPayloadUrl);
   if (!payload) return problems;
   proto::ProblemList list;
   if (!list.ParseFromString(std::string(*payload))) return problems;
-  problems.assign(list.problems().begin(), list.problems().end());
+  for (const proto::Problem& p : list.problems()) {
+    problems.push_back(FromProto(p));
+  }
   return problems;
 }
 

@@ -1,9 +1,12 @@
 // File: problem.h
 // -----------------------------------------------------------------------------
 // Problems found in a plan (schema errors while loading, safety checks while
-// planning), and how a list of them travels inside an absl::Status: the
-// message lists every problem one per line (`file:line:col: path: message`),
-// and the structured list rides along as a payload so bindings can expose it.
+// planning) are diag::Diagnostics (upgrade_core/diag/diagnostic.h), the type
+// every layer reports. This header says how a list of them travels inside an
+// absl::Status: the message lists every problem one per line
+// (diag::FormatDiagnostic), and the structured list rides along as a
+// proto::ProblemList payload (the wire form) so bindings can expose it. Plus
+// did-you-mean suggestions.
 #ifndef UPGRADE_CORE_PLAN_PROBLEM_H_
 #define UPGRADE_CORE_PLAN_PROBLEM_H_
 
@@ -13,8 +16,8 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "upgrade_core/diag/diagnostic.h"
 #include "upgrade_core/proto/plan.pb.h"
-#include "upgrade_core/util/diagnostics.h"
 
 namespace upgrade_core::plan {
 
@@ -24,30 +27,20 @@ inline constexpr absl::string_view kProblemsPayloadUrl =
 
 // "file:line:col" (or "file", or "") for a location.
 std::string FormatLocation(const proto::SourceLocation& location);
+// The same place as a document::Location (a diagnostic's location).
+document::Location ToLocation(const proto::SourceLocation& location);
 
-// One line: `[file:line:col: ]severity: [path: ]message.[ Hint: hint.]`
-// (MessageWithHint, the sentences compat findings use too).
-std::string FormatProblem(const proto::Problem& problem);
-
-absl::string_view SeverityName(proto::Severity severity);  // "error", ...
-
-// The problem in the shared diagnostic shape (util/diagnostics.h): views into
-// `problem`, which must outlive the result.
-DiagnosticView ToDiagnosticView(const proto::Problem& problem);
-
-// The diagnostics JSON document of `problems`:
-// {"version":2,"ok":..,"summary":{..},"diagnostics":[..]} (no newline) — the
-// shape of compat::Report::ToJson() too.
-std::string ProblemsToJson(const std::vector<proto::Problem>& problems,
-                           bool ok);
+// The wire form of a diagnostic (proto::Problem) and back.
+proto::Problem ToProto(const diag::Diagnostic& d);
+diag::Diagnostic FromProto(const proto::Problem& p);
 
 // InvalidArgument listing every problem (errors first is the caller's job),
 // with the list attached as payload. REQUIRES: !problems.empty().
 absl::Status ProblemsToStatus(absl::string_view headline,
-                              const std::vector<proto::Problem>& problems);
+                              const std::vector<diag::Diagnostic>& problems);
 
 // The problems attached to `status` (empty when none).
-std::vector<proto::Problem> ProblemsFromStatus(const absl::Status& status);
+std::vector<diag::Diagnostic> ProblemsFromStatus(const absl::Status& status);
 
 // Edit-distance suggestion: the candidate closest to `word` when close
 // enough to be a plausible typo, else "". For one-off lookups in short lists

@@ -119,7 +119,7 @@ class RulePackTest(unittest.TestCase):
             "values: [A]}\n")
         report = pack.evaluate([Document.from_yaml("kind: B\n", source="d")])
         self.assertEqual([(f.rule, f.severity, f.path) for f in report.findings],
-                         [("t/r", "error", "kind")])
+                         [("t/r", upgrade_core.Severity.ERROR, "kind")])
 
 
 class ChartCheckTest(unittest.TestCase):
@@ -145,7 +145,7 @@ class ChartCheckTest(unittest.TestCase):
             with self.subTest(want=want):
                 self.assertIn(want, got)
         for f in report.findings:
-            self.assertIn(f.severity, ("error", "warning", "info"))
+            self.assertIn(str(f.severity), ("error", "warning", "info"))
         surge = [f for f in report.findings
                  if f.rule == "ingress-nginx/daemonset-hostport-surge"][0]
         self.assertEqual(surge.location.line, 14)
@@ -159,7 +159,8 @@ class ChartCheckTest(unittest.TestCase):
         sarif = json.loads(report.to_sarif())
         self.assertEqual(sarif["version"], "2.1.0")
         self.assertEqual(len(sarif["runs"][0]["results"]), len(report.findings))
-        self.assertIn("error [chart/renamed-override]", report.to_text())
+        self.assertIn("error: controller.image.registry: your override", report.to_text())
+        self.assertIn("[chart/renamed-override]\n", report.to_text())
         self.assertFalse(report.passes("warning"))
         self.assertGreater(report.count("info"), report.count("error"))
 
@@ -172,7 +173,7 @@ class ManifestCheckTest(unittest.TestCase):
             source="m.yaml")
         report = upgrade_core.check_manifests(docs, kubernetes="1.32.0")
         self.assertEqual([(f.rule, f.severity) for f in report.findings],
-                         [("kubernetes-apis/networking-v1beta1-ingress", "error")])
+                         [("kubernetes-apis/networking-v1beta1-ingress", upgrade_core.Severity.ERROR)])
         self.assertIn("networking.k8s.io/v1", report.findings[0].hint)
         self.assertEqual(str(report.findings[0].location), "m.yaml:1:13")
         self.assertTrue(upgrade_core.check_manifests(docs, kubernetes="1.21.0").ok)

@@ -149,7 +149,11 @@ class PlanTest(unittest.TestCase):
         self.assertFalse(report.ok)
         self.assertEqual([f.rule for f in report.findings], ["exclusive.surge"])
         finding = report.findings[0]
-        self.assertEqual(finding.severity, "error")
+        self.assertEqual(finding.severity, upgrade_core.Severity.ERROR)
+        self.assertEqual(str(finding.severity), "error")
+        self.assertGreater(finding.severity, upgrade_core.Severity.WARNING)
+        self.assertEqual(finding.code, "exclusive.surge")
+        self.assertIs(upgrade_core.Finding, upgrade_core.Diagnostic)
         self.assertEqual(finding.path, "components[1].strategy.maxSurge")
         self.assertIn('"controller" holds hostPort:80', finding.message)
         self.assertIn("maxSurge: 0", finding.hint)

@@ -42,7 +42,9 @@ def _stub_members(tree):
             members[node.target.id] = set()
         elif isinstance(node, ast.Assign):
             for t in node.targets:
-                members[t.id] = set()
+                # `Finding = Diagnostic`: an alias has its target's members.
+                alias = node.value.id if isinstance(node.value, ast.Name) else None
+                members[t.id] = set(members.get(alias, set()))
     return members
 
 

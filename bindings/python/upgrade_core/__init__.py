@@ -5,6 +5,7 @@ A thin layer over the C++ core in `upgrade_core._core`; see docs/ for guides.
 """
 
 from upgrade_core import _core
+from upgrade_core._severity import Severity
 from upgrade_core._errors import (
     Error,
     GraphError,
@@ -42,6 +43,7 @@ from upgrade_core._core import (
 from upgrade_core._core import (
     Change,
     ChartReport,
+    Diagnostic,
     Document,
     Finding,
     Location,
@@ -78,6 +80,7 @@ __all__ = [
     "Document",
     "Error",
     "ExecutionPlan",
+    "Diagnostic",
     "Finding",
     "GraphError",
     "GraphProblem",
@@ -92,6 +95,7 @@ __all__ = [
     "Report",
     "RulePack",
     "SKEW_POLICY_RELEASE",
+    "Severity",
     "Scheduler",
     "SkewViolation",
     "StateMachine",

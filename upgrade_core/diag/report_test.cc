@@ -1,15 +1,19 @@
 // Tests of report rendering: text, JSON and SARIF 2.1.0.
-#include "upgrade_core/compat/finding.h"
+#include "upgrade_core/diag/report.h"
 
 #include <string>
 
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "upgrade_core/compat/rule_help.h"
 #include "upgrade_core/util/status_matchers.h"
 
-namespace upgrade_core::compat {
+namespace upgrade_core::diag {
 namespace {
+
+using compat::PackRuleHelp;
+using compat::RuleHelp;
 
 using ::testing::HasSubstr;
 using ::testing::Not;
@@ -17,15 +21,15 @@ using ::upgrade_core::testing::StatusIs;
 
 Report Sample() {
   Report r;
-  Finding a;
-  a.rule = "chart/removed-override";
+  Diagnostic a;
+  a.code = "chart/removed-override";
   a.severity = Severity::kError;
   a.path = "controller.existingPsp";
   a.message = "your override \"x\" is ignored";
   a.hint = "remove it";
   a.location = {"values.yaml", 12, 3};
-  Finding b;
-  b.rule = "chart/default-changed";
+  Diagnostic b;
+  b.code = "chart/default-changed";
   b.severity = Severity::kWarning;
   b.path = "a.b";
   b.message = "changed";
@@ -52,10 +56,10 @@ TEST(ReportTest, Severity) {
 
 TEST(ReportTest, Text) {
   EXPECT_EQ(Sample().ToText(),
-            "defaults.yaml:2:5: warning [chart/default-changed] a.b: changed.\n"
-            "values.yaml:12:3: error [chart/removed-override] "
-            "controller.existingPsp: your override \"x\" is ignored. Hint: "
-            "remove it.\n"
+            "defaults.yaml:2:5: warning: a.b: changed. "
+            "[chart/default-changed]\n"
+            "values.yaml:12:3: error: controller.existingPsp: your override "
+            "\"x\" is ignored. Hint: remove it. [chart/removed-override]\n"
             "1 error(s), 1 warning(s), 0 info\n");
 }
 
@@ -64,8 +68,8 @@ TEST(ReportTest, Text) {
 // and location.file.
 TEST(ReportTest, JsonIsTheSharedDiagnosticsShape) {
   Report unknown_location;
-  Finding f;
-  f.rule = "version-skew/kubelet";
+  Diagnostic f;
+  f.code = "version-skew/kubelet";
   f.severity = Severity::kInfo;
   f.message = "m";
   f.component = "ingress";
@@ -101,7 +105,7 @@ TEST(ReportTest, JsonIsTheSharedDiagnosticsShape) {
 }
 
 TEST(ReportTest, Sarif) {
-  std::string s = Sample().ToSarif();
+  std::string s = Sample().ToSarif(RuleHelp);
   for (
       const char* want : {
           R"("version":"2.1.0")",
@@ -118,18 +122,18 @@ TEST(ReportTest, Sarif) {
 
 // Issue 9: rules[].help is the rule's general help, never a finding's hint.
 TEST(ReportTest, SarifRuleHelpIsTheRulesNotTheFirstFindingsHint) {
-  Finding first;
-  first.rule = "chart/removed-override";
+  Diagnostic first;
+  first.code = "chart/removed-override";
   first.message = "your override a.b is ignored";
   first.hint = "a hint about a.b only";
   first.location = {"values.yaml", 1, 1};
-  Finding custom;
-  custom.rule = "my-pack/my-rule";
+  Diagnostic custom;
+  custom.code = "my-pack/my-rule";
   custom.message = "m";
   custom.hint = "a hint about this one finding";
   custom.location = {"values.yaml", 2, 1};
-  Finding unknown = custom;
-  unknown.rule = "other-pack/no-help";
+  Diagnostic unknown = custom;
+  unknown.code = "other-pack/no-help";
   struct Case {
     const char* rule;
     std::string want;  // "" = no help member
@@ -142,7 +146,7 @@ TEST(ReportTest, SarifRuleHelpIsTheRulesNotTheFirstFindingsHint) {
   Report r;
   r.findings = {first, custom, unknown};
   r.rule_help["my-pack/my-rule"] = "what my-rule checks";
-  const std::string sarif = r.ToSarif();
+  const std::string sarif = r.ToSarif(RuleHelp);
   EXPECT_THAT(sarif, Not(HasSubstr(R"("help":{"text":"a hint)")));
   for (const Case& c : kCases) {
     SCOPED_TRACE(c.rule);
@@ -206,12 +210,12 @@ TEST(ReportTest, SarifArtifactUrisAreUris) {
     SCOPED_TRACE(c.path);
     EXPECT_EQ(SarifArtifactUri(c.path), c.want);
     Report r;
-    Finding f;
-    f.rule = "r";
+    Diagnostic f;
+    f.code = "r";
     f.message = "m";
     f.location = {c.path, 1, 1};
     r.findings.push_back(f);
-    EXPECT_THAT(r.ToSarif(),
+    EXPECT_THAT(r.ToSarif(RuleHelp),
                 HasSubstr(absl::StrCat(R"("artifactLocation":{"uri":")", c.want,
                                        R"("})")));
   }
@@ -220,12 +224,12 @@ TEST(ReportTest, SarifArtifactUrisAreUris) {
 // Issue 9: SARIF messages end with a full stop before "Hint".
 TEST(ReportTest, SarifMessageEndsWithFullStopBeforeHint) {
   EXPECT_THAT(
-      Sample().ToSarif(),
+      Sample().ToSarif(RuleHelp),
       HasSubstr(
           R"("message":{"text":"your override \"x\" is ignored. Hint: remove it."})"));
-  EXPECT_THAT(Sample().ToSarif(),
+  EXPECT_THAT(Sample().ToSarif(RuleHelp),
               HasSubstr(R"("message":{"text":"changed."})"));
 }
 
 }  // namespace
-}  // namespace upgrade_core::compat
+}  // namespace upgrade_core::diag

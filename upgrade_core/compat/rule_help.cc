@@ -1,103 +1,18 @@
-// Report rendering: text, JSON and SARIF 2.1.0.
-#include "upgrade_core/compat/finding.h"
+// The general help texts of the rule ids the library defines (SARIF
+// `rules[].help`): the plan checks, chart/*, drift/* and the built-in packs'
+// rules.
+#include "upgrade_core/compat/rule_help.h"
 
-#include <algorithm>
 #include <map>
-#include <tuple>
-#include <vector>
+#include <string>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "upgrade_core/compat/rules.h"
-#include "upgrade_core/util/diagnostics.h"
-#include "upgrade_core/util/json_string.h"
-#include "upgrade_core/version_info.h"
+#include "upgrade_core/diag/diagnostic.h"
 
 namespace upgrade_core::compat {
-
-absl::string_view SeverityName(Severity severity) {
-  switch (severity) {
-    case Severity::kInfo:
-      return "info";
-    case Severity::kWarning:
-      return "warning";
-    case Severity::kError:
-      return "error";
-  }
-  return "error";
-}
-
-absl::StatusOr<Severity> ParseSeverity(absl::string_view text) {
-  std::string t = absl::AsciiStrToLower(text);
-  if (t == "info" || t == "note") return Severity::kInfo;
-  if (t == "warning" || t == "warn") return Severity::kWarning;
-  if (t == "error") return Severity::kError;
-  return absl::InvalidArgumentError(absl::StrCat(
-      "unknown severity '", text, "' (expected error, warning or info)"));
-}
-
-bool Report::ok(Severity fail_on) const { return Count(fail_on) == 0; }
-
-size_t Report::Count(Severity at_least) const {
-  size_t n = 0;
-  for (const Finding& f : findings) {
-    if (f.severity >= at_least) ++n;
-  }
-  return n;
-}
-
-void Report::Normalize() {
-  auto key = [](const Finding& f) {
-    return std::tie(f.location.source, f.location.line, f.location.column,
-                    f.rule, f.path, f.message);
-  };
-  std::stable_sort(
-      findings.begin(), findings.end(),
-      [&](const Finding& a, const Finding& b) { return key(a) < key(b); });
-  findings.erase(std::unique(findings.begin(), findings.end(),
-                             [&](const Finding& a, const Finding& b) {
-                               return key(a) == key(b) &&
-                                      a.severity == b.severity;
-                             }),
-                 findings.end());
-}
-
-std::string Report::ToText() const {
-  std::string out;
-  for (const Finding& f : findings) {
-    std::string where = f.location.ToString();
-    if (!where.empty()) absl::StrAppend(&out, where, ": ");
-    absl::StrAppend(&out, SeverityName(f.severity), " [", f.rule, "]");
-    if (!f.path.empty()) absl::StrAppend(&out, " ", f.path);
-    absl::StrAppend(&out, ": ", MessageWithHint(f.message, f.hint), "\n");
-  }
-  absl::StrAppend(
-      &out, Count(Severity::kError), " error(s), ",
-      Count(Severity::kWarning) - Count(Severity::kError), " warning(s), ",
-      Count(Severity::kInfo) - Count(Severity::kWarning), " info\n");
-  return out;
-}
-
-std::string Report::ToJson() const {
-  std::vector<DiagnosticView> views;
-  views.reserve(findings.size());
-  for (const Finding& f : findings) {
-    DiagnosticView d;
-    d.severity = SeverityName(f.severity);
-    d.code = f.rule;
-    d.message = f.message;
-    d.hint = f.hint;
-    d.path = f.path;
-    d.component = f.component;
-    d.file = f.location.source;
-    d.line = f.location.line;
-    d.column = f.location.column;
-    views.push_back(d);
-  }
-  return DiagnosticsJson(views, ok());
-}
 
 namespace {
 
@@ -260,7 +175,7 @@ std::string PackRuleHelp(absl::string_view kind, absl::string_view hint) {
   hint = absl::StripAsciiWhitespace(hint);
   if (!hint.empty() && !absl::StrContains(hint, '{')) {
     if (!help.empty()) help += " ";
-    absl::StrAppend(&help, "Fix: ", MessageWithHint(hint, ""));
+    absl::StrAppend(&help, "Fix: ", diag::MessageWithHint(hint, ""));
   }
   return help;
 }
@@ -276,97 +191,6 @@ std::string RuleHelp(absl::string_view rule) {
   const std::map<std::string, std::string>& packs = BuiltinPackHelp();
   auto it = packs.find(std::string(rule));
   return it == packs.end() ? "" : it->second;
-}
-
-std::string SarifArtifactUri(absl::string_view path) {
-  std::string out = absl::StartsWith(path, "/") ? "file://" : "";
-  for (const char ch : path) {
-    const unsigned char c = static_cast<unsigned char>(ch);
-    if (absl::ascii_isalnum(c) || c == '-' || c == '.' || c == '_' ||
-        c == '~' || c == '/') {
-      out.push_back(ch);
-    } else {
-      absl::StrAppendFormat(&out, "%%%02X", c);
-    }
-  }
-  return out;
-}
-
-namespace {
-absl::string_view SarifLevel(Severity s) {
-  switch (s) {
-    case Severity::kError:
-      return "error";
-    case Severity::kWarning:
-      return "warning";
-    case Severity::kInfo:
-      return "note";
-  }
-  return "error";
-}
-}  // namespace
-
-std::string Report::ToSarif() const {
-  // Rules are listed once each, sorted by id; the level is the first
-  // finding's, the help text the rule's own (rule_help, else RuleHelp()).
-  std::map<std::string, const Finding*> rules;
-  for (const Finding& f : findings) rules.emplace(f.rule, &f);
-  std::map<std::string, size_t> rule_index;
-  std::string out = absl::StrCat(
-      "{\"$schema\":\"https://json.schemastore.org/sarif-2.1.0.json\","
-      "\"version\":\"2.1.0\",\"runs\":[{\"tool\":{\"driver\":{"
-      "\"name\":\"upgrade_core\",\"informationUri\":"
-      "\"https://github.com/upgrade-core/upgrade_core\",\"version\":",
-      JsonQuote(kVersion), ",\"rules\":[");
-  size_t i = 0;
-  for (const auto& [id, f] : rules) {
-    if (i) out += ",";
-    rule_index[id] = i++;
-    absl::StrAppend(&out, "{\"id\":", JsonQuote(id),
-                    ",\"defaultConfiguration\":{\"level\":",
-                    JsonQuote(SarifLevel(f->severity)), "}");
-    auto given = rule_help.find(id);
-    const std::string help =
-        given != rule_help.end() ? given->second : RuleHelp(id);
-    if (!help.empty()) {
-      absl::StrAppend(&out, ",\"help\":{\"text\":", JsonQuote(help), "}");
-    }
-    out += "}";
-  }
-  out += "]}},\"results\":[";
-  for (size_t k = 0; k < findings.size(); ++k) {
-    const Finding& f = findings[k];
-    if (k) out += ",";
-    absl::StrAppend(&out, "{\"ruleId\":", JsonQuote(f.rule),
-                    ",\"ruleIndex\":", rule_index[f.rule],
-                    ",\"level\":", JsonQuote(SarifLevel(f.severity)),
-                    ",\"message\":{\"text\":",
-                    JsonQuote(MessageWithHint(f.message, f.hint)), "}");
-    if (!f.location.source.empty()) {
-      absl::StrAppend(&out,
-                      ",\"locations\":[{\"physicalLocation\":{"
-                      "\"artifactLocation\":{\"uri\":",
-                      JsonQuote(SarifArtifactUri(f.location.source)), "}");
-      if (f.location.known()) {
-        absl::StrAppend(&out, ",\"region\":{\"startLine\":", f.location.line,
-                        ",\"startColumn\":", std::max(1, f.location.column),
-                        "}");
-      }
-      out += "}";
-      if (!f.path.empty()) {
-        absl::StrAppend(&out, ",\"logicalLocations\":[{\"fullyQualifiedName\":",
-                        JsonQuote(f.path), "}]");
-      }
-      out += "}]";
-    }
-    if (!f.path.empty()) {
-      absl::StrAppend(&out, ",\"properties\":{\"path\":", JsonQuote(f.path),
-                      "}");
-    }
-    out += "}";
-  }
-  out += "]}]}";
-  return out;
 }
 
 }  // namespace upgrade_core::compat

@@ -1,11 +1,10 @@
-#include "upgrade_core/util/diagnostics.h"
-
 #include <string>
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "upgrade_core/diag/report.h"
 
-namespace upgrade_core {
+namespace upgrade_core::diag {
 namespace {
 
 // Issue 9: text output says "message. Hint: ..." (full stop before "Hint").
@@ -34,24 +33,22 @@ TEST(DiagnosticsTest, MessageEndsWithFullStopBeforeHint) {
 // Issue 9: one JSON shape, with a version, for every diagnostic writer; every
 // string escaped (a tab in an id stays valid JSON).
 TEST(DiagnosticsTest, OneJsonShapeWithVersion) {
-  DiagnosticView full;
-  full.severity = "error";
+  Diagnostic full;
+  full.severity = Severity::kError;
   full.code = "exclusive.surge";
   full.message = "\"a\tb\" holds hostPort:80";
   full.hint = "maxSurge: 0";
   full.path = "components[0].strategy.maxSurge";
   full.component = "a\tb";
-  full.file = "plan.yaml";
-  full.line = 7;
-  full.column = 5;
-  DiagnosticView bare;
-  bare.severity = "warning";
+  full.location = {"plan.yaml", 7, 5};
+  Diagnostic bare;
+  bare.severity = Severity::kWarning;
   bare.code = "strategy.on-delete";
   bare.message = "waits";
-  bare.column = 9;  // without a line, the column means nothing
+  bare.location.column = 9;  // without a line, the column means nothing
   struct Case {
     const char* name;
-    std::vector<DiagnosticView> diagnostics;
+    std::vector<Diagnostic> diagnostics;
     bool ok;
     std::string want;
   };
@@ -79,5 +76,28 @@ TEST(DiagnosticsTest, OneJsonShapeWithVersion) {
   }
 }
 
+// One line per diagnostic, the way compilers print: location, severity,
+// path, message and hint as sentences, the code last.
+TEST(DiagnosticsTest, FormatDiagnostic) {
+  Diagnostic d;
+  d.code = "graph.unknown-dependency";
+  d.path = "components[1].dependsOn[0]";
+  d.message = "\"ctrl\" depends on \"backnd\", which is not a component";
+  d.hint = "did you mean \"backend\"?";
+  d.location = {"plan.yaml", 7, 17};
+  EXPECT_EQ(FormatDiagnostic(d),
+            "plan.yaml:7:17: error: components[1].dependsOn[0]: \"ctrl\" "
+            "depends on \"backnd\", which is not a component. Hint: did you "
+            "mean \"backend\"? [graph.unknown-dependency]");
+  Diagnostic bare;
+  bare.severity = Severity::kInfo;
+  bare.message = "note";
+  EXPECT_EQ(FormatDiagnostic(bare), "info: note.");
+  EXPECT_EQ(SeverityName(Severity::kWarning), "warning");
+  EXPECT_EQ(*ParseSeverity("warn"), Severity::kWarning);
+  EXPECT_FALSE(ParseSeverity("fatal").ok());
+  EXPECT_LT(Severity::kWarning, Severity::kError);
+}
+
 }  // namespace
-}  // namespace upgrade_core
+}  // namespace upgrade_core::diag
