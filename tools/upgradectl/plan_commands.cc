@@ -8,15 +8,16 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "tools/upgradectl/command.h"
-#include "upgrade_core/plan/plan.h"
+#include "upgrade_core/compat/rule_help.h"
 #include "upgrade_core/diag/report.h"
+#include "upgrade_core/plan/plan.h"
 #include "upgrade_core/plan/planner.h"
 #include "upgrade_core/plan/problem.h"
 
 namespace upgrade_core::cli {
 
 extern const char kValidateUsage[] =
-    "usage: upgradectl validate PLAN.yaml [--format text|json] "
+    "usage: upgradectl validate PLAN.yaml [--format text|json|sarif] "
     "[--no-config-check]\n"
     "                           [--allow-outside DIR]...\n"
     "\n"
@@ -26,9 +27,11 @@ extern const char kValidateUsage[] =
     "  PLAN.yaml            the plan; \"-\" reads it from standard input\n"
     "                       (relative config files then resolve against the\n"
     "                       current directory)\n"
-    "  --format text|json   output (default text); json prints the\n"
+    "  --format text|json|sarif\n"
+    "                       output (default text); json prints the\n"
     "                       diagnostics document on stdout, also for an\n"
-    "                       unreadable or invalid plan\n"
+    "                       unreadable or invalid plan; sarif a SARIF 2.1.0\n"
+    "                       log for code-scanning UIs\n"
     "  --no-config-check    skip the chart values checks of the components'\n"
     "                       config files\n"
     "  --allow-outside DIR  config files may also be read from DIR\n"
@@ -175,16 +178,21 @@ std::optional<plan::Plan> LoadPlan(const char* command, const PlanArgs& args,
 int RunValidateCommand(const std::vector<std::string>& args, std::ostream& out,
                        std::ostream& err) {
   PlanArgs parsed;
-  if (!ParseArgs("validate", args, {"text", "json"}, parsed, err))
+  if (!ParseArgs("validate", args, {"text", "json", "sarif"}, parsed, err))
     return kExitBadInput;
   std::optional<plan::Plan> plan = LoadPlan("validate", parsed, out, err);
   if (!plan) return kExitBadInput;
   plan::PlannerOptions options;
   options.check_config = !parsed.no_config;
-  const std::vector<diag::Diagnostic> problems = plan::CheckPlan(*plan, options);
+  const std::vector<diag::Diagnostic> problems =
+      plan::CheckPlan(*plan, options);
   const bool ok = !plan::HasErrors(problems);
   if (parsed.format == "json") {
     out << diag::DiagnosticsJson(problems, ok) << "\n";
+  } else if (parsed.format == "sarif") {
+    diag::Report report;
+    report.findings = problems;
+    out << report.ToSarif(compat::RuleHelp) << "\n";
   } else {
     PrintProblems(problems, out);
     int errors = 0, warnings = 0, infos = 0;
