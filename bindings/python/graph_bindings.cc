@@ -232,27 +232,26 @@ class PyDependencyGraph {
   // The validated graph; raises GraphError listing every problem.
   std::shared_ptr<const Snapshot> Get() {
     if (snapshot_) return snapshot_;
-    std::vector<graph::GraphProblem> problems;
-    absl::StatusOr<DependencyGraph> built;
+    graph::BuildResult built;
     {
       Busy busy(this);
       py::gil_scoped_release no_gil;
-      built = builder_.Build(&problems);
+      built = builder_.BuildWithProblems();
     }
-    if (!built.ok()) {
-      py::list problem_list = ProblemsToPython(problems);
+    if (!built.graph.ok()) {
+      py::list problem_list = ProblemsToPython(built.problems);
       py::list cycles;
-      for (const graph::GraphProblem& p : problems) {
+      for (const graph::GraphProblem& p : built.problems) {
         if (p.kind == graph::ProblemKind::kCycle) {
           cycles.append(py::cast(p.nodes));
         }
       }
-      RaiseError("GraphError", py::str(std::string(built.status().message())),
-                 py::arg("problems") = problem_list,
-                 py::arg("cycles") = cycles);
+      RaiseError(
+          "GraphError", py::str(std::string(built.graph.status().message())),
+          py::arg("problems") = problem_list, py::arg("cycles") = cycles);
     }
     auto s = std::make_shared<Snapshot>();
-    s->graph = *std::move(built);
+    s->graph = *std::move(built.graph);
     s->ids = ids_;
     bool dense = true;
     for (size_t i = 0; dense && i < builder_.num_nodes(); ++i) {

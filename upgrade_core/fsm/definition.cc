@@ -112,8 +112,9 @@ absl::StatusOr<StateMachine> StateMachineBuilder::Build() const {
   absl::StatusOr<StateMachine> machine = StateMachine::Create(definition_);
   if (usage_errors_.empty()) return machine;
   std::string message = absl::StrJoin(usage_errors_, "\n");
-  if (!machine.ok())
+  if (!machine.ok()) {
     absl::StrAppend(&message, "\n", machine.status().message());
+  }
   return absl::InvalidArgumentError(message);
 }
 

@@ -14,9 +14,13 @@
 //   b.AddNode("backend");
 //   b.AddNode("controller", {/*duration=*/30});
 //   b.AddDependency("controller", "backend");
-//   absl::StatusOr<DependencyGraph> g = b.Build();
+//   UC_ASSIGN_OR_RETURN(DependencyGraph g, std::move(b).Build());
 //
 // Duplicate edges are kept once. Not thread-safe.
+//
+// The implementation is split by concern: collecting and the CSR build in
+// graph_builder.cc, validation and the checked Build() in graph_validate.cc,
+// diagrams in graph_format.cc, cycle naming in cyclic_components.cc.
 #ifndef UPGRADE_CORE_GRAPH_GRAPH_BUILDER_H_
 #define UPGRADE_CORE_GRAPH_GRAPH_BUILDER_H_
 
@@ -37,13 +41,24 @@ namespace upgrade_core::graph {
 
 namespace internal {
 class NameTable;
-struct RenderNode;
-struct RenderEdge;
+struct CyclicComponents;
+struct Drawing;
 }  // namespace internal
 
 // A builder-local handle for an id (its interned index). Handles let bulk
 // callers (the Python from_edges) add edges without hashing strings again.
 using NodeHandle = uint32_t;
+
+// What GraphBuilder::BuildWithProblems() returns: the graph, or every problem
+// that prevents it, both as a Status (for callers that only pass it on) and
+// structured (for callers that point at each culprit).
+struct BuildResult {
+  // The graph, or kInvalidArgument whose message lists every problem (the
+  // first 20 in full, then a count): what Build() returns.
+  absl::StatusOr<DependencyGraph> graph;
+  // Every problem, in Validate() order; empty iff graph.ok().
+  std::vector<GraphProblem> problems;
+};
 
 class GraphBuilder {
  public:
@@ -114,37 +129,49 @@ class GraphBuilder {
   absl::StatusOr<DependencyGraph> Build() const&;
   absl::StatusOr<DependencyGraph> Build() &&;
 
-  // Like Build(), and on failure also hands back the structured problems.
-  // `problems` must not be null; it is cleared first.
-  absl::StatusOr<DependencyGraph> Build(
-      std::vector<GraphProblem>* problems) const;
+  // Like Build(), and on failure also the structured problems (the same list
+  // as Validate(), computed once).
+  BuildResult BuildWithProblems() const&;
+  BuildResult BuildWithProblems() &&;
 
-  // Graphviz DOT / Mermaid flowchart of what was added so far, valid or not:
-  // arrows point from dependent to dependency ("depends on"); edges and
-  // nodes on a cycle are highlighted in red, self-dependencies too; edges to
-  // unknown nodes are dashed.
+  // Graphviz DOT / Mermaid flowchart of what was added so far, valid or not,
+  // drawn as graph_format.h draws a built graph (arrows in execution order,
+  // from a dependency to its dependent); nodes and edges on a cycle are red,
+  // self-dependencies too; ids never added and edges to them are dashed.
   std::string ToDot() const;
   std::string ToMermaid() const;
 
  private:
-  // Builds the graph ignoring duplicates, unknown ids and self edges;
-  // `release` frees the builder's edge arrays while building.
-  DependencyGraph BuildUnchecked(bool release);
+  // DeclIndex() of a handle that was only referenced by an edge.
+  static constexpr uint32_t kNotDeclared = 0xffffffffu;
+
   template <typename Ids>
   void AddNodesImpl(const Ids& ids);
   // AddNode with the id's NameTable hash computed by the caller.
   NodeHandle AddNodeHashed(absl::string_view id, uint64_t hash,
                            const NodeAttributes& attrs);
-  // Declaration index of a handle, or kNone.
-  uint32_t DeclIndex(NodeHandle h) const;
+  internal::NameTable& MutableNames();
   // Leaves the dense representation (see dense_).
   void MakeSparse();
+  // Declaration index of a handle (its NodeId once built), or kNotDeclared.
+  uint32_t DeclIndex(NodeHandle h) const;
+  bool IsDeclared(NodeHandle h) const { return DeclIndex(h) != kNotDeclared; }
+
+  // Builds the graph ignoring duplicates, unknown ids and self edges; cycles
+  // leave nodes unplaced. `release` frees the builder's edge arrays while
+  // building.
+  DependencyGraph BuildUnchecked(bool release);
   DependencyGraph BuildUnchecked() const;
-  // True if Validate() would report something other than a cycle.
+  // True if Validate() would report something other than a cycle. O(1).
   bool HasEdgeProblems() const;
-  internal::NameTable& MutableNames();
-  void Render(std::vector<internal::RenderNode>* nodes,
-              std::vector<internal::RenderEdge>* edges) const;
+  // Validate()'s problems other than cycles: duplicates, unknown ids,
+  // self-dependencies.
+  std::vector<GraphProblem> EdgeProblems() const;
+  // The cycles of a graph from BuildUnchecked() (none if every node was
+  // placed).
+  static internal::CyclicComponents CyclesOf(const DependencyGraph& g);
+  // What ToDot()/ToMermaid() draw.
+  internal::Drawing Draw() const;
 
   std::shared_ptr<internal::NameTable> names_;
   // Dense (the common case): every handle is a declared node and its
@@ -153,7 +180,7 @@ class GraphBuilder {
   bool dense_ = true;
   size_t num_declared_ = 0;
   // Only when !dense_: declared_[i] = handle of the i-th declared node;
-  // decl_index_[handle] = declaration index, or kNone if never declared.
+  // decl_index_[handle] = declaration index, or kNotDeclared.
   std::vector<NodeHandle> declared_;
   std::vector<uint32_t> decl_index_;
   std::vector<NodeAttributes> attrs_;  // by declaration index, when non-default

@@ -1,10 +1,23 @@
 // File: graph_format.cc
 // -----------------------------------------------------------------------------
-// DOT and Mermaid renderers.
+// Every diagram of upgrade_core/graph: the DOT and Mermaid renderers
+// (drawing.h), and what they are given for a built DependencyGraph
+// (ToDot()/ToMermaid(), graph_format.h) and for a GraphBuilder whose input
+// may be invalid (GraphBuilder::ToDot()/ToMermaid(): cycles highlighted, ids
+// never added dashed). One file, so the two kinds of diagram cannot drift
+// apart.
 #include "upgrade_core/graph/graph_format.h"
 
+#include <cstdint>
+#include <vector>
+
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "upgrade_core/graph/cyclic_components.h"
+#include "upgrade_core/graph/drawing.h"
+#include "upgrade_core/graph/graph_builder.h"
+#include "upgrade_core/graph/name_table.h"
 
 namespace upgrade_core::graph {
 namespace internal {
@@ -49,8 +62,8 @@ std::string MermaidLabel(absl::string_view s) {
 
 }  // namespace
 
-std::string RenderDot(const std::vector<RenderNode>& nodes,
-                      const std::vector<RenderEdge>& edges) {
+std::string RenderDot(const Drawing& drawing) {
+  const std::vector<RenderNode>& nodes = drawing.nodes;
   std::string out =
       "digraph dependencies {\n"
       "  // Execution order: an arrow points from a dependency to its "
@@ -67,7 +80,7 @@ std::string RenderDot(const std::vector<RenderNode>& nodes,
     }
     out += ";\n";
   }
-  for (const RenderEdge& e : edges) {
+  for (const RenderEdge& e : drawing.edges) {
     absl::StrAppend(&out, "  ", DotQuote(nodes[e.to].id), " -> ",
                     DotQuote(nodes[e.from].id));
     if (e.highlight) {
@@ -81,8 +94,9 @@ std::string RenderDot(const std::vector<RenderNode>& nodes,
   return out;
 }
 
-std::string RenderMermaid(const std::vector<RenderNode>& nodes,
-                          const std::vector<RenderEdge>& edges) {
+std::string RenderMermaid(const Drawing& drawing) {
+  const std::vector<RenderNode>& nodes = drawing.nodes;
+  const std::vector<RenderEdge>& edges = drawing.edges;
   std::string out = "flowchart LR\n";
   std::vector<std::string> cycle_nodes, missing_nodes;
   for (size_t i = 0; i < nodes.size(); ++i) {
@@ -120,31 +134,64 @@ std::string RenderMermaid(const std::vector<RenderNode>& nodes,
 
 namespace {
 
-void Collect(const DependencyGraph& graph,
-             std::vector<internal::RenderNode>* nodes,
-             std::vector<internal::RenderEdge>* edges) {
-  nodes->reserve(graph.size());
-  edges->reserve(graph.num_edges());
+internal::Drawing Draw(const DependencyGraph& graph) {
+  internal::Drawing d;
+  d.nodes.reserve(graph.size());
+  d.edges.reserve(graph.num_edges());
   for (NodeId v = 0; v < graph.size(); ++v) {
-    nodes->push_back({graph.id(v)});
-    for (NodeId d : graph.dependencies(v)) edges->push_back({v, d});
+    d.nodes.push_back({graph.id(v)});
+    for (NodeId dep : graph.dependencies(v)) d.edges.push_back({v, dep});
   }
+  return d;
 }
 
 }  // namespace
 
 std::string ToDot(const DependencyGraph& graph) {
-  std::vector<internal::RenderNode> nodes;
-  std::vector<internal::RenderEdge> edges;
-  Collect(graph, &nodes, &edges);
-  return internal::RenderDot(nodes, edges);
+  return internal::RenderDot(Draw(graph));
 }
 
 std::string ToMermaid(const DependencyGraph& graph) {
-  std::vector<internal::RenderNode> nodes;
-  std::vector<internal::RenderEdge> edges;
-  Collect(graph, &nodes, &edges);
-  return internal::RenderMermaid(nodes, edges);
+  return internal::RenderMermaid(Draw(graph));
+}
+
+internal::Drawing GraphBuilder::Draw() const {
+  using internal::kUnplaced;
+  const std::vector<uint32_t> comp_of = CyclesOf(BuildUnchecked()).component_of;
+  internal::Drawing d;
+  // Declared nodes in declaration order, then ids only referenced by edges.
+  const size_t n = num_declared_;
+  std::vector<uint32_t> render_index(names_->size(), kUnplaced);
+  d.nodes.reserve(names_->size());
+  for (size_t i = 0; i < n; ++i) {
+    render_index[declared_handle(i)] = static_cast<uint32_t>(i);
+    d.nodes.push_back(
+        {names_->name(declared_handle(i)), comp_of[i] != kUnplaced});
+  }
+  for (NodeHandle h = 0; h < names_->size(); ++h) {
+    if (IsDeclared(h)) continue;
+    render_index[h] = static_cast<uint32_t>(d.nodes.size());
+    d.nodes.push_back({names_->name(h), false, /*missing=*/true});
+  }
+  absl::flat_hash_set<uint64_t> seen;
+  for (size_t i = 0; i < edge_from_.size(); ++i) {
+    const uint32_t a = render_index[edge_from_[i]];
+    const uint32_t b = render_index[edge_to_[i]];
+    if (!seen.insert((static_cast<uint64_t>(a) << 32) | b).second) continue;
+    bool cyclic = a == b;
+    if (a < n && b < n && comp_of[a] != kUnplaced && comp_of[a] == comp_of[b]) {
+      cyclic = true;
+    }
+    if (a == b) d.nodes[a].highlight = true;
+    d.edges.push_back({a, b, cyclic});
+  }
+  return d;
+}
+
+std::string GraphBuilder::ToDot() const { return internal::RenderDot(Draw()); }
+
+std::string GraphBuilder::ToMermaid() const {
+  return internal::RenderMermaid(Draw());
 }
 
 }  // namespace upgrade_core::graph

@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "upgrade_core/util/status_macros.h"
 
 namespace upgrade_core::graph {
 
@@ -74,7 +75,7 @@ absl::Status Scheduler::CheckRunning(NodeId node,
 }
 
 absl::Status Scheduler::Done(NodeId node) {
-  if (absl::Status s = CheckRunning(node, "done"); !s.ok()) return s;
+  UC_RETURN_IF_ERROR(CheckRunning(node, "done"));
   state_[node] = NodeState::kDone;
   --running_count_;
   ++done_count_;
@@ -89,7 +90,7 @@ absl::Status Scheduler::Done(NodeId node) {
 }
 
 absl::StatusOr<std::vector<NodeId>> Scheduler::Failed(NodeId node) {
-  if (absl::Status s = CheckRunning(node, "failed"); !s.ok()) return s;
+  UC_RETURN_IF_ERROR(CheckRunning(node, "failed"));
   state_[node] = NodeState::kFailed;
   --running_count_;
   ++failed_count_;

@@ -165,13 +165,12 @@ class Checker {
         }
       }
     }
-    std::vector<graph::GraphProblem> problems;
-    absl::StatusOr<graph::DependencyGraph> g = builder.Build(&problems);
-    if (g.ok()) {
-      graph_ = *std::move(g);
+    graph::BuildResult built = builder.BuildWithProblems();
+    if (built.graph.ok()) {
+      graph_ = *std::move(built.graph);
       return;
     }
-    for (const graph::GraphProblem& gp : problems) AddGraphProblem(gp);
+    for (const graph::GraphProblem& gp : built.problems) AddGraphProblem(gp);
   }
 
   void AddGraphProblem(const graph::GraphProblem& gp) {

@@ -25,6 +25,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "upgrade_core/util/status_macros.h"
 #include "upgrade_core/version/internal/scan.h"
 
 namespace upgrade_core {
@@ -250,8 +251,7 @@ class ConstraintParser {
     while (true) {
       const size_t bar = text_.find("||", begin);
       const size_t end = bar == absl::string_view::npos ? text_.size() : bar;
-      absl::Status s = ParseGroup(begin, end);
-      if (!s.ok()) return s;
+      UC_RETURN_IF_ERROR(ParseGroup(begin, end));
       if (bar == absl::string_view::npos) break;
       begin = bar + 2;
     }
@@ -281,8 +281,7 @@ class ConstraintParser {
                                                      "or a version)"
                                                    : " (expected a version)"));
       }
-      absl::Status st = AddComparator(s, op, m);
-      if (!st.ok()) return st;
+      UC_RETURN_IF_ERROR(AddComparator(s, op, m));
       i = m.end;
       const size_t after = SkipSpace(s, i);
       if (after == s.size()) break;
@@ -340,22 +339,20 @@ class ConstraintParser {
     Constraint::Comparator c;
     c.op = op;
     auto text = [&](const Span& sp) { return s.substr(sp.begin, sp.size()); };
-    absl::Status st;
     if (IsX(text(m.major))) {
       c.wildcard = W::kAny;
     } else if (!m.minor.present() || IsX(text(m.minor))) {
       c.wildcard = W::kMinor;
-      st = Number(s, m.major, &c.major);
+      UC_ASSIGN_OR_RETURN(c.major, Number(s, m.major));
     } else if (!m.patch.present() || IsX(text(m.patch))) {
       c.wildcard = W::kPatch;
-      st = Number(s, m.major, &c.major);
-      if (st.ok()) st = Number(s, m.minor, &c.minor);
+      UC_ASSIGN_OR_RETURN(c.major, Number(s, m.major));
+      UC_ASSIGN_OR_RETURN(c.minor, Number(s, m.minor));
     } else {
-      st = Number(s, m.major, &c.major);
-      if (st.ok()) st = Number(s, m.minor, &c.minor);
-      if (st.ok()) st = Number(s, m.patch, &c.patch);
+      UC_ASSIGN_OR_RETURN(c.major, Number(s, m.major));
+      UC_ASSIGN_OR_RETURN(c.minor, Number(s, m.minor));
+      UC_ASSIGN_OR_RETURN(c.patch, Number(s, m.patch));
     }
-    if (!st.ok()) return st;
     if (m.prerelease.present()) {
       // Numeric prerelease identifiers must not have leading zeros.
       size_t k = m.prerelease.begin;
@@ -377,7 +374,7 @@ class ConstraintParser {
     return absl::OkStatus();
   }
 
-  absl::Status Number(absl::string_view s, const Span& sp, uint64_t* out) {
+  absl::StatusOr<uint64_t> Number(absl::string_view s, const Span& sp) {
     for (size_t k = sp.begin; k < sp.end; ++k) {
       if (!IsDigit(s[k])) {
         return Error(k, absl::StrCat("unexpected ", DescribeChar(s[k]),
@@ -385,10 +382,11 @@ class ConstraintParser {
                                      "or a lone x, X or *)"));
       }
     }
-    if (!ParseU64(s.substr(sp.begin, sp.size()), out)) {
+    uint64_t n;
+    if (!ParseU64(s.substr(sp.begin, sp.size()), &n)) {
       return Error(sp.begin, "version number does not fit in 64 bits");
     }
-    return absl::OkStatus();
+    return n;
   }
 
   absl::Status Error(size_t pos, absl::string_view why) const {
@@ -415,12 +413,11 @@ absl::StatusOr<Constraint> Constraint::Parse(absl::string_view text,
 absl::StatusOr<bool> Constraint::Check(absl::string_view constraint,
                                        absl::string_view version,
                                        ConstraintOptions options) {
-  absl::StatusOr<Version> v = Version::Parse(version);
-  if (!v.ok()) return v.status();
-  absl::StatusOr<Constraint> c =
-      ConstraintParser(constraint, options, /*keep_original=*/false).Run();
-  if (!c.ok()) return c.status();
-  return c->Allows(*v);
+  UC_ASSIGN_OR_RETURN(const Version v, Version::Parse(version));
+  UC_ASSIGN_OR_RETURN(
+      const Constraint c,
+      ConstraintParser(constraint, options, /*keep_original=*/false).Run());
+  return c.Allows(v);
 }
 
 namespace {

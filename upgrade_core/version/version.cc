@@ -9,6 +9,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "upgrade_core/util/status_macros.h"
 #include "upgrade_core/version/internal/scan.h"
 
 namespace upgrade_core {
@@ -69,16 +70,14 @@ class VersionParser {
     if (i < text_.size() && text_[i] == '-') {
       ++i;
       const size_t begin = i;
-      absl::Status s = ScanIdentifiers(i, /*prerelease=*/true);
-      if (!s.ok()) return s;
+      UC_RETURN_IF_ERROR(ScanIdentifiers(i, /*prerelease=*/true));
       v.pre_begin_ = static_cast<uint32_t>(begin);
       v.pre_size_ = static_cast<uint32_t>(i - begin);
     }
     if (i < text_.size() && text_[i] == '+') {
       ++i;
       const size_t begin = i;
-      absl::Status s = ScanIdentifiers(i, /*prerelease=*/false);
-      if (!s.ok()) return s;
+      UC_RETURN_IF_ERROR(ScanIdentifiers(i, /*prerelease=*/false));
       v.build_begin_ = static_cast<uint32_t>(begin);
       v.build_size_ = static_cast<uint32_t>(i - begin);
     }
