@@ -199,13 +199,13 @@ TEST(LifecycleConsistencyTest, EveryStrategyDrivesTheLifecycleToSucceeded) {
   EXPECT_EQ(driven, e->proto().steps_size() + e->proto().rollback_steps_size());
 }
 
-TEST(LifecycleConsistencyTest, TheIngressNginxExample) {
+TEST(LifecycleConsistencyTest, AnIngressNginxLikePlan) {
   absl::StatusOr<Plan> plan =
-      Plan::FromFile("examples/rke2-ingress-nginx/plan.yaml");
+      Plan::FromFile("upgrade_core/plan/testdata/plan.yaml");
   ASSERT_THAT(plan, IsOk());
   absl::StatusOr<ExecutionPlan> e = CompilePlan(*plan);
   ASSERT_TRUE(e.ok()) << e.status();
-  // default-backend surges (maxSurge: 1): start-first; the controller binds
+  // The backend surges (maxSurge: 1): start-first; the controller binds
   // host ports (maxSurge: 0): terminate-first.
   EXPECT_THAT(e->proto().start_first(),
               ::testing::ElementsAre(false, true, false, false));

@@ -23,6 +23,7 @@
 #include "upgrade_core/document/document.h"
 #include "upgrade_core/document/file_reader.h"
 #include "upgrade_core/plan/problem.h"
+#include "upgrade_core/util/status_macros.h"
 
 namespace upgrade_core::plan {
 namespace {
@@ -903,13 +904,12 @@ absl::StatusOr<Plan> Plan::FromYaml(absl::string_view text,
 
 absl::StatusOr<Plan> Plan::FromFile(absl::string_view path,
                                     LoadOptions options) {
-  absl::StatusOr<std::string> text = document::ReadFileBounded(path);
-  if (!text.ok()) return text.status();
+  UC_ASSIGN_OR_RETURN(const std::string text, document::ReadFileBounded(path));
   if (options.source_name.empty()) {
     options.source_name = path == "-" ? "<stdin>" : std::string(path);
   }
   if (options.base_dir.empty() && path != "-") options.base_dir = DirName(path);
-  return FromYaml(*text, options);
+  return FromYaml(text, options);
 }
 
 absl::StatusOr<Plan> Plan::FromProto(proto::UpgradePlan plan) {

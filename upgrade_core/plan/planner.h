@@ -38,6 +38,7 @@
 #define UPGRADE_CORE_PLAN_PLANNER_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -45,11 +46,19 @@
 #include "absl/status/statusor.h"
 #include "google/protobuf/arena.h"
 #include "upgrade_core/diag/diagnostic.h"
+#include "upgrade_core/document/document.h"
 #include "upgrade_core/graph/dependency_graph.h"
 #include "upgrade_core/plan/plan.h"
 #include "upgrade_core/proto/plan.pb.h"
 
 namespace upgrade_core::plan {
+
+// Reads one chart values file (a component's config oldDefaults,
+// newDefaults or overrides, as resolved by the loader: relative to the
+// plan's directory). A non-OK status becomes a config.unreadable error
+// carrying its message.
+using ValuesReader =
+    std::function<absl::StatusOr<document::Document>(const std::string& path)>;
 
 struct PlannerOptions {
   // Step timeout when neither the component nor policy.defaultTimeout says.
@@ -57,6 +66,13 @@ struct PlannerOptions {
   // Read each component's config values files and run the chart upgrade
   // check. Off: config files are not opened (and not reported).
   bool check_config = true;
+  // Where the values files come from: each is read once per CheckPlan or
+  // CompilePlan call. Default (and when empty): the file system, through
+  // document::Document::FromFile (the bounded reader). Tests and callers that
+  // hold the files in memory pass their own.
+  ValuesReader read_values = [](const std::string& path) {
+    return document::Document::FromFile(path);
+  };
 };
 
 // The compiled plan. A value: cheap to move; copying copies every step.

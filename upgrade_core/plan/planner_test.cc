@@ -1,5 +1,6 @@
 #include "upgrade_core/plan/planner.h"
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -7,6 +8,7 @@
 #include "absl/strings/str_join.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "upgrade_core/document/document.h"
 #include "upgrade_core/graph/graph_builder.h"
 #include "upgrade_core/graph/scheduler.h"
 #include "upgrade_core/plan/problem.h"
@@ -40,7 +42,8 @@ std::vector<std::string> Codes(const std::vector<diag::Diagnostic>& problems) {
 
 std::string All(const std::vector<diag::Diagnostic>& problems) {
   std::vector<std::string> lines;
-  for (const diag::Diagnostic& p : problems) lines.push_back(diag::FormatDiagnostic(p));
+  for (const diag::Diagnostic& p : problems)
+    lines.push_back(diag::FormatDiagnostic(p));
   return absl::StrJoin(lines, "\n");
 }
 
@@ -65,6 +68,54 @@ TEST(CheckPlanTest, ConfigFilesThatCannotBeRead) {
   EXPECT_THAT(
       All(problems),
       HasSubstr("t.yaml:6:13: error: components[0].config.oldDefaults"));
+}
+
+// The values files come through PlannerOptions::read_values: here a map of
+// path -> YAML, so the config check runs without any file on disk (none of
+// these paths exists).
+TEST(CheckPlanTest, ValuesFromAnInjectedSource) {
+  const std::map<std::string, std::string> files = {
+      {"in-memory/old.yaml",
+       "image: {registry: registry.k8s.io}\nlegacy: {enabled: false}\n"},
+      {"in-memory/new.yaml", "image: {registry: registry.k8s.io}\n"},
+      {"in-memory/mine.yaml", "legacy:\n  enabled: true\n"},
+  };
+  std::vector<std::string> reads;
+  PlannerOptions options;
+  options.read_values =
+      [&](const std::string& path) -> absl::StatusOr<document::Document> {
+    reads.push_back(path);
+    auto it = files.find(path);
+    if (it == files.end()) {
+      return absl::NotFoundError(absl::StrCat(path, ": not in the map"));
+    }
+    return document::Document::FromYaml(it->second, path);
+  };
+  const Plan plan = Load(
+      "  - id: a\n    config: {oldDefaults: in-memory/old.yaml, newDefaults: "
+      "in-memory/new.yaml, overrides: in-memory/mine.yaml}\n"
+      "  - id: b\n    config: {oldDefaults: in-memory/old.yaml, newDefaults: "
+      "in-memory/gone.yaml}\n");
+  const std::vector<diag::Diagnostic> problems = CheckPlan(plan, options);
+  EXPECT_EQ(Codes(problems), (std::vector<std::string>{"chart/removed-override",
+                                                       "config.unreadable"}))
+      << All(problems);
+  EXPECT_THAT(All(problems),
+              HasSubstr("in-memory/mine.yaml:2:3: error: legacy.enabled: "
+                        "\"a\" values:"));
+  EXPECT_THAT(
+      All(problems),
+      HasSubstr("components[1].config.newDefaults: in-memory/gone.yaml: "
+                "not in the map"));
+  // Each file is read once per call, in plan order.
+  EXPECT_THAT(reads, ElementsAre("in-memory/old.yaml", "in-memory/new.yaml",
+                                 "in-memory/mine.yaml", "in-memory/old.yaml",
+                                 "in-memory/gone.yaml"));
+  reads.clear();
+  EXPECT_THAT(CompilePlan(plan, options),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("legacy.enabled")));
+  EXPECT_THAT(reads, SizeIs(5));
 }
 
 TEST(CheckPlanTest, EveryCheck) {
@@ -554,7 +605,8 @@ TEST(CompilePlanTest, OutputsAreDeterministic) {
   EXPECT_THAT(first->ToMermaidFlowchart(), HasSubstr("flowchart"));
 }
 
-constexpr char kExampleDir[] = "examples/rke2-ingress-nginx/";
+// The tests' own fixtures: an ingress-nginx-like upgrade, unsafe and fixed.
+constexpr char kTestdata[] = "upgrade_core/plan/testdata/";
 
 // Regression (issue 9): components that share an exclusive resource, or a
 // service behind an availability floor, were kept apart only by the wave
@@ -625,9 +677,9 @@ TEST(CompilePlanTest, WaveBarriersKeepSharedResourcesApartUnderAScheduler) {
               ElementsAre("c/verify", "a/verify"));
 }
 
-TEST(ExampleTest, NaivePlanIsRejectedWithTheReasons) {
+TEST(FixtureTest, NaivePlanIsRejectedWithTheReasons) {
   absl::StatusOr<Plan> plan =
-      Plan::FromFile(absl::StrCat(kExampleDir, "plan-naive.yaml"));
+      Plan::FromFile(absl::StrCat(kTestdata, "plan-naive.yaml"));
   ASSERT_TRUE(plan.ok()) << plan.status();
   const std::vector<diag::Diagnostic> problems = CheckPlan(*plan);
   const std::string all = All(problems);
@@ -639,7 +691,7 @@ TEST(ExampleTest, NaivePlanIsRejectedWithTheReasons) {
   EXPECT_THAT(codes, ::testing::Contains("chart/removed-override"));
   EXPECT_THAT(
       all,
-      HasSubstr("my-values.naive.yaml:23:3: error: podSecurityPolicy.enabled"));
+      HasSubstr("overrides-naive.yaml:12:3: error: podSecurityPolicy.enabled"));
   EXPECT_THAT(all,
               HasSubstr("it appears to have moved to global.image.registry"));
   EXPECT_THAT(all,
@@ -654,17 +706,17 @@ TEST(ExampleTest, NaivePlanIsRejectedWithTheReasons) {
                                            HasSubstr("set maxSurge: 0")));
 }
 
-TEST(ExampleTest, FixedPlanCompiles) {
+TEST(FixtureTest, FixedPlanCompiles) {
   absl::StatusOr<Plan> plan =
-      Plan::FromFile(absl::StrCat(kExampleDir, "plan.yaml"));
+      Plan::FromFile(absl::StrCat(kTestdata, "plan.yaml"));
   ASSERT_TRUE(plan.ok()) << plan.status();
   absl::StatusOr<ExecutionPlan> compiled = CompilePlan(*plan);
   ASSERT_TRUE(compiled.ok()) << compiled.status();
   const proto::ExecutionPlan& p = compiled->proto();
   ASSERT_THAT(p.waves(), SizeIs(4));
-  EXPECT_THAT(WaveComponents(*compiled, 2), ElementsAre("ingress-controller"));
+  EXPECT_THAT(WaveComponents(*compiled, 2), ElementsAre("controller"));
   EXPECT_THAT(StepIds(*compiled),
-              ::testing::Contains("ingress-controller/terminate-old"));
+              ::testing::Contains("controller/terminate-old"));
   // A copy is an independent, equal value.
   const ExecutionPlan copy = *compiled;
   EXPECT_EQ(copy.ToJson(), compiled->ToJson());

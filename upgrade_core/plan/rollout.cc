@@ -9,6 +9,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "upgrade_core/util/status_macros.h"
 
 namespace upgrade_core::plan {
 namespace {
@@ -277,14 +278,11 @@ absl::StatusOr<RolloutBudget> ResolveRolloutBudget(
   RolloutBudget budget;
   // Deployment: surge rounds up, unavailable down (ResolveFenceposts);
   // DaemonSet: both up (SurgeCount / UnavailableCount).
-  absl::StatusOr<int64_t> surge =
-      Scaled(surge_value, replicas, /*round_up=*/true, "maxSurge");
-  if (!surge.ok()) return surge.status();
-  absl::StatusOr<int64_t> unavailable = Scaled(
-      unavailable_value, replicas, /*round_up=*/daemon_set, "maxUnavailable");
-  if (!unavailable.ok()) return unavailable.status();
-  budget.surge = *surge;
-  budget.unavailable = *unavailable;
+  UC_ASSIGN_OR_RETURN(budget.surge, Scaled(surge_value, replicas,
+                                           /*round_up=*/true, "maxSurge"));
+  UC_ASSIGN_OR_RETURN(budget.unavailable,
+                      Scaled(unavailable_value, replicas,
+                             /*round_up=*/daemon_set, "maxUnavailable"));
   if (budget.surge == 0 && budget.unavailable == 0 &&
       (!daemon_set || replicas > 0)) {
     budget.unavailable = 1;

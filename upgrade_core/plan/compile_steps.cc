@@ -1,0 +1,277 @@
+// Step emission: each component's steps in the order its strategy needs,
+// wave by wave; wave barriers; rollback steps in reverse dependency order.
+#include "upgrade_core/plan/compile_steps.h"
+
+#include <algorithm>
+#include <limits>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/types/span.h"
+
+namespace upgrade_core::plan::internal {
+namespace {
+
+std::string ListSome(const std::vector<absl::string_view>& items) {
+  constexpr size_t kMax = 5;
+  if (items.size() <= kMax) return absl::StrJoin(items, ", ");
+  return absl::StrCat(absl::StrJoin(items.begin(), items.begin() + kMax, ", "),
+                      " and ", items.size() - kMax, " more");
+}
+
+// Emits component i's steps. `last_step[d]` is the index of component d's
+// final (verify) step, filled as components are emitted (dependencies come
+// in earlier waves).
+void EmitSteps(const proto::UpgradePlan& plan, int i, const Resolved& r,
+               const graph::DependencyGraph& g, uint32_t wave,
+               int64_t default_timeout, std::vector<int32_t>& last_step,
+               proto::ExecutionPlan& out) {
+  const proto::Component& c = plan.components(i);
+  proto::StepKind order[7];
+  int n = 0;
+  order[n++] = proto::PREFLIGHT;
+  if (c.backup()) order[n++] = proto::BACKUP;
+  const bool start_first = out.start_first(i);
+  if (start_first) {
+    order[n++] = proto::START_NEW;
+    order[n++] = proto::AWAIT_READY;
+    order[n++] = proto::TERMINATE_OLD;
+  } else {
+    order[n++] = proto::TERMINATE_OLD;
+    order[n++] = proto::START_NEW;
+    order[n++] = proto::AWAIT_READY;
+  }
+  order[n++] = proto::VERIFY;
+
+  for (int k = 0; k < n; ++k) {
+    const proto::StepKind kind = order[k];
+    const int32_t index = out.steps_size();
+    proto::Step* step = out.add_steps();
+    step->set_component(i);
+    step->set_kind(kind);
+    step->set_wave(wave);
+    step->set_timeout_ms(default_timeout);
+    if (kind == proto::TERMINATE_OLD || kind == proto::START_NEW) {
+      step->set_batch(r.batch);
+    }
+    if (k > 0) step->add_depends_on(index - 1);
+    switch (kind) {
+      case proto::PREFLIGHT: {
+        absl::Span<const graph::NodeId> deps = g.dependencies(i);
+        if (deps.empty()) {
+          step->set_waits_for("no dependencies");
+          break;
+        }
+        std::vector<absl::string_view> names;
+        names.reserve(deps.size());
+        for (graph::NodeId d : deps) {
+          names.push_back(plan.components(d).id());
+          step->add_depends_on(last_step[d]);
+        }
+        step->set_waits_for(
+            absl::StrCat("dependencies verified: ", ListSome(names)));
+        break;
+      }
+      case proto::BACKUP:
+        step->set_waits_for("backup stored");
+        break;
+      case proto::TERMINATE_OLD:
+        if (r.strategy == proto::ON_DELETE) {
+          step->set_waits_for(
+              absl::StrCat("operator deletes the old pods (OnDelete), ",
+                           CountNoun(c, r.count)));
+          step->set_timeout_ms(0);  // waits for a person
+        } else if (r.strategy == proto::ROLLING_UPDATE) {
+          step->set_waits_for(absl::StrCat("old pods replaced, ", r.batch,
+                                           " at a time of ",
+                                           CountNoun(c, r.count)));
+        } else if (r.strategy == proto::START_FIRST) {
+          step->set_waits_for("old instances stopped after the new are ready");
+        } else {
+          step->set_waits_for(r.count == 1
+                                  ? std::string("old instance stopped and gone")
+                                  : absl::StrCat("all ", CountNoun(c, r.count),
+                                                 " of the old version gone"));
+        }
+        break;
+      case proto::START_NEW:
+        if (r.strategy == proto::ROLLING_UPDATE) {
+          step->set_waits_for(absl::StrCat(
+              "version ", c.version().to().empty() ? "(new)" : c.version().to(),
+              " applied (RollingUpdate: maxSurge ", r.surge,
+              ", maxUnavailable ", r.unavailable, " of ", CountNoun(c, r.count),
+              ")"));
+        } else {
+          step->set_waits_for(absl::StrCat(
+              "version ", c.version().to().empty() ? "(new)" : c.version().to(),
+              " applied"));
+        }
+        break;
+      case proto::AWAIT_READY:
+        if (c.readiness().timeout_ms() > 0) {
+          step->set_timeout_ms(c.readiness().timeout_ms());
+        }
+        step->set_waits_for(
+            c.readiness().min_ready_seconds() > 0
+                ? absl::StrCat(r.count, "/", r.count, " ready for ",
+                               c.readiness().min_ready_seconds(), "s")
+                : absl::StrCat(r.count, "/", r.count, " ready"));
+        break;
+      case proto::VERIFY: {
+        if (c.verify().empty()) {
+          step->set_waits_for("no verification checks");
+          break;
+        }
+        int64_t total = 0;
+        std::vector<absl::string_view> checks;
+        for (const proto::VerifyCheck& v : c.verify()) {
+          // Saturating: plans built in C++ (FromProto) skip the loader's
+          // per-check range, and a sum must never wrap negative.
+          const int64_t t =
+              v.timeout_ms() > 0 ? v.timeout_ms() : default_timeout;
+          total = t > std::numeric_limits<int64_t>::max() - total
+                      ? std::numeric_limits<int64_t>::max()
+                      : total + t;
+          checks.push_back(v.name());
+        }
+        step->set_timeout_ms(total);
+        step->set_waits_for(absl::StrCat("checks pass: ", ListSome(checks)));
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  last_step[i] = out.steps_size() - 1;
+}
+
+// Components that must never run at the same time although no dependsOn
+// orders them: holders of one exclusive resource, and providers of a service
+// behind an availability floor. The checks accept them only in different
+// waves; these edges put that order into the steps, so an executor that
+// follows depends_on alone (the Orchestrator, graph::Scheduler) keeps them
+// apart: each member's preflight waits for the verify step of every member
+// in the nearest earlier wave of the same group.
+void AddWaveBarriers(const proto::UpgradePlan& plan,
+                     const std::vector<uint32_t>& wave_of,
+                     const std::vector<int32_t>& last_step,
+                     proto::ExecutionPlan& out) {
+  std::map<std::string, std::vector<int>> groups;  // ordered: stable output
+  std::set<std::string> floors;
+  for (const proto::AvailabilityFloor& f : plan.policy().availability()) {
+    floors.insert(f.service());
+  }
+  for (int i = 0; i < plan.components_size(); ++i) {
+    const proto::Component& c = plan.components(i);
+    for (const std::string& e : c.exclusive()) {
+      groups[absl::StrCat("holds ", e)].push_back(i);
+    }
+    for (const std::string& s : c.provides()) {
+      if (floors.count(s)) groups[absl::StrCat("provides ", s)].push_back(i);
+    }
+  }
+  std::vector<int32_t> first_step(plan.components_size(), -1);
+  for (int32_t k = out.steps_size(); k-- > 0;) {
+    first_step[out.steps(k).component()] = k;
+  }
+  for (auto& [reason, members] : groups) {
+    std::stable_sort(members.begin(), members.end(),
+                     [&](int a, int b) { return wave_of[a] < wave_of[b]; });
+    members.erase(std::unique(members.begin(), members.end()), members.end());
+    size_t prev_begin = 0, begin = 0;
+    while (begin < members.size()) {
+      size_t end = begin;
+      while (end < members.size() &&
+             wave_of[members[end]] == wave_of[members[begin]]) {
+        ++end;
+      }
+      if (begin > 0) {
+        for (size_t m = begin; m < end; ++m) {
+          proto::Step* preflight = out.mutable_steps(first_step[members[m]]);
+          std::vector<absl::string_view> after;
+          for (size_t q = prev_begin; q < begin; ++q) {
+            const int32_t verify = last_step[members[q]];
+            const auto& deps = preflight->depends_on();
+            if (std::find(deps.begin(), deps.end(), verify) == deps.end()) {
+              preflight->add_depends_on(verify);
+            }
+            after.push_back(plan.components(members[q]).id());
+          }
+          absl::StrAppend(preflight->mutable_waits_for(), "; then after ",
+                          absl::StrJoin(after, ", "), " (", reason, ")");
+        }
+      }
+      prev_begin = begin;
+      begin = end;
+    }
+  }
+}
+
+// Rollback runs in reverse dependency order: dependents first.
+void AddRollbackSteps(const CheckContext& ctx, int64_t default_timeout,
+                      proto::ExecutionPlan& out) {
+  const graph::DependencyGraph& g = *ctx.graph;
+  const int n = ctx.plan.components_size();
+  std::vector<int32_t> rollback_index(n, -1);
+  const std::vector<graph::NodeId> reverse = g.ReverseTopologicalOrder();
+  out.mutable_rollback_steps()->Reserve(n);
+  for (graph::NodeId c : reverse) {
+    rollback_index[c] = out.rollback_steps_size();
+    proto::Step* step = out.add_rollback_steps();
+    step->set_component(c);
+    step->set_kind(proto::ROLLBACK);
+    step->set_timeout_ms(default_timeout);
+    step->set_wave(ctx.wave_of[c]);
+    for (graph::NodeId d : g.dependents(c)) {
+      step->add_depends_on(rollback_index[d]);
+    }
+    const std::string& from = ctx.plan.components(c).version().from();
+    step->set_waits_for(
+        g.dependents(c).empty()
+            ? absl::StrCat("restore ", from.empty() ? "the old version" : from)
+            : absl::StrCat("restore ", from.empty() ? "the old version" : from,
+                           " after its dependents"));
+  }
+}
+
+}  // namespace
+
+void CompileSteps(const CheckContext& ctx, int64_t default_timeout_ms,
+                  proto::ExecutionPlan& out) {
+  const proto::UpgradePlan& p = ctx.plan;
+  const int n = p.components_size();
+  out.mutable_components()->Reserve(n);
+  out.mutable_start_first()->Reserve(n);
+  out.mutable_backup()->Reserve(n);
+  for (int i = 0; i < n; ++i) {
+    const proto::Component& c = p.components(i);
+    const Resolved& r = ctx.resolved[i];
+    out.add_components(c.id());
+    // Start-first: the new instances are up before the old ones stop.
+    out.add_start_first(r.strategy == proto::START_FIRST ||
+                        (r.strategy == proto::ROLLING_UPDATE && r.surge > 0));
+    out.add_backup(c.backup());
+  }
+  const graph::DependencyGraph& g = *ctx.graph;
+  out.mutable_steps()->Reserve(n * 6);
+  std::vector<int32_t> last_step(n, -1);
+  for (size_t w = 0; w < ctx.waves.size(); ++w) {
+    proto::Wave* wave = out.add_waves();
+    wave->set_index(w);
+    wave->set_first_step(out.steps_size());
+    for (graph::NodeId c : ctx.waves.wave(w)) {
+      wave->add_components(c);
+      EmitSteps(p, c, ctx.resolved[c], g, w, default_timeout_ms, last_step,
+                out);
+    }
+    wave->set_step_count(out.steps_size() - wave->first_step());
+  }
+  AddWaveBarriers(p, ctx.wave_of, last_step, out);
+  AddRollbackSteps(ctx, default_timeout_ms, out);
+}
+
+}  // namespace upgrade_core::plan::internal
