@@ -346,8 +346,9 @@ void BM_GraphBuildWithCycle(benchmark::State& state) {
       state.SkipWithError("cycle not detected");
       break;
     }
-    len = std::count(g.status().message().begin(), g.status().message().end(),
-                     '>');  // "a -> b -> ... -> a": one '>' per edge
+    // "a -> b -> ... -> a": one '>' per edge of the cycle.
+    const absl::string_view message = g.status().message();
+    len = std::count(message.begin(), message.end(), '>');
     benchmark::DoNotOptimize(g);
   }
   state.counters["cycle_len"] = len;

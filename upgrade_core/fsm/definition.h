@@ -42,7 +42,7 @@ struct StateDef {
   std::string name;
   std::string on_entry;
   std::string on_exit;
-  // Where the state was written, for error messages: "line 3, column 5" for
+  // Where the state was written, for error messages: "defs.yaml:3:5" for
   // YAML, "states[2]" for a Python dict, "" for C++ (the name is enough).
   std::string where;
 };

@@ -11,20 +11,20 @@
 //       [backing_up] -> starting_new -> awaiting_ready -> terminating_old ->
 //       verifying
 //   then succeeded. `step_done` / `step_failed` report the outcome of the
-//   current step; a passed preflight fires `backup` instead of `step_done`
-//   when the component has a backup step. A failure before anything is
-//   touched (preflight, backing_up) ends in `failed` (nothing to undo); from
-//   the first touch on (terminating_old or starting_new, whichever comes
-//   first, and every later state) a failure goes to `rolling_back` when the
-//   `rollback_on_failure` guard (the plan's policy) holds and to `halted`
-//   otherwise, and `rollback` is accepted in every such state, including
-//   `succeeded` (a later component failed and the plan rolls back). Under a
-//   policy that does not roll back (pause, continue) a failed preflight or
-//   backup halts too. `halted` is not terminal: the operator `retry`s (back
-//   to preflight), `rollback`s, or `abandon`s (-> failed). A
-//   component can be paused only before its first step (`pending`); pausing
-//   between the steps of a running plan is the plan lifecycle's `pause`.
-//   Terminal: failed, rolled_back.
+//   current step; a passed preflight fires `backup` instead of `step_done` when
+//   the component has a backup step. A failure before anything is touched
+//   (preflight, backing_up) ends in `failed` (nothing to undo) when the policy
+//   rolls back (see below for the other policies); from the first touch on
+//   (terminating_old or starting_new, whichever comes first, and every later
+//   state) a failure goes to `rolling_back` when the `rollback_on_failure`
+//   guard (the plan's policy) holds and to `halted` otherwise, and `rollback`
+//   is accepted in every such state, including `succeeded` (a later component
+//   failed and the plan rolls back). Under a policy that does not roll back
+//   (pause, continue) a failed preflight or backup halts too. `halted` is not
+//   terminal: the operator `retry`s (back to preflight), `rollback`s, or
+//   `abandon`s (-> failed). A component can be paused only before its first
+//   step (`pending`); pausing between the steps of a running plan is the plan
+//   lifecycle's `pause`. Terminal: failed, rolled_back.
 //
 // * PlanLifecycle(): the plan as a whole. `pause` stops new steps
 //   (`pausing`); once in-flight steps have drained (`steps_drained`) the plan
@@ -35,9 +35,11 @@
 // The enums below are the StateIds/EventIds of the definitions (declaration
 // order), so callers can dispatch without name lookups:
 //
-//   auto c = Instance<>::Create(ComponentLifecycle(), Callbacks<>()
-//       .Guard(kRollbackOnFailureGuard, [](NoContext&) { return true; })
-//       .Guard(kStartFirstGuard, [](NoContext&) { return false; }));
+//   auto c = Instance<>::Create(
+//       ComponentLifecycle(),
+//       Callbacks<NoContext>()
+//           .Guard(kRollbackOnFailureGuard, [](NoContext&) { return true; })
+//           .Guard(kStartFirstGuard, [](NoContext&) { return false; }));
 //   c->Fire(component::kStart);
 #ifndef UPGRADE_CORE_FSM_LIFECYCLES_H_
 #define UPGRADE_CORE_FSM_LIFECYCLES_H_
@@ -59,18 +61,15 @@ enum State : StateId {
   kPaused,          // held by the operator before its first step
   kPreflight,       // checks before anything is touched
   kBackingUp,       // backing up state/config of the old instance
-  kTerminatingOld,  // stopping the old instance (first touch unless
-                    // start-first)
-  kStartingNew,     // starting the new instance (first touch if start-first)
+  kTerminatingOld,  // stopping the old instance (first touch if !start_first)
+  kStartingNew,     // starting the new instance (first touch if start_first)
   kAwaitingReady,   // waiting for the new instance to report ready
   kVerifying,       // post-upgrade verification
   kSucceeded,       // upgraded and verified (a plan rollback may undo it)
   kFailed,          // terminal: failed with nothing to undo, or no rollback
   kRollingBack,     // restoring the old instance
   kRolledBack,      // terminal: the old instance is back
-  kHalted,          // a step failed and the policy does not roll back
-                    // (pause, continue): held for the operator to retry,
-                    // roll back or abandon
+  kHalted,          // failed, no rollback by policy: retry, rollback or abandon
   kNumStates
 };
 

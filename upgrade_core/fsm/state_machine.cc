@@ -34,7 +34,7 @@ std::string RowName(const TransitionDef& row) {
   return text;
 }
 
-// "line 7, column 5: " or "transition 3 (a --e--> b): ".
+// "defs.yaml:7:5: " or "transition 3 (a --e--> b): ".
 std::string RowPrefix(const TransitionDef& row, size_t index) {
   if (!row.where.empty()) return absl::StrCat(row.where, ": ");
   return absl::StrCat("transition ", index + 1, " (", RowName(row), "): ");

@@ -15,7 +15,7 @@
 // while the builder's edge copy and the new CSR coexist, which is the peak of
 // a build, and leaves it dropped. It is rebuilt from the arena on the first
 // Find() (or Intern(), RebuildIndex()) after the drop, so graphs only used
-// through NodeIds never pay for it (≈10 ms at 1M names).
+// through NodeIds never pay for it (≈14 ms at 1M names, docs/performance.md).
 //
 // Internal to upgrade_core/graph: the public types expose names through
 // DependencyGraph::id() and GraphBuilder. Not thread-safe for writes; const
@@ -54,8 +54,8 @@ class NameTable {
 
   std::unique_ptr<NameTable> Clone() const {
     auto copy = std::make_unique<NameTable>();
-    absl::MutexLock lock(
-        &index_mu_);  // a concurrent lazy rebuild writes slots_
+    // A concurrent lazy rebuild writes slots_.
+    absl::MutexLock lock(&index_mu_);
     copy->chars_ = chars_;
     copy->offsets_ = offsets_;
     copy->wide_offsets_ = wide_offsets_;
@@ -168,8 +168,8 @@ class NameTable {
 
   // Heap bytes held (for benchmarks and capacity planning).
   size_t MemoryUsage() const {
-    absl::MutexLock lock(
-        &index_mu_);  // a concurrent lazy rebuild writes slots_
+    // A concurrent lazy rebuild writes slots_.
+    absl::MutexLock lock(&index_mu_);
     return chars_.capacity() + offsets_.capacity() * sizeof(uint32_t) +
            wide_offsets_.capacity() * sizeof(uint64_t) +
            slots_.capacity() * sizeof(uint32_t);

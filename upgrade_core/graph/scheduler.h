@@ -6,10 +6,14 @@
 //
 //   Scheduler s(graph);
 //   while (s.IsActive()) {
-//     for (NodeId n : s.Ready()) Start(n);         // each id handed out once
-//     NodeId n = WaitForOne();
-//     if (ok) UC_RETURN_IF_ERROR(s.Done(n));
-//     else UC_ASSIGN_OR_RETURN(blocked, s.Failed(n));  // dependents blocked
+//     for (NodeId n : s.Ready()) Start(n);  // each id handed out once
+//     auto [n, ok] = WaitForOne();
+//     if (ok) {
+//       UC_RETURN_IF_ERROR(s.Done(n));
+//     } else {
+//       UC_ASSIGN_OR_RETURN(std::vector<NodeId> blocked, s.Failed(n));
+//       Report(n, blocked);  // dependents that will never run
+//     }
 //   }
 //
 // A node becomes ready once all its dependencies are done. Failed(n) blocks

@@ -27,8 +27,9 @@
 //   std::vector<SkewViolation> v = CheckVersionSkew({
 //       {SkewComponent::kKubeApiserver, *Version::Parse("v1.31.5+rke2r1")},
 //       {SkewComponent::kKubelet, *Version::Parse("1.27.9")}});
-//   // one violation: kubelet 1.27.9 is 4 minor versions older than
-//   // kube-apiserver 1.31.5 (kubelet may be at most 3 older)
+//   // One violation, v[0].message:
+//   //   kubelet 1.27.9 is 4 minor versions older than kube-apiserver 1.31.5;
+//   //   kubelet may be at most 3 minor versions older
 #ifndef UPGRADE_CORE_VERSION_SKEW_H_
 #define UPGRADE_CORE_VERSION_SKEW_H_
 

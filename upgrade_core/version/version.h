@@ -59,7 +59,9 @@ class Version {
 
   // Parses `text`. Errors are InvalidArgument naming the input and the
   // 0-based character position where parsing failed, e.g.
-  //   invalid version "1.2.x": unexpected 'x' at position 4 (expected a digit)
+  // clang-format off
+  //   invalid version "1.2.x": unexpected 'x' (expected a digit after '.') at position 4
+  // clang-format on
   static absl::StatusOr<Version> Parse(absl::string_view text,
                                        ParseMode mode = ParseMode::kLoose);
 
