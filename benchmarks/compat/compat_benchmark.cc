@@ -332,7 +332,7 @@ void BM_Rules1000On100kKeys(benchmark::State& state) {
   const RulePack& pack = ThousandRules();
   size_t findings = 0;
   for (auto _ : state) {
-    std::vector<Finding> out;
+    std::vector<diag::Diagnostic> out;
     absl::Status s = pack.Evaluate(doc.root(), {}, &out);
     findings = out.size();
     benchmark::DoNotOptimize(s);
