@@ -46,6 +46,22 @@ class RolloutBudgetTest(unittest.TestCase):
                     expected,
                 )
 
+    def test_out_of_range_numbers_are_errors(self):
+        # Regression (issue 9, defect 5): 2**63-1 replicas came back negative
+        # even with validate=True.
+        cases = [
+            ((2**63 - 1, "100%", "100%"), "must be at most 2147483647"),
+            ((10, 2**63 - 1, 1), "out of range"),
+            ((10, "99999999999999999999%", 1), "maxSurge"),
+        ]
+        for args, want in cases:
+            for validate in (True, False):
+                with self.subTest(args=args, validate=validate):
+                    with self.assertRaisesRegex(ValueError, want):
+                        upgrade_core.resolve_rollout_budget(*args, validate=validate)
+        with self.assertRaises((TypeError, ValueError, OverflowError)):
+            upgrade_core.resolve_rollout_budget(2**64, 1, 1)
+
     def test_zero_zero(self):
         for kind in ("Deployment", "DaemonSet"):
             with self.subTest(kind=kind):
