@@ -18,6 +18,8 @@ claims, checked every time the line runs:
 
 Any other comment is prose. A claim whose line never runs (an `except` branch
 not taken) is an error too, so a page cannot claim output nothing produces.
+A block followed by a line saying "prints" and another block must write
+exactly that block's text.
 """
 
 import ast
@@ -132,7 +134,18 @@ class _Runner:
             tree = ast.fix_missing_locations(claims.visit(tree))
             ast.increment_lineno(tree, b.first_line - 1)
             self.claims.update(claims.claims)
-            exec(compile(tree, self.doc, "exec"), namespace)
+            code = compile(tree, self.doc, "exec")
+            if b.prints is None:
+                exec(code, namespace)
+                continue
+            out = io.StringIO()
+            with contextlib.redirect_stdout(out):
+                exec(code, namespace)
+            sys.stdout.write(out.getvalue())
+            if out.getvalue() != b.prints:
+                raise AssertionError(
+                    f"{self.doc}:{b.first_line}: the block prints\n"
+                    f"{out.getvalue()}but the page says\n{b.prints}")
         never = sorted(set(self.claims) - self.checked)
         if never:
             raise AssertionError(

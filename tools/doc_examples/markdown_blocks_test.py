@@ -46,6 +46,11 @@ class ParseTest(unittest.TestCase):
         # Prose before "prints" makes it not the block's output.
         self.assertIsNone(blocks[2].prints)
 
+    def test_fails_with(self):
+        blocks = markdown_blocks.parse("```yaml\na: [\n```\n\nfails with:\n\n"
+                                       "```text\nerror\n```\n")
+        self.assertEqual(blocks[0].prints, "error\n")
+
     def test_unclosed_fence(self):
         with self.assertRaisesRegex(ValueError, "line 1: unclosed"):
             markdown_blocks.parse("```cpp\nint x;\n")
