@@ -25,18 +25,18 @@
 #include "absl/strings/string_view.h"
 #include "fuzz/document_properties.h"
 #include "fuzz/fuzz_check.h"
-#include "upgrade_core/document/document.h"
-#include "upgrade_core/diag/report.h"
 #include "upgrade_core/compat/rules.h"
+#include "upgrade_core/diag/report.h"
+#include "upgrade_core/document/document.h"
 
 namespace {
 
-using upgrade_core::document::Document;
-using upgrade_core::diag::Diagnostic;
-using upgrade_core::document::Node;
-using upgrade_core::diag::Report;
 using upgrade_core::compat::RuleContext;
 using upgrade_core::compat::RulePack;
+using upgrade_core::diag::Diagnostic;
+using upgrade_core::diag::Report;
+using upgrade_core::document::Document;
+using upgrade_core::document::Node;
 
 constexpr absl::string_view kSeparator = "\n=====\n";
 
@@ -92,19 +92,23 @@ void Evaluate(const RulePack& pack, const std::vector<Document>& docs) {
   std::vector<Node> roots;
   for (const Document& d : docs) {
     roots.push_back(d.root());
-    std::vector<Diagnostic> first, second;
-    absl::Status s1 = pack.Evaluate(d.root(), context, &first);
-    absl::Status s2 = pack.Evaluate(d.root(), context, &second);
-    FUZZ_CHECK(s1 == s2, absl::StrCat("Evaluate status differs: ",
-                                      s1.ToString(), " vs ", s2.ToString()));
-    FUZZ_CHECK(SameFindings(first, second),
-               absl::StrCat("Evaluate not deterministic:", Describe(first),
-                            "\n  vs", Describe(second)));
-    CheckFindings(pack, first);
+    absl::StatusOr<std::vector<Diagnostic>> first =
+        pack.Evaluate(d.root(), context);
+    absl::StatusOr<std::vector<Diagnostic>> second =
+        pack.Evaluate(d.root(), context);
+    FUZZ_CHECK(
+        first.status() == second.status(),
+        absl::StrCat("Evaluate status differs: ", first.status().ToString(),
+                     " vs ", second.status().ToString()));
+    if (!first.ok() || !second.ok()) continue;
+    FUZZ_CHECK(SameFindings(*first, *second),
+               absl::StrCat("Evaluate not deterministic:", Describe(*first),
+                            "\n  vs", Describe(*second)));
+    CheckFindings(pack, *first);
   }
-  std::vector<Diagnostic> set_findings;
-  (void)pack.EvaluateSet(roots, context, &set_findings);
-  CheckFindings(pack, set_findings);
+  absl::StatusOr<std::vector<Diagnostic>> set_findings =
+      pack.EvaluateSet(roots, context);
+  if (set_findings.ok()) CheckFindings(pack, *set_findings);
 }
 
 }  // namespace

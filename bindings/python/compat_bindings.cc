@@ -13,14 +13,14 @@
 #include "bindings/python/status_casters.h"
 #include "upgrade_core/compat/chart_check.h"
 #include "upgrade_core/compat/diff.h"
-#include "upgrade_core/document/document.h"
 #include "upgrade_core/compat/drift.h"
-#include "upgrade_core/diag/report.h"
 #include "upgrade_core/compat/manifest_check.h"
 #include "upgrade_core/compat/merge.h"
-#include "upgrade_core/document/path.h"
 #include "upgrade_core/compat/rule_help.h"
 #include "upgrade_core/compat/rules.h"
+#include "upgrade_core/diag/report.h"
+#include "upgrade_core/document/document.h"
+#include "upgrade_core/document/path.h"
 
 namespace upgrade_core::python {
 namespace {
@@ -28,13 +28,13 @@ namespace {
 namespace py = pybind11;
 using compat::Change;
 using compat::ChartUpgradeReport;
-using document::Document;
+using compat::RulePack;
 using diag::Diagnostic;
+using diag::Report;
+using document::Document;
 using document::Location;
 using document::Node;
 using document::NodeKind;
-using diag::Report;
-using compat::RulePack;
 
 // A change plus the documents its nodes live in.
 struct PyChange {
@@ -78,9 +78,9 @@ py::object LocationOrNone(const Location& loc) {
 }
 
 document::LoadOptions Options(std::optional<size_t> max_bytes,
-                            std::optional<int> max_depth,
-                            std::optional<uint64_t> max_nodes,
-                            bool allow_aliases) {
+                              std::optional<int> max_depth,
+                              std::optional<uint64_t> max_nodes,
+                              bool allow_aliases) {
   document::LoadOptions o;
   if (max_bytes) o.max_bytes = *max_bytes;
   if (max_depth) o.max_depth = *max_depth;
@@ -110,8 +110,8 @@ diag::Severity FromPySeverity(const py::handle& value) {
   }
   const int level = value.cast<int>();
   if (level < 0 || level > 2) {
-    ThrowStatus(absl::InvalidArgumentError(
-        absl::StrCat("unknown severity ", level)));
+    ThrowStatus(
+        absl::InvalidArgumentError(absl::StrCat("unknown severity ", level)));
   }
   return static_cast<diag::Severity>(level);
 }
@@ -414,7 +414,9 @@ void RegisterCompat(py::module_& m) {
             if (!p.ok()) ThrowIfError(AsInput(p.status()));
             return *std::move(p);
           },
-          py::arg("name"), "'kubernetes-apis' or 'workload-safety'.")
+          py::arg("name"),
+          "A built-in pack, one of builtin_names(): 'kubernetes-apis', "
+          "'version-skew', 'workload-safety'.")
       .def_static("builtin_names", &RulePack::BuiltinNames,
                   "Names of the built-in packs.")
       .def_property_readonly("name", &RulePack::name)
@@ -434,13 +436,16 @@ void RegisterCompat(py::module_& m) {
             std::vector<Node> roots;
             for (const Document& d : docs) roots.push_back(d.root());
             Report r;
-            absl::Status s;
+            absl::Status status;
             {
               py::gil_scoped_release no_gil;
-              s = p.EvaluateSet(roots, context, &r.findings);
+              absl::StatusOr<std::vector<Diagnostic>> findings =
+                  p.EvaluateSet(roots, context);
+              status = findings.status();
+              if (findings.ok()) r.findings = *std::move(findings);
               r.Normalize();
             }
-            ThrowIfError(s);
+            ThrowIfError(status);
             return r;
           },
           py::arg("documents"),

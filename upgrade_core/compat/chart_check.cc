@@ -2,13 +2,16 @@
 // default trees, a diff of the defaults, Helm merges, then the rule packs.
 #include "upgrade_core/compat/chart_check.h"
 
+#include <iterator>
 #include <map>
 #include <set>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "upgrade_core/compat/merge.h"
 #include "upgrade_core/document/path.h"
+#include "upgrade_core/util/status_macros.h"
 
 namespace upgrade_core::compat {
 using diag::Diagnostic;
@@ -304,15 +307,17 @@ absl::StatusOr<ChartUpgradeReport> CheckChartUpgrade(
   report.effective_changes =
       Diff(report.effective_before.root(), report.effective_after.root(), d);
   for (const RulePack& pack : packs) {
-    if (absl::Status s = pack.Evaluate(overrides.root(), context,
-                                       &report.findings, RuleScope::kOverrides);
-        !s.ok()) {
-      return s;
-    }
-    if (absl::Status s = pack.Evaluate(report.effective_after.root(), context,
-                                       &report.findings, RuleScope::kValues);
-        !s.ok()) {
-      return s;
+    // Override-shaped rules read what the user wrote; the rest the result.
+    UC_ASSIGN_OR_RETURN(
+        std::vector<Diagnostic> on_overrides,
+        pack.Evaluate(overrides.root(), context, RuleScope::kOverrides));
+    UC_ASSIGN_OR_RETURN(std::vector<Diagnostic> on_values,
+                        pack.Evaluate(report.effective_after.root(), context,
+                                      RuleScope::kValues));
+    for (std::vector<Diagnostic>* found : {&on_overrides, &on_values}) {
+      report.findings.insert(report.findings.end(),
+                             std::make_move_iterator(found->begin()),
+                             std::make_move_iterator(found->end()));
     }
   }
   report.Normalize();

@@ -4,6 +4,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "upgrade_core/util/status_macros.h"
 
 namespace upgrade_core::compat {
 using document::AppendIndex;
@@ -33,9 +34,8 @@ absl::StatusOr<std::vector<Path>> ParsePaths(
     const std::vector<std::string>& paths) {
   std::vector<Path> out;
   for (const std::string& p : paths) {
-    absl::StatusOr<Path> parsed = Path::Parse(p);
-    if (!parsed.ok()) return parsed.status();
-    out.push_back(*std::move(parsed));
+    UC_ASSIGN_OR_RETURN(Path parsed, Path::Parse(p));
+    out.push_back(std::move(parsed));
   }
   return out;
 }

@@ -2,6 +2,7 @@
 #include "upgrade_core/compat/drift.h"
 
 #include "absl/strings/str_cat.h"
+#include "upgrade_core/util/status_macros.h"
 
 namespace upgrade_core::compat {
 using diag::Diagnostic;
@@ -32,9 +33,7 @@ absl::StatusOr<std::vector<Change>> Drift(const Node& desired, const Node& live,
   }
   DiffOptions d;
   d.identity_keys = options.identity_keys;
-  absl::StatusOr<std::vector<Path>> paths = ParsePaths(ignore);
-  if (!paths.ok()) return paths.status();
-  d.ignore = *std::move(paths);
+  UC_ASSIGN_OR_RETURN(d.ignore, ParsePaths(ignore));
   std::vector<Change> changes = Diff(desired, live, d);
   if (options.ignore_live_only_fields) {
     std::vector<Change> kept;

@@ -160,12 +160,12 @@ std::vector<Result> Check(const RulePack& pack, absl::string_view api_version,
       "manifest.yaml");
   EXPECT_TRUE(doc.ok()) << doc.status();
   if (!doc.ok()) return {};
-  std::vector<Diagnostic> findings;
-  absl::Status s =
-      pack.Evaluate(doc->root(), {{"kubernetes", kubernetes}}, &findings);
-  EXPECT_TRUE(s.ok()) << s;
+  absl::StatusOr<std::vector<Diagnostic>> findings =
+      pack.Evaluate(doc->root(), {{"kubernetes", kubernetes}});
+  EXPECT_TRUE(findings.ok()) << findings.status();
+  if (!findings.ok()) return {};
   std::vector<Result> out;
-  for (const Diagnostic& f : findings) {
+  for (const Diagnostic& f : *findings) {
     out.push_back({f.severity, f.code, f.message, f.hint});
   }
   return out;

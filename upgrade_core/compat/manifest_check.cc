@@ -1,9 +1,12 @@
 // The manifest check: every pack over the whole manifest set.
 #include "upgrade_core/compat/manifest_check.h"
 
+#include <iterator>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "upgrade_core/util/status_macros.h"
 #include "upgrade_core/version/version.h"
 
 namespace upgrade_core::compat {
@@ -27,9 +30,8 @@ absl::StatusOr<Report> CheckManifests(absl::Span<const Document> manifests,
   std::vector<RulePack> builtin;
   if (packs.empty()) {
     for (absl::string_view name : {"kubernetes-apis", "workload-safety"}) {
-      absl::StatusOr<RulePack> p = RulePack::Builtin(name);
-      if (!p.ok()) return p.status();
-      builtin.push_back(*std::move(p));
+      UC_ASSIGN_OR_RETURN(RulePack p, RulePack::Builtin(name));
+      builtin.push_back(std::move(p));
     }
     packs = builtin;
   }
@@ -40,10 +42,11 @@ absl::StatusOr<Report> CheckManifests(absl::Span<const Document> manifests,
   }
   Report report;
   for (const RulePack& pack : packs) {
-    if (absl::Status s = pack.EvaluateSet(roots, ctx, &report.findings);
-        !s.ok()) {
-      return s;
-    }
+    UC_ASSIGN_OR_RETURN(std::vector<diag::Diagnostic> found,
+                        pack.EvaluateSet(roots, ctx));
+    report.findings.insert(report.findings.end(),
+                           std::make_move_iterator(found.begin()),
+                           std::make_move_iterator(found.end()));
   }
   report.Normalize();
   return report;

@@ -33,11 +33,11 @@ std::vector<std::string> RunRules(const std::string& rules,
   EXPECT_TRUE(pack.ok()) << pack.status();
   if (!pack.ok()) return {};
   Document d = Yaml(doc);
-  std::vector<Diagnostic> out;
-  absl::Status s = pack->Evaluate(d.root(), ctx, &out);
-  EXPECT_TRUE(s.ok()) << s;
+  absl::StatusOr<std::vector<Diagnostic>> out = pack->Evaluate(d.root(), ctx);
+  EXPECT_TRUE(out.ok()) << out.status();
+  if (!out.ok()) return {};
   std::vector<std::string> described;
-  for (const Diagnostic& f : out) {
+  for (const Diagnostic& f : *out) {
     described.push_back(f.code + " " + std::string(SeverityName(f.severity)) +
                         " " + f.path + " @" + f.location.ToString() + ": " +
                         f.message);

@@ -2,6 +2,7 @@
 #include "upgrade_core/compat/version_eval.h"
 
 #include "absl/strings/str_cat.h"
+#include "upgrade_core/util/status_macros.h"
 #include "upgrade_core/version/constraint.h"
 #include "upgrade_core/version/skew.h"
 #include "upgrade_core/version/version.h"
@@ -15,9 +16,8 @@ class ParsedConstraint : public VersionConstraint {
       : constraint_(std::move(c)), text_(std::move(text)) {}
 
   absl::StatusOr<bool> Allows(absl::string_view version) const override {
-    absl::StatusOr<Version> v = Version::Parse(version);
-    if (!v.ok()) return v.status();
-    return constraint_.Allows(*v);
+    UC_ASSIGN_OR_RETURN(Version v, Version::Parse(version));
+    return constraint_.Allows(v);
   }
   const std::string& text() const override { return text_; }
 
@@ -30,10 +30,9 @@ class ParsedConstraint : public VersionConstraint {
 
 absl::StatusOr<std::shared_ptr<const VersionConstraint>>
 VersionConstraint::Parse(absl::string_view text) {
-  absl::StatusOr<Constraint> c = Constraint::Parse(text);
-  if (!c.ok()) return c.status();
+  UC_ASSIGN_OR_RETURN(Constraint c, Constraint::Parse(text));
   return std::shared_ptr<const VersionConstraint>(
-      std::make_shared<ParsedConstraint>(*std::move(c), std::string(text)));
+      std::make_shared<ParsedConstraint>(std::move(c), std::string(text)));
 }
 
 absl::StatusOr<std::vector<SkewFinding>> CheckSkew(
@@ -62,12 +61,10 @@ absl::StatusOr<std::vector<SkewFinding>> CheckSkew(
 }
 
 absl::StatusOr<int> CompareVersions(absl::string_view a, absl::string_view b) {
-  absl::StatusOr<Version> va = Version::Parse(a);
-  if (!va.ok()) return va.status();
-  absl::StatusOr<Version> vb = Version::Parse(b);
-  if (!vb.ok()) return vb.status();
-  if (*va < *vb) return -1;
-  if (*vb < *va) return 1;
+  UC_ASSIGN_OR_RETURN(Version va, Version::Parse(a));
+  UC_ASSIGN_OR_RETURN(Version vb, Version::Parse(b));
+  if (va < vb) return -1;
+  if (vb < va) return 1;
   return 0;
 }
 

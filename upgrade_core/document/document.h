@@ -5,8 +5,8 @@
 //
 //   absl::StatusOr<Document> doc = Document::FromYaml(text, "values.yaml");
 //   std::optional<Node> port =
-//   doc->root().Find("controller.service.ports.http"); port->location();  //
-//   values.yaml:12:7
+//       doc->root().Find("controller.service.ports.http");
+//   port->location().ToString();  // "values.yaml:12:7"
 //
 // A Document owns its nodes; a Node is a small handle (pointer + index) that is
 // valid only while a Document sharing that storage is alive. Documents are

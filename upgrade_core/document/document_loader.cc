@@ -12,6 +12,7 @@
 #include "upgrade_core/document/document.h"
 #include "upgrade_core/document/document_data.h"
 #include "upgrade_core/document/file_reader.h"
+#include "upgrade_core/util/status_macros.h"
 
 namespace upgrade_core::document {
 namespace {
@@ -149,9 +150,6 @@ absl::StatusOr<NodeKind> ResolveJson(absl::string_view s) {
 constexpr absl::string_view kTagPrefix = "tag:yaml.org,2002:";
 
 }  // namespace
-
-#define UC_COUNT(mark) \
-  if (absl::Status s = Count(1, mark); !s.ok()) return s;
 
 // Drives one libyaml parser over a text, producing one Document per YAML
 // document.
@@ -378,7 +376,7 @@ class YamlEventLoader {
     } else if (sc.style == YAML_PLAIN_SCALAR_STYLE) {
       kind = ResolvePlain(value);
     }
-    UC_COUNT(ev.start_mark);
+    UC_RETURN_IF_ERROR(Count(1, ev.start_mark));
     uint32_t id = B().AddScalar(kind, value, 0, line, column);
     if (sc.anchor) {
       anchors_[reinterpret_cast<const char*>(sc.anchor)] = Anchor{id, 1, true};
@@ -396,7 +394,7 @@ class YamlEventLoader {
       absl::Status status = Handle(ev, stream, out, &in_doc, &doc_mark);
       bool done = ev.type == YAML_STREAM_END_EVENT;
       yaml_event_delete(&ev);
-      if (!status.ok()) return status;
+      UC_RETURN_IF_ERROR(status);
       if (done) break;
     }
     return absl::OkStatus();
@@ -450,7 +448,7 @@ class YamlEventLoader {
                        absl::StrCat("nesting deeper than ", options_.max_depth,
                                     " levels (LoadOptions.max_depth)"));
         }
-        UC_COUNT(ev.start_mark);
+        UC_RETURN_IF_ERROR(Count(1, ev.start_mark));
         counts_.push_back(1);
         const unsigned char* anchor = is_map ? ev.data.mapping_start.anchor
                                              : ev.data.sequence_start.anchor;
@@ -466,14 +464,10 @@ class YamlEventLoader {
       case YAML_MAPPING_END_EVENT: {
         if (ev.type == YAML_MAPPING_END_EVENT &&
             !options_.allow_duplicate_keys) {
-          if (absl::Status s = CheckDuplicates(ev.start_mark); !s.ok()) {
-            return s;
-          }
+          UC_RETURN_IF_ERROR(CheckDuplicates(ev.start_mark));
         }
         if (ev.type == YAML_MAPPING_END_EVENT) {
-          if (absl::Status s = CheckMergeKeys(ev.start_mark); !s.ok()) {
-            return s;
-          }
+          UC_RETURN_IF_ERROR(CheckMergeKeys(ev.start_mark));
         }
         uint64_t size = counts_.back();
         counts_.pop_back();
@@ -511,9 +505,7 @@ class YamlEventLoader {
                      ev.start_mark.line + 1, ev.start_mark.column + 1);
           return absl::OkStatus();
         }
-        if (absl::Status s = Count(it->second.size, ev.start_mark); !s.ok()) {
-          return s;
-        }
+        UC_RETURN_IF_ERROR(Count(it->second.size, ev.start_mark));
         // The tree is immutable, so an alias shares the anchored subtree.
         B().Attach(it->second.node);
         return absl::OkStatus();
@@ -525,7 +517,6 @@ class YamlEventLoader {
     }
     return absl::OkStatus();
   }
-#undef UC_COUNT
 
   absl::string_view text_;
   std::string source_;
@@ -544,7 +535,7 @@ absl::StatusOr<Document> Document::FromYaml(absl::string_view text,
                                             const LoadOptions& options) {
   std::vector<Document> docs;
   YamlEventLoader loader(text, source, options, /*json=*/false);
-  if (absl::Status s = loader.Run(/*stream=*/false, &docs); !s.ok()) return s;
+  UC_RETURN_IF_ERROR(loader.Run(/*stream=*/false, &docs));
   if (docs.empty()) {
     DocumentBuilder b(source);
     return std::move(b).Finish();
@@ -557,7 +548,7 @@ absl::StatusOr<std::vector<Document>> Document::FromYamlStream(
     const LoadOptions& options) {
   std::vector<Document> docs;
   YamlEventLoader loader(text, source, options, /*json=*/false);
-  if (absl::Status s = loader.Run(/*stream=*/true, &docs); !s.ok()) return s;
+  UC_RETURN_IF_ERROR(loader.Run(/*stream=*/true, &docs));
   return docs;
 }
 
@@ -627,7 +618,7 @@ absl::StatusOr<Document> Document::FromJson(absl::string_view text,
     text = rewritten;
   }
   YamlEventLoader loader(text, source, options, /*json=*/true);
-  if (absl::Status s = loader.Run(/*stream=*/false, &docs); !s.ok()) return s;
+  UC_RETURN_IF_ERROR(loader.Run(/*stream=*/false, &docs));
   if (docs.empty()) {
     return absl::InvalidArgumentError(
         absl::StrCat(source, ":1:1: invalid JSON: empty input"));
@@ -644,28 +635,25 @@ std::string SourceName(const std::string& path) {
 
 absl::StatusOr<Document> Document::FromFile(const std::string& path,
                                             const LoadOptions& options) {
-  absl::StatusOr<std::string> text =
-      document::ReadFileBounded(path, options.max_bytes);
-  if (!text.ok()) return text.status();
+  UC_ASSIGN_OR_RETURN(std::string text,
+                      document::ReadFileBounded(path, options.max_bytes));
   if (absl::EndsWith(path, ".json")) {
-    return FromJson(*text, SourceName(path), options);
+    return FromJson(text, SourceName(path), options);
   }
-  return FromYaml(*text, SourceName(path), options);
+  return FromYaml(text, SourceName(path), options);
 }
 
 absl::StatusOr<std::vector<Document>> Document::StreamFromFile(
     const std::string& path, const LoadOptions& options) {
-  absl::StatusOr<std::string> text =
-      document::ReadFileBounded(path, options.max_bytes);
-  if (!text.ok()) return text.status();
+  UC_ASSIGN_OR_RETURN(std::string text,
+                      document::ReadFileBounded(path, options.max_bytes));
   if (absl::EndsWith(path, ".json")) {
-    absl::StatusOr<Document> d = FromJson(*text, SourceName(path), options);
-    if (!d.ok()) return d.status();
+    UC_ASSIGN_OR_RETURN(Document d, FromJson(text, SourceName(path), options));
     std::vector<Document> v;
-    v.push_back(*std::move(d));
+    v.push_back(std::move(d));
     return v;
   }
-  return FromYamlStream(*text, SourceName(path), options);
+  return FromYamlStream(text, SourceName(path), options);
 }
 
 }  // namespace upgrade_core::document

@@ -5,6 +5,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "upgrade_core/util/status_macros.h"
 
 namespace upgrade_core::document {
 namespace {
@@ -94,7 +95,7 @@ absl::StatusOr<Path> Path::Parse(absl::string_view text) {
       PathSegment seg;
       if (text[i] == '"' || text[i] == '\'') {
         seg.type = PathSegment::Type::kKey;
-        if (absl::Status s = read_quoted(&seg.key); !s.ok()) return s;
+        UC_RETURN_IF_ERROR(read_quoted(&seg.key));
       } else if (text[i] == '*') {
         seg.type = PathSegment::Type::kAnyIndex;
         ++i;
@@ -112,7 +113,7 @@ absl::StatusOr<Path> Path::Parse(absl::string_view text) {
           if (!value.empty() && (value[0] == '"' || value[0] == '\'')) {
             size_t save = i;
             i += eq + 1;
-            if (absl::Status s = read_quoted(&seg.value); !s.ok()) return s;
+            UC_RETURN_IF_ERROR(read_quoted(&seg.value));
             if (i >= n || text[i] != ']') {
               return PathError(text, i, "expected ']'");
             }
