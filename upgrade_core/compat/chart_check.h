@@ -18,9 +18,9 @@
 //     type-changed) on the overrides, every other rule on the new effective
 //     values.
 //
-//   absl::StatusOr<ChartUpgradeReport> r = CheckChartUpgrade(
-//       old_defaults, new_defaults, overrides, packs, {{"kubernetes",
-//       "1.32.0"}});
+//   absl::StatusOr<ChartUpgradeReport> r =
+//       CheckChartUpgrade(old_defaults, new_defaults, overrides, packs,
+//                         {{"kubernetes", "1.32.0"}});
 //   std::cout << r->ToText();
 #ifndef UPGRADE_CORE_COMPAT_CHART_CHECK_H_
 #define UPGRADE_CORE_COMPAT_CHART_CHECK_H_

@@ -27,8 +27,8 @@
 // unknown kind or field, a bad path, a bad regex or a bad constraint is
 // rejected at load with the rule id and its line.
 //
-// Built-in packs (packs/*.yaml, compiled in): kubernetes-apis, version-skew,
-// workload-safety.
+// Built-in packs (packs/*.yaml, compiled in; RulePack::Builtin):
+// kubernetes-apis, version-skew, workload-safety.
 //
 // A loaded RulePack is immutable: copies are cheap (the rules share their
 // parsed data) and Evaluate may run on many threads at once.
@@ -105,7 +105,7 @@ class RulePack {
   // A built-in pack by name (one of BuiltinNames()); NotFound naming them
   // otherwise.
   static absl::StatusOr<RulePack> Builtin(absl::string_view name);
-  // "kubernetes-apis", "version-skew", "workload-safety".
+  // The built-in packs' names, as Builtin() takes them.
   static std::vector<std::string> BuiltinNames();
 
   const std::string& name() const { return name_; }

@@ -240,6 +240,37 @@ TEST(RulesTest, BadPacksNameRuleAndLine) {
                HasSubstr("kubernetes-apis, version-skew, workload-safety")));
 }
 
+// What a pack cannot check at load: a context value that is not a version.
+// Evaluate then returns the error (naming the context key) and no findings.
+TEST(RulesTest, EvaluationErrorsNameTheContext) {
+  struct Case {
+    std::string rules;
+    const char* want;
+  };
+  const Case kCases[] = {
+      {"- {id: r, kind: condition, when: {context: kubernetes, ge: '1.30'}}\n",
+       "rule t/r: context 'kubernetes': "},
+      {"- {id: r, kind: version-constraint, context: kubernetes, "
+       "constraint: '>= 1.30'}\n",
+       "context 'kubernetes': "},
+      {"- {id: r, kind: api-removed, apiVersion: v1beta1, kinds: [X], "
+       "removed_in: '1.30'}\n",
+       "target Kubernetes version: "},
+  };
+  Document doc = Yaml("apiVersion: v1beta1\nkind: X\n");
+  for (const Case& c : kCases) {
+    SCOPED_TRACE(c.rules);
+    absl::StatusOr<RulePack> pack =
+        RulePack::FromYaml("name: t\nrules:\n" + c.rules, "rules.yaml");
+    ASSERT_TRUE(pack.ok()) << pack.status();
+    EXPECT_THAT(
+        pack->Evaluate(doc.root(), {{"kubernetes", "one.thirty"}}),
+        StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(c.want)));
+    EXPECT_THAT(pack->Evaluate(doc.root(), {{"kubernetes", "1.31.0"}}),
+                ::upgrade_core::testing::IsOk());
+  }
+}
+
 TEST(RulesTest, RenameTarget) {
   absl::StatusOr<RulePack> pack = RulePack::FromYaml(
       "name: t\nrules:\n- {id: r, kind: key-renamed, path: a.b, to: c.d}\n");

@@ -1,3 +1,6 @@
+// The bounded file reader: open without blocking, check the opened descriptor
+// with fstat (not the path, so what is checked is what is read), then read to
+// EOF, stopping once past the limit.
 #include "upgrade_core/document/file_reader.h"
 
 #include <errno.h>
