@@ -38,9 +38,9 @@ int main() {
   absl::Time now = absl::FromUnixSeconds(1767225600);
   // preflight, backup and terminate-old succeed; start-new fails.
   for (fsm::EventId event :
-       {fsm::component::kStart, fsm::component::kBackup,
-        fsm::component::kStepDone, fsm::component::kStepDone,
-        fsm::component::kStepFailed}) {
+       {fsm::component_lifecycle::kStart, fsm::component_lifecycle::kBackup,
+        fsm::component_lifecycle::kStepDone, fsm::component_lifecycle::kStepDone,
+        fsm::component_lifecycle::kStepFailed}) {
     now += absl::Seconds(5);
     if (absl::Status s = component->Fire(event, policy, now); !s.ok()) {
       std::cerr << s << "\n";
@@ -50,7 +50,7 @@ int main() {
   std::cout << "state: " << component->state_name() << "\n";  // rolling_back
 
   // A stray event is refused with the state, the event and what is allowed.
-  absl::Status refused = component->Fire(fsm::component::kStepDone, policy);
+  absl::Status refused = component->Fire(fsm::component_lifecycle::kStepDone, policy);
   std::cout << refused.message() << "\n";
 
   const fsm::StateMachine& m = component->machine();

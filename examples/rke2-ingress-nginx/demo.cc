@@ -44,19 +44,19 @@ using Lifecycle = fsm::Instance<Policy>;
 fsm::StateId StateFor(proto::StepKind kind) {
   switch (kind) {
     case proto::PREFLIGHT:
-      return fsm::component::kPreflight;
+      return fsm::component_lifecycle::kPreflight;
     case proto::BACKUP:
-      return fsm::component::kBackingUp;
+      return fsm::component_lifecycle::kBackingUp;
     case proto::TERMINATE_OLD:
-      return fsm::component::kTerminatingOld;
+      return fsm::component_lifecycle::kTerminatingOld;
     case proto::START_NEW:
-      return fsm::component::kStartingNew;
+      return fsm::component_lifecycle::kStartingNew;
     case proto::AWAIT_READY:
-      return fsm::component::kAwaitingReady;
+      return fsm::component_lifecycle::kAwaitingReady;
     case proto::VERIFY:
-      return fsm::component::kVerifying;
+      return fsm::component_lifecycle::kVerifying;
     default:
-      return fsm::component::kRollingBack;
+      return fsm::component_lifecycle::kRollingBack;
   }
 }
 
@@ -136,8 +136,8 @@ int main() {
     const int c = step.component();
     Lifecycle& lifecycle = lifecycles[c];
     Policy& policy = policies[c];
-    if (lifecycle.state() == fsm::component::kPending &&
-        !Fire(lifecycle, fsm::component::kStart, policy)) {
+    if (lifecycle.state() == fsm::component_lifecycle::kPending &&
+        !Fire(lifecycle, fsm::component_lifecycle::kStart, policy)) {
       return 1;
     }
     if (lifecycle.state() != StateFor(step.kind())) {
@@ -152,10 +152,10 @@ int main() {
     const std::string state = lifecycle.state_name();
     // A passed preflight goes on to the backup when there is one.
     const fsm::EventId event =
-        inject_failure ? fsm::component::kStepFailed
+        inject_failure ? fsm::component_lifecycle::kStepFailed
         : step.kind() == proto::PREFLIGHT && execution->HasBackup(c)
-            ? fsm::component::kBackup
-            : fsm::component::kStepDone;
+            ? fsm::component_lifecycle::kBackup
+            : fsm::component_lifecycle::kStepDone;
     if (!Fire(lifecycle, event, policy)) return 1;
     std::cout << absl::StrFormat(
         "  %-4d  %-36s %-16s %s\n", step.wave(), execution->StepId(step), state,
@@ -179,16 +179,16 @@ int main() {
     Policy& policy = policies[step.component()];
     const std::string before = lifecycle.state_name();
     // Anything touched (succeeded, or stopped mid-way) accepts `rollback`.
-    if (lifecycle.CanFire(fsm::component::kRollback) &&
-        !Fire(lifecycle, fsm::component::kRollback, policy)) {
+    if (lifecycle.CanFire(fsm::component_lifecycle::kRollback) &&
+        !Fire(lifecycle, fsm::component_lifecycle::kRollback, policy)) {
       return 1;
     }
-    if (lifecycle.state() != fsm::component::kRollingBack) {
+    if (lifecycle.state() != fsm::component_lifecycle::kRollingBack) {
       std::cout << absl::StrFormat("  %-36s skipped: %s, nothing touched\n",
                                    execution->StepId(step), before);
       continue;
     }
-    if (!Fire(lifecycle, fsm::component::kRollbackDone, policy)) return 1;
+    if (!Fire(lifecycle, fsm::component_lifecycle::kRollbackDone, policy)) return 1;
     std::cout << absl::StrFormat(
         "  %-36s %s -> %s\n", execution->StepId(step),
         before == "rolling_back" ? before : before + " -> rolling_back",

@@ -40,7 +40,7 @@
 //       Callbacks<NoContext>()
 //           .Guard(kRollbackOnFailureGuard, [](NoContext&) { return true; })
 //           .Guard(kStartFirstGuard, [](NoContext&) { return false; }));
-//   c->Fire(component::kStart);
+//   c->Fire(component_lifecycle::kStart);
 #ifndef UPGRADE_CORE_FSM_LIFECYCLES_H_
 #define UPGRADE_CORE_FSM_LIFECYCLES_H_
 
@@ -54,7 +54,7 @@ inline constexpr char kRollbackOnFailureGuard[] = "rollback_on_failure";
 // is ready before the old one stops (StartFirst, surging RollingUpdate).
 inline constexpr char kStartFirstGuard[] = "start_first";
 
-namespace component {
+namespace component_lifecycle {
 
 enum State : StateId {
   kPending,         // not started; waiting for dependencies
@@ -88,9 +88,9 @@ enum Event : EventId {
   kNumEvents
 };
 
-}  // namespace component
+}  // namespace component_lifecycle
 
-namespace plan {
+namespace plan_lifecycle {
 
 enum State : StateId {
   kPending,      // not started
@@ -123,7 +123,7 @@ enum Event : EventId {
   kNumEvents
 };
 
-}  // namespace plan
+}  // namespace plan_lifecycle
 
 // Built once on first use; the returned references live forever.
 const StateMachine& ComponentLifecycle();

@@ -178,69 +178,69 @@ TEST(LifecyclesTest, DefinitionsAreSound) {
 
 TEST(LifecyclesTest, EnumsMatchDefinitions) {
   const StateMachine& c = ComponentLifecycle();
-  ASSERT_EQ(c.num_states(), component::kNumStates);
-  ASSERT_EQ(c.num_events(), component::kNumEvents);
+  ASSERT_EQ(c.num_states(), component_lifecycle::kNumStates);
+  ASSERT_EQ(c.num_events(), component_lifecycle::kNumEvents);
   EXPECT_EQ(c.name(), "component_lifecycle");
   const std::vector<std::pair<StateId, const char*>> cstates = {
-      {component::kPending, "pending"},
-      {component::kPaused, "paused"},
-      {component::kPreflight, "preflight"},
-      {component::kBackingUp, "backing_up"},
-      {component::kTerminatingOld, "terminating_old"},
-      {component::kStartingNew, "starting_new"},
-      {component::kAwaitingReady, "awaiting_ready"},
-      {component::kVerifying, "verifying"},
-      {component::kSucceeded, "succeeded"},
-      {component::kFailed, "failed"},
-      {component::kRollingBack, "rolling_back"},
-      {component::kRolledBack, "rolled_back"},
-      {component::kHalted, "halted"}};
+      {component_lifecycle::kPending, "pending"},
+      {component_lifecycle::kPaused, "paused"},
+      {component_lifecycle::kPreflight, "preflight"},
+      {component_lifecycle::kBackingUp, "backing_up"},
+      {component_lifecycle::kTerminatingOld, "terminating_old"},
+      {component_lifecycle::kStartingNew, "starting_new"},
+      {component_lifecycle::kAwaitingReady, "awaiting_ready"},
+      {component_lifecycle::kVerifying, "verifying"},
+      {component_lifecycle::kSucceeded, "succeeded"},
+      {component_lifecycle::kFailed, "failed"},
+      {component_lifecycle::kRollingBack, "rolling_back"},
+      {component_lifecycle::kRolledBack, "rolled_back"},
+      {component_lifecycle::kHalted, "halted"}};
   for (const auto& [id, name] : cstates) EXPECT_EQ(c.state_name(id), name);
   const std::vector<std::pair<EventId, const char*>> cevents = {
-      {component::kStart, "start"},
-      {component::kPause, "pause"},
-      {component::kResume, "resume"},
-      {component::kStepDone, "step_done"},
-      {component::kStepFailed, "step_failed"},
-      {component::kRollback, "rollback"},
-      {component::kRetry, "retry"},
-      {component::kAbandon, "abandon"},
-      {component::kRollbackDone, "rollback_done"},
-      {component::kRollbackFailed, "rollback_failed"},
-      {component::kBackup, "backup"}};
+      {component_lifecycle::kStart, "start"},
+      {component_lifecycle::kPause, "pause"},
+      {component_lifecycle::kResume, "resume"},
+      {component_lifecycle::kStepDone, "step_done"},
+      {component_lifecycle::kStepFailed, "step_failed"},
+      {component_lifecycle::kRollback, "rollback"},
+      {component_lifecycle::kRetry, "retry"},
+      {component_lifecycle::kAbandon, "abandon"},
+      {component_lifecycle::kRollbackDone, "rollback_done"},
+      {component_lifecycle::kRollbackFailed, "rollback_failed"},
+      {component_lifecycle::kBackup, "backup"}};
   for (const auto& [id, name] : cevents) EXPECT_EQ(c.event_name(id), name);
-  EXPECT_EQ(c.initial(), component::kPending);
+  EXPECT_EQ(c.initial(), component_lifecycle::kPending);
 
   const StateMachine& p = PlanLifecycle();
-  ASSERT_EQ(p.num_states(), plan::kNumStates);
-  ASSERT_EQ(p.num_events(), plan::kNumEvents);
+  ASSERT_EQ(p.num_states(), plan_lifecycle::kNumStates);
+  ASSERT_EQ(p.num_events(), plan_lifecycle::kNumEvents);
   EXPECT_EQ(p.name(), "plan_lifecycle");
   const std::vector<std::pair<StateId, const char*>> pstates = {
-      {plan::kPending, "pending"},
-      {plan::kPreflight, "preflight"},
-      {plan::kRunning, "running"},
-      {plan::kPausing, "pausing"},
-      {plan::kPaused, "paused"},
-      {plan::kVerifying, "verifying"},
-      {plan::kSucceeded, "succeeded"},
-      {plan::kFailed, "failed"},
-      {plan::kRollingBack, "rolling_back"},
-      {plan::kRolledBack, "rolled_back"}};
+      {plan_lifecycle::kPending, "pending"},
+      {plan_lifecycle::kPreflight, "preflight"},
+      {plan_lifecycle::kRunning, "running"},
+      {plan_lifecycle::kPausing, "pausing"},
+      {plan_lifecycle::kPaused, "paused"},
+      {plan_lifecycle::kVerifying, "verifying"},
+      {plan_lifecycle::kSucceeded, "succeeded"},
+      {plan_lifecycle::kFailed, "failed"},
+      {plan_lifecycle::kRollingBack, "rolling_back"},
+      {plan_lifecycle::kRolledBack, "rolled_back"}};
   for (const auto& [id, name] : pstates) EXPECT_EQ(p.state_name(id), name);
   const std::vector<std::pair<EventId, const char*>> pevents = {
-      {plan::kStart, "start"},
-      {plan::kPreflightPassed, "preflight_passed"},
-      {plan::kPreflightFailed, "preflight_failed"},
-      {plan::kPause, "pause"},
-      {plan::kStepsDrained, "steps_drained"},
-      {plan::kResume, "resume"},
-      {plan::kStepsCompleted, "steps_completed"},
-      {plan::kStepFailed, "step_failed"},
-      {plan::kVerifyPassed, "verify_passed"},
-      {plan::kVerifyFailed, "verify_failed"},
-      {plan::kRollback, "rollback"},
-      {plan::kRollbackDone, "rollback_done"},
-      {plan::kRollbackFailed, "rollback_failed"}};
+      {plan_lifecycle::kStart, "start"},
+      {plan_lifecycle::kPreflightPassed, "preflight_passed"},
+      {plan_lifecycle::kPreflightFailed, "preflight_failed"},
+      {plan_lifecycle::kPause, "pause"},
+      {plan_lifecycle::kStepsDrained, "steps_drained"},
+      {plan_lifecycle::kResume, "resume"},
+      {plan_lifecycle::kStepsCompleted, "steps_completed"},
+      {plan_lifecycle::kStepFailed, "step_failed"},
+      {plan_lifecycle::kVerifyPassed, "verify_passed"},
+      {plan_lifecycle::kVerifyFailed, "verify_failed"},
+      {plan_lifecycle::kRollback, "rollback"},
+      {plan_lifecycle::kRollbackDone, "rollback_done"},
+      {plan_lifecycle::kRollbackFailed, "rollback_failed"}};
   for (const auto& [id, name] : pevents) EXPECT_EQ(p.event_name(id), name);
 }
 
@@ -249,25 +249,25 @@ TEST(LifecyclesTest, EnumsMatchDefinitions) {
 // starting_new) accepts rollback.
 TEST(LifecyclesTest, RollbackReachableOnceAnythingWasTouched) {
   const StateMachine& c = ComponentLifecycle();
-  for (StateId s : {component::kTerminatingOld, component::kStartingNew,
-                    component::kAwaitingReady, component::kVerifying,
-                    component::kSucceeded}) {
+  for (StateId s : {component_lifecycle::kTerminatingOld, component_lifecycle::kStartingNew,
+                    component_lifecycle::kAwaitingReady, component_lifecycle::kVerifying,
+                    component_lifecycle::kSucceeded}) {
     SCOPED_TRACE(c.state_name(s));
-    uint32_t i = c.FirstCandidate(s, component::kRollback);
+    uint32_t i = c.FirstCandidate(s, component_lifecycle::kRollback);
     ASSERT_NE(i, StateMachine::kNoTransition);
-    EXPECT_EQ(c.transitions()[i].to, component::kRollingBack);
+    EXPECT_EQ(c.transitions()[i].to, component_lifecycle::kRollingBack);
   }
   // Before the first touch there is nothing to roll back.
-  for (StateId s : {component::kPending, component::kPaused,
-                    component::kPreflight, component::kBackingUp}) {
-    EXPECT_EQ(c.FirstCandidate(s, component::kRollback),
+  for (StateId s : {component_lifecycle::kPending, component_lifecycle::kPaused,
+                    component_lifecycle::kPreflight, component_lifecycle::kBackingUp}) {
+    EXPECT_EQ(c.FirstCandidate(s, component_lifecycle::kRollback),
               StateMachine::kNoTransition);
   }
   const StateMachine& p = PlanLifecycle();
   for (StateId s :
-       {plan::kRunning, plan::kPausing, plan::kPaused, plan::kVerifying}) {
+       {plan_lifecycle::kRunning, plan_lifecycle::kPausing, plan_lifecycle::kPaused, plan_lifecycle::kVerifying}) {
     SCOPED_TRACE(p.state_name(s));
-    EXPECT_NE(p.FirstCandidate(s, plan::kRollback),
+    EXPECT_NE(p.FirstCandidate(s, plan_lifecycle::kRollback),
               StateMachine::kNoTransition);
   }
 }
@@ -276,10 +276,10 @@ TEST(LifecyclesTest, PausedOnlyBetweenSteps) {
   // The only ways into a paused state: the plan after in-flight steps
   // drained, the component before its first step.
   for (const auto& [m, paused, from] :
-       {std::make_tuple(&PlanLifecycle(), StateId{plan::kPaused},
-                        StateId{plan::kPausing}),
-        std::make_tuple(&ComponentLifecycle(), StateId{component::kPaused},
-                        StateId{component::kPending})}) {
+       {std::make_tuple(&PlanLifecycle(), StateId{plan_lifecycle::kPaused},
+                        StateId{plan_lifecycle::kPausing}),
+        std::make_tuple(&ComponentLifecycle(), StateId{component_lifecycle::kPaused},
+                        StateId{component_lifecycle::kPending})}) {
     SCOPED_TRACE(m->name());
     for (const CompiledTransition& t : m->transitions()) {
       if (t.to == paused) {
@@ -288,7 +288,7 @@ TEST(LifecyclesTest, PausedOnlyBetweenSteps) {
     }
   }
   // Nothing is in flight while paused: no step outcome is accepted.
-  EXPECT_EQ(PlanLifecycle().FirstCandidate(plan::kPaused, plan::kStepFailed),
+  EXPECT_EQ(PlanLifecycle().FirstCandidate(plan_lifecycle::kPaused, plan_lifecycle::kStepFailed),
             StateMachine::kNoTransition);
 }
 
@@ -323,12 +323,12 @@ TEST(LifecyclesTest, BothStepOrdersWithAndWithoutBackup) {
     absl::StatusOr<Instance<Policy>> run = NewInstance(ComponentLifecycle());
     ASSERT_THAT(run, IsOk());
     Policy policy{true, c.start_first};
-    ASSERT_THAT(run->Fire(component::kStart, policy), IsOk());
+    ASSERT_THAT(run->Fire(component_lifecycle::kStart, policy), IsOk());
     std::vector<std::string> seen = {run->state_name()};
-    while (!run->is_terminal() && run->state() != component::kSucceeded) {
-      const EventId event = run->state() == component::kPreflight && c.backup
-                                ? EventId{component::kBackup}
-                                : EventId{component::kStepDone};
+    while (!run->is_terminal() && run->state() != component_lifecycle::kSucceeded) {
+      const EventId event = run->state() == component_lifecycle::kPreflight && c.backup
+                                ? EventId{component_lifecycle::kBackup}
+                                : EventId{component_lifecycle::kStepDone};
       ASSERT_THAT(run->Fire(event, policy), IsOk());
       seen.push_back(run->state_name());
     }
@@ -347,16 +347,16 @@ TEST(LifecyclesTest, StartFirstFailureOnFirstTouchRollsBack) {
       absl::StatusOr<Instance<Policy>> run = NewInstance(ComponentLifecycle());
       ASSERT_THAT(run, IsOk());
       Policy policy{rollback, true};
-      ASSERT_THAT(run->Fire(component::kStart, policy), IsOk());
+      ASSERT_THAT(run->Fire(component_lifecycle::kStart, policy), IsOk());
       for (int i = 0; i < failing_step_events; ++i) {
-        ASSERT_THAT(run->Fire(component::kStepDone, policy), IsOk());
+        ASSERT_THAT(run->Fire(component_lifecycle::kStepDone, policy), IsOk());
       }
-      ASSERT_TRUE(run->state() == component::kStartingNew ||
-                  run->state() == component::kAwaitingReady);
-      EXPECT_TRUE(run->CanFire(component::kRollback));
-      ASSERT_THAT(run->Fire(component::kStepFailed, policy), IsOk());
+      ASSERT_TRUE(run->state() == component_lifecycle::kStartingNew ||
+                  run->state() == component_lifecycle::kAwaitingReady);
+      EXPECT_TRUE(run->CanFire(component_lifecycle::kRollback));
+      ASSERT_THAT(run->Fire(component_lifecycle::kStepFailed, policy), IsOk());
       EXPECT_EQ(run->state(),
-                rollback ? component::kRollingBack : component::kHalted);
+                rollback ? component_lifecycle::kRollingBack : component_lifecycle::kHalted);
     }
   }
 }
@@ -375,12 +375,12 @@ TEST(LifecyclesTest, ByIdDispatchAndFastPath) {
   absl::StatusOr<Instance<Policy>> run = NewInstance(ComponentLifecycle());
   ASSERT_THAT(run, IsOk());
   Policy policy{true};
-  for (EventId e : {component::kStart, component::kStepDone,
-                    component::kStepDone, component::kStepDone,
-                    component::kStepFailed, component::kRollbackDone}) {
+  for (EventId e : {component_lifecycle::kStart, component_lifecycle::kStepDone,
+                    component_lifecycle::kStepDone, component_lifecycle::kStepDone,
+                    component_lifecycle::kStepFailed, component_lifecycle::kRollbackDone}) {
     ASSERT_THAT(run->Fire(e, policy), IsOk());
   }
-  EXPECT_EQ(run->state(), component::kRolledBack);
+  EXPECT_EQ(run->state(), component_lifecycle::kRolledBack);
   EXPECT_TRUE(run->is_terminal());
 }
 

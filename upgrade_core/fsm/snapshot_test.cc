@@ -28,10 +28,10 @@ TEST(SnapshotTest, RoundTripThroughBytes) {
   absl::StatusOr<Instance<>> run = NewComponent({HistoryMode::kFull, 0});
   ASSERT_THAT(run, IsOk());
   const absl::Time t0 = absl::FromUnixNanos(1700000000123456789);
-  ASSERT_THAT(run->Fire(component::kStart, t0), IsOk());
-  ASSERT_THAT(run->Fire(component::kStepDone, t0 + absl::Seconds(1)), IsOk());
-  ASSERT_THAT(run->Fire(component::kStepDone), IsOk());  // no time
-  ASSERT_THAT(run->Fire(component::kStepFailed, t0 + absl::Seconds(3)), IsOk());
+  ASSERT_THAT(run->Fire(component_lifecycle::kStart, t0), IsOk());
+  ASSERT_THAT(run->Fire(component_lifecycle::kStepDone, t0 + absl::Seconds(1)), IsOk());
+  ASSERT_THAT(run->Fire(component_lifecycle::kStepDone), IsOk());  // no time
+  ASSERT_THAT(run->Fire(component_lifecycle::kStepFailed, t0 + absl::Seconds(3)), IsOk());
 
   std::string bytes;
   ASSERT_TRUE(ToSnapshot(*run).SerializeToString(&bytes));
@@ -46,19 +46,19 @@ TEST(SnapshotTest, RoundTripThroughBytes) {
   absl::StatusOr<Instance<>> back = NewComponent({HistoryMode::kFull, 0});
   ASSERT_THAT(back, IsOk());
   ASSERT_THAT(RestoreSnapshot(parsed, *back), IsOk());
-  EXPECT_EQ(back->state(), component::kRollingBack);
+  EXPECT_EQ(back->state(), component_lifecycle::kRollingBack);
   EXPECT_EQ(back->History(), run->History());
   EXPECT_EQ(back->History()[0].at, t0);
   // And it keeps running from there.
-  ASSERT_THAT(back->Fire(component::kRollbackDone), IsOk());
-  EXPECT_EQ(back->state(), component::kRolledBack);
+  ASSERT_THAT(back->Fire(component_lifecycle::kRollbackDone), IsOk());
+  EXPECT_EQ(back->state(), component_lifecycle::kRolledBack);
 }
 
 TEST(SnapshotTest, BoundedRingRoundTripKeepsDropCount) {
   absl::StatusOr<Instance<>> run = NewComponent({HistoryMode::kBounded, 2});
   ASSERT_THAT(run, IsOk());
-  for (EventId e : {component::kStart, component::kStepDone,
-                    component::kStepDone, component::kStepDone}) {
+  for (EventId e : {component_lifecycle::kStart, component_lifecycle::kStepDone,
+                    component_lifecycle::kStepDone, component_lifecycle::kStepDone}) {
     ASSERT_THAT(run->Fire(e), IsOk());
   }
   proto::FsmSnapshot snap = ToSnapshot(*run);
@@ -67,7 +67,7 @@ TEST(SnapshotTest, BoundedRingRoundTripKeepsDropCount) {
   absl::StatusOr<Instance<>> back = NewComponent({HistoryMode::kBounded, 1});
   ASSERT_THAT(back, IsOk());
   ASSERT_THAT(RestoreSnapshot(snap, *back), IsOk());
-  EXPECT_EQ(back->state(), component::kAwaitingReady);
+  EXPECT_EQ(back->state(), component_lifecycle::kAwaitingReady);
   EXPECT_EQ(back->History().size(), 1u);
   EXPECT_EQ(back->history_dropped(), 3u);
 }
@@ -116,13 +116,13 @@ TEST(SnapshotTest, InvalidSnapshotsAreErrorsAndChangeNothing) {
     absl::StatusOr<Instance<>> run = NewComponent({HistoryMode::kFull, 0});
     ASSERT_THAT(run, IsOk());
     ASSERT_THAT(RestoreSnapshot(valid(), *run), IsOk());
-    ASSERT_THAT(run->Fire(component::kStepDone), IsOk());
+    ASSERT_THAT(run->Fire(component_lifecycle::kStepDone), IsOk());
     proto::FsmSnapshot bad = valid();
     c.mutate(bad);
     EXPECT_THAT(
         RestoreSnapshot(bad, *run),
         StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(c.want)));
-    EXPECT_EQ(run->state(), component::kTerminatingOld);  // unchanged
+    EXPECT_EQ(run->state(), component_lifecycle::kTerminatingOld);  // unchanged
     EXPECT_EQ(run->History().size(), 2u);
   }
 }

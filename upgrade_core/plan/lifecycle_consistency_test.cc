@@ -146,10 +146,10 @@ int DriveAllSteps(const ExecutionPlan& e) {
   };
   for (const proto::Step& step : p.steps()) {
     Lifecycle& lifecycle = lifecycles[step.component()];
-    if (lifecycle.state() == fsm::component::kPending) {
+    if (lifecycle.state() == fsm::component_lifecycle::kPending) {
       EXPECT_EQ(step.kind(), proto::PREFLIGHT);
       EXPECT_THAT(
-          lifecycle.Fire(fsm::component::kStart, policies[step.component()]),
+          lifecycle.Fire(fsm::component_lifecycle::kStart, policies[step.component()]),
           IsOk());
     }
     drive(step);
@@ -157,18 +157,18 @@ int DriveAllSteps(const ExecutionPlan& e) {
   }
   for (int i = 0; i < p.components_size(); ++i) {
     SCOPED_TRACE(p.components(i));
-    EXPECT_EQ(lifecycles[i].state(), fsm::component::kSucceeded);
+    EXPECT_EQ(lifecycles[i].state(), fsm::component_lifecycle::kSucceeded);
   }
   // The plan rolls back: each succeeded component accepts `rollback`, then
   // its rollback step finishes it.
   for (const proto::Step& step : p.rollback_steps()) {
     Lifecycle& lifecycle = lifecycles[step.component()];
     EXPECT_THAT(
-        lifecycle.Fire(fsm::component::kRollback, policies[step.component()]),
+        lifecycle.Fire(fsm::component_lifecycle::kRollback, policies[step.component()]),
         IsOk());
     drive(step);
     if (::testing::Test::HasFatalFailure()) return driven;
-    EXPECT_EQ(lifecycle.state(), fsm::component::kRolledBack);
+    EXPECT_EQ(lifecycle.state(), fsm::component_lifecycle::kRolledBack);
   }
   return driven;
 }
@@ -231,8 +231,8 @@ TEST(LifecycleConsistencyTest, WrongOrderIsCaught) {
                  [](Policy& p) { return p.start_first; }));
   ASSERT_THAT(lifecycle, IsOk());
   Policy wrong{true, !e->StartFirst(0)};
-  ASSERT_THAT(lifecycle->Fire(fsm::component::kStart, wrong), IsOk());
-  ASSERT_THAT(lifecycle->Fire(fsm::component::kStepDone, wrong), IsOk());
+  ASSERT_THAT(lifecycle->Fire(fsm::component_lifecycle::kStart, wrong), IsOk());
+  ASSERT_THAT(lifecycle->Fire(fsm::component_lifecycle::kStepDone, wrong), IsOk());
   Claim claim;
   ASSERT_TRUE(ParseClaim(e->StepTransition(e->proto().steps(1)), &claim));
   EXPECT_EQ(claim.from, "starting_new");
