@@ -48,7 +48,8 @@ const std::string* TransitionNames() {
         }
         return m.state_name(state);  // unreachable with the built-in rows
       };
-      using namespace fsm::component_lifecycle;  // NOLINT: the lifecycle's enum names
+      using namespace fsm::component_lifecycle;  // NOLINT: the lifecycle's enum
+                                                 // names
       auto set = [&](proto::StepKind kind, std::string text) {
         n[TransitionSlot(kind, start_first, backup)] = std::move(text);
       };
