@@ -2,6 +2,7 @@
 #include "upgrade_core/document/document.h"
 
 #include <string>
+#include <vector>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -271,6 +272,38 @@ TEST(PathTest, SelectWildcards) {
   ASSERT_EQ(m.size(), 2);
   EXPECT_EQ(m[1].path, "containers[0].ports[1].hostPort");
   EXPECT_EQ(m[1].node.int_value(), 443);
+}
+
+// Regression (fuzzing, docs/reliability.md): JSON allows DEL, the C1
+// controls (NEL among them) and U+FFFE/U+FFFF raw in strings; libyaml does
+// not, so FromJson refused them (or read NEL as a line break) and ToJson's
+// output did not load back.
+TEST(DocumentTest, JsonRoundTripKeepsCharactersYamlForbids) {
+  const std::vector<std::string> values = {
+      "a\x7f"
+      "b",
+      "x\xc2\x82y",
+      "x\xc2\x85y",
+      "\xef\xbf\xbe",
+      "\xef\xbf\xbf!",
+      "plain",
+      "caf\xc3\xa9",
+  };
+  for (const std::string& v : values) {
+    SCOPED_TRACE(v);
+    // Raw in the JSON text, as another JSON writer may emit them.
+    absl::StatusOr<Document> raw =
+        Document::FromJson("{\"k\": \"" + v + "\"}", "raw.json");
+    ASSERT_TRUE(raw.ok()) << raw.status();
+    EXPECT_EQ(raw->root().Get("k")->text(), v);
+    // And through our own writer (which escapes them) and back.
+    absl::StatusOr<Document> again =
+        Document::FromJson(raw->ToJson(), "w.json");
+    ASSERT_TRUE(again.ok()) << again.status() << " for " << raw->ToJson();
+    EXPECT_TRUE(again->root().Equals(raw->root()));
+  }
+  EXPECT_EQ(Document::FromJson("{\"k\": \"a\x7f\"}")->ToJson(),
+            "{\"k\":\"a\\u007f\"}");
 }
 
 }  // namespace

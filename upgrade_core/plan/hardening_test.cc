@@ -135,8 +135,10 @@ TEST(PlanHardeningTest, HundredThousandUnknownDependenciesAreQuick) {
     ASSERT_TRUE(plan.ok()) << plan.status();
     const auto start = std::chrono::steady_clock::now();
     const std::vector<diag::Diagnostic> problems = CheckPlan(*plan);
+    // 0.5 s optimized, ~30 s under ASan (-c dbg); the quadratic version it
+    // guards against took 53 s for 10k names, hours for 100k.
     EXPECT_LT(std::chrono::steady_clock::now() - start,
-              std::chrono::seconds(10));
+              std::chrono::seconds(120));
     ASSERT_EQ(problems.size(), static_cast<size_t>(kCount));
     EXPECT_EQ(problems[0].code, "graph.unknown-dependency");
     EXPECT_THAT(problems[0].message, HasSubstr("missing-0"));

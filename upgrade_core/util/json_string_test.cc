@@ -21,6 +21,16 @@ TEST(JsonStringTest, Escapes) {
       {std::string("nul\0x", 5), R"("nul\u0000x")"},
       {"\x1b[0m", R"("\u001b[0m")"},
       {"caf\xc3\xa9", "\"caf\xc3\xa9\""},  // UTF-8 passes through
+      // Allowed raw by JSON, but refused or changed by YAML-based readers:
+      // DEL, C1 controls (NEL), the noncharacters U+FFFE and U+FFFF.
+      {"a\x7f"
+       "b",
+       R"("a\u007fb")"},
+      {"x\xc2\x82y", R"("x\u0082y")"},
+      {"x\xc2\x85y", R"("x\u0085y")"},
+      {"\xef\xbf\xbe\xef\xbf\xbf", R"("\ufffe\uffff")"},
+      {"\xc2\xa0\xef\xbf\xbd",
+       "\"\xc2\xa0\xef\xbf\xbd\""},  // NBSP, U+FFFD stay
   };
   for (const Case& c : kCases) {
     SCOPED_TRACE(c.want);
