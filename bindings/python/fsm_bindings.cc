@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
+#include "bindings/python/fsm_instance.h"
 #include "bindings/python/register.h"
 #include "bindings/python/status_casters.h"
 #include "upgrade_core/document/document.h"
@@ -56,14 +57,6 @@ fsm::StateMachineDefinition DefinitionFromDict(py::handle value) {
 }
 
 // ---- instances --------------------------------------------------------------
-
-// Python-side wrapper: the C++ instance plus what Python needs beside it.
-struct PyStateMachineInstance {
-  PyInstance instance;
-  // Python str of each state name, made on first `.state` read (so reading
-  // the state allocates nothing).
-  std::vector<py::object> state_names;
-};
 
 py::object TimeToPy(absl::Time t) {
   if (t == absl::InfinitePast()) return py::none();
@@ -141,9 +134,8 @@ PyStateMachineInstance NewInstance(const StateMachine& machine,
     ThrowStatus(absl::InvalidArgumentError(
         "history: want None, a positive ring size, or \"full\""));
   }
-  PyStateMachineInstance out{
-      ValueOrThrow(PyInstance::Create(machine, std::move(callbacks), options)),
-      {}};
+  PyStateMachineInstance out(
+      ValueOrThrow(PyInstance::Create(machine, std::move(callbacks), options)));
   if (state) {
     std::optional<StateId> id = machine.FindState(*state);
     if (!id) {
@@ -173,7 +165,8 @@ py::list History(const fsm::InstanceCore& instance) {
   return out;
 }
 
-// fire() shared by the vectorcall fast path and the pybind11 method.
+}  // namespace
+
 void Fire(PyStateMachineInstance& self, absl::string_view event,
           py::object& context, absl::Time at) {
   PyInstance& inst = self.instance;
@@ -189,82 +182,6 @@ void Fire(PyStateMachineInstance& self, absl::string_view event,
     ThrowStatus(status);
   }
 }
-
-// `fire` as a METH_FASTCALL method: the common call `inst.fire("event")` or
-// `inst.fire("event", ctx)` skips pybind11's generic argument dispatch (which
-// costs more than the transition itself); anything else (keywords, `at`) is
-// forwarded to the pybind11-bound `_fire`.
-PyObject* FastFire(PyObject* self, PyObject* const* args, Py_ssize_t nargs,
-                   PyObject* kwnames) {
-  auto* inst = reinterpret_cast<py::detail::instance*>(self);
-  // simple_layout: the C++ object pointer is simple_value_holder[0] (null
-  // for an instance whose __init__ never ran: the general path reports it).
-  if ((nargs == 1 || nargs == 2) && kwnames == nullptr &&
-      PyUnicode_Check(args[0]) && inst->simple_layout &&
-      inst->simple_value_holder[0] != nullptr) {
-    Py_ssize_t size = 0;
-    const char* utf8 = PyUnicode_AsUTF8AndSize(args[0], &size);
-    if (utf8 == nullptr) return nullptr;
-    auto* state =
-        static_cast<PyStateMachineInstance*>(inst->simple_value_holder[0]);
-    try {
-      py::object context =
-          py::reinterpret_borrow<py::object>(nargs == 2 ? args[1] : Py_None);
-      Fire(*state, absl::string_view(utf8, size), context,
-           absl::InfinitePast());
-    } catch (py::error_already_set& e) {
-      e.restore();
-      return nullptr;
-    } catch (const py::builtin_exception& e) {
-      e.set_error();
-      return nullptr;
-    } catch (const std::exception& e) {
-      PyErr_SetString(PyExc_RuntimeError, e.what());
-      return nullptr;
-    }
-    Py_RETURN_NONE;
-  }
-  PyObject* slow = PyObject_GetAttrString(self, "_fire");
-  if (slow == nullptr) return nullptr;
-  PyObject* result = PyObject_Vectorcall(slow, args, nargs, kwnames);
-  Py_DECREF(slow);
-  return result;
-}
-
-// `state` as a plain getset descriptor: the attribute read in every polling
-// loop, without pybind11's property dispatch.
-PyObject* GetState(PyObject* self, void*) {
-  auto* inst = reinterpret_cast<py::detail::instance*>(self);
-  if (!inst->simple_layout || inst->simple_value_holder[0] == nullptr) {
-    PyErr_SetString(PyExc_TypeError, "StateMachineInstance not initialized");
-    return nullptr;
-  }
-  auto* state =
-      static_cast<PyStateMachineInstance*>(inst->simple_value_holder[0]);
-  if (state->state_names.empty()) {
-    const StateMachine& m = state->instance.machine();
-    for (StateId i = 0; i < m.num_states(); ++i) {
-      state->state_names.push_back(py::str(m.state_name(i)));
-    }
-  }
-  PyObject* name = state->state_names[state->instance.state()].ptr();
-  Py_INCREF(name);
-  return name;
-}
-
-PyGetSetDef kStateGetSetDef = {"state", &GetState, nullptr,
-                               "Current state name.", nullptr};
-
-PyMethodDef kFastFireDef = {
-    "fire",
-    reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(&FastFire)),
-    METH_FASTCALL | METH_KEYWORDS,
-    "fire(event, context=None, at=None)\n\n"
-    "Performs the transition (guard, exit, action, entry; callables get "
-    "`context`) or raises TransitionError with the state unchanged. `at`: "
-    "Unix seconds recorded in the history."};
-
-}  // namespace
 
 void RegisterFsm(py::module_& m) {
   py::class_<fsm::Problem>(m, "DefinitionProblem",
@@ -397,8 +314,9 @@ void RegisterFsm(py::module_& m) {
           [](const StateMachine& s, std::optional<py::dict> guards,
              std::optional<py::dict> actions, py::object history,
              std::optional<std::string> state) {
-            return NewInstance(s, std::move(guards), std::move(actions),
-                               std::move(history), std::move(state));
+            return Link(
+                py::cast(NewInstance(s, std::move(guards), std::move(actions),
+                                     std::move(history), std::move(state))));
           },
           py::arg("guards") = py::none(), py::arg("actions") = py::none(),
           py::arg("history") = py::none(), py::arg("state") = py::none(),
@@ -485,15 +403,8 @@ void RegisterFsm(py::module_& m) {
         return absl::StrCat(
             "StateMachineInstance(state=", self.instance.state_name(), ")");
       });
-  // Replace nothing pybind11 made: `fire` exists only as this fast method.
-  py::object fast_fire = py::reinterpret_steal<py::object>(PyDescr_NewMethod(
-      reinterpret_cast<PyTypeObject*>(instance_class.ptr()), &kFastFireDef));
-  if (!fast_fire) throw py::error_already_set();
-  instance_class.attr("fire") = fast_fire;
-  py::object fast_state = py::reinterpret_steal<py::object>(PyDescr_NewGetSet(
-      reinterpret_cast<PyTypeObject*>(instance_class.ptr()), &kStateGetSetDef));
-  if (!fast_state) throw py::error_already_set();
-  instance_class.attr("state") = fast_state;
+  // `fire` and `state`: the hot path, bound in fsm_fast_paths.cc.
+  InstallFastPaths(instance_class);
 
   m.def(
       "component_lifecycle", [] { return fsm::ComponentLifecycle(); },
