@@ -303,43 +303,5 @@ class ConcurrencyTest(unittest.TestCase):
         self.assertEqual(results, [16] * 4)
 
 
-class DocExampleTest(unittest.TestCase):
-    """The Python example of docs/graph.md."""
-
-    def test_example(self):
-        g = upgrade_core.DependencyGraph()
-        g.add_node("default-backend", duration=20)
-        g.add_node("controller", duration=60)
-        g.add_node("admission-webhook", duration=10)
-        g.add_node("ingresses", duration=5)
-        g.add_dependency("controller", "default-backend")
-        g.add_dependency("admission-webhook", "controller")
-        g.add_dependency("ingresses", "admission-webhook")
-        self.assertEqual(g.waves(max_parallel=2), [
-            ["default-backend"], ["controller"], ["admission-webhook"], ["ingresses"]])
-        self.assertEqual(g.dependents("default-backend"),
-                         ["controller", "admission-webhook", "ingresses"])
-        cp = g.critical_path()
-        self.assertEqual((cp.length, cp.path), (95.0, [
-            "default-backend", "controller", "admission-webhook", "ingresses"]))
-        s = g.scheduler()
-        blocked = []
-        while s.is_active():
-            for node in s.ready():
-                if node == "admission-webhook":
-                    blocked += s.failed(node)
-                else:
-                    s.done(node)
-        self.assertEqual(blocked, ["ingresses"])
-        bad = upgrade_core.DependencyGraph.from_edges(
-            ["a", "b", "c"], [("a", "b"), ("b", "c"), ("c", "a"), ("a", "ghost")])
-        with self.assertRaises(upgrade_core.GraphError) as ctx:
-            bad.topological_order()
-        self.assertEqual(ctx.exception.cycles, [["a", "b", "c", "a"]])
-        self.assertEqual([p.kind for p in ctx.exception.problems],
-                         ["unknown_node", "cycle"])
-        self.assertIn("linkStyle", bad.to_mermaid())
-
-
 if __name__ == "__main__":
     unittest.main()
