@@ -13,6 +13,7 @@
 #include "upgrade_core/document/document_data.h"
 #include "upgrade_core/document/file_reader.h"
 #include "upgrade_core/document/scalar_resolution.h"
+#include "upgrade_core/util/json_string.h"
 #include "upgrade_core/util/status_macros.h"
 
 namespace upgrade_core::document {
@@ -480,26 +481,8 @@ bool RewriteSurrogatePairs(absl::string_view text, std::string* out) {
 
 namespace {
 
-// The code point of the UTF-8 sequence at text[i] when it is one JSON allows
-// raw in a string but YAML does not (DEL, the C1 controls including NEL,
-// which YAML 1.1 even reads as a line break, and the noncharacters U+FFFE and
-// U+FFFF); else -1. `*length` is the sequence's length.
-int YamlOnlyForbidden(absl::string_view text, size_t i, size_t* length) {
-  const unsigned char c = static_cast<unsigned char>(text[i]);
-  if (c == 0x7F) return *length = 1, 0x7F;
-  if (c == 0xC2 && i + 1 < text.size()) {
-    const unsigned char d = static_cast<unsigned char>(text[i + 1]);
-    if (d >= 0x80 && d <= 0x9F) return *length = 2, d;
-  }
-  if (c == 0xEF && i + 2 < text.size() &&
-      static_cast<unsigned char>(text[i + 1]) == 0xBF) {
-    const unsigned char e = static_cast<unsigned char>(text[i + 2]);
-    if (e == 0xBE || e == 0xBF) return *length = 3, 0xFFC0 | (e & 0x3F);
-  }
-  return -1;
-}
-
-// libyaml (a YAML reader) refuses those characters raw, or changes them; JSON
+// libyaml (a YAML reader) refuses some characters raw, or changes them
+// (YamlUnsafeChar, util/json_string.h); JSON
 // allows them raw in strings (RFC 8259 escapes only U+0000-U+001F). Writes
 // them as `\uXXXX` escapes, which mean the same in both. Returns false when
 // there was nothing to rewrite. Columns after a rewritten character on its
@@ -508,7 +491,7 @@ bool EscapeYamlOnlyForbidden(absl::string_view text, std::string* out) {
   bool changed = false;
   for (size_t i = 0; i < text.size();) {
     size_t length = 0;
-    const int cp = YamlOnlyForbidden(text, i, &length);
+    const int cp = YamlUnsafeChar(text, i, &length);
     if (cp < 0) {
       if (changed) out->push_back(text[i]);
       ++i;

@@ -11,29 +11,10 @@ void AppendJsonString(std::string* out, absl::string_view s) {
   for (size_t i = 0; i < s.size(); ++i) {
     const char ch = s[i];
     const unsigned char c = static_cast<unsigned char>(ch);
-    // Escaped although JSON allows them raw: DEL, the C1 controls (U+0085 is
-    // a line break to YAML 1.1 readers) and the noncharacters U+FFFE/U+FFFF,
-    // which YAML-based JSON readers (libyaml, PyYAML) refuse or change.
-    if (c == 0x7F) {
-      *out += "\\u007f";
-      continue;
-    }
-    if (c == 0xC2 && i + 1 < s.size() &&
-        static_cast<unsigned char>(s[i + 1]) >= 0x80 &&
-        static_cast<unsigned char>(s[i + 1]) <= 0x9F) {
-      absl::StrAppendFormat(out, "\\u%04x",
-                            static_cast<unsigned char>(s[i + 1]));
-      ++i;
-      continue;
-    }
-    if (c == 0xEF && i + 2 < s.size() &&
-        static_cast<unsigned char>(s[i + 1]) == 0xBF &&
-        (static_cast<unsigned char>(s[i + 2]) == 0xBE ||
-         static_cast<unsigned char>(s[i + 2]) == 0xBF)) {
-      absl::StrAppendFormat(
-          out, "\\u%04x",
-          0xFFC0 | (static_cast<unsigned char>(s[i + 2]) & 0x3F));
-      i += 2;
+    size_t length = 0;
+    if (const int cp = YamlUnsafeChar(s, i, &length); cp >= 0) {
+      absl::StrAppendFormat(out, "\\u%04x", cp);
+      i += length - 1;
       continue;
     }
     switch (c) {
@@ -61,6 +42,21 @@ void AppendJsonString(std::string* out, absl::string_view s) {
     }
   }
   out->push_back('"');
+}
+
+int YamlUnsafeChar(absl::string_view s, size_t i, size_t* length) {
+  const unsigned char c = static_cast<unsigned char>(s[i]);
+  if (c == 0x7F) return *length = 1, 0x7F;
+  if (c == 0xC2 && i + 1 < s.size()) {
+    const unsigned char d = static_cast<unsigned char>(s[i + 1]);
+    if (d >= 0x80 && d <= 0x9F) return *length = 2, d;
+  }
+  if (c == 0xEF && i + 2 < s.size() &&
+      static_cast<unsigned char>(s[i + 1]) == 0xBF) {
+    const unsigned char e = static_cast<unsigned char>(s[i + 2]);
+    if (e == 0xBE || e == 0xBF) return *length = 3, 0xFFC0 | (e & 0x3F);
+  }
+  return -1;
 }
 
 std::string JsonQuote(absl::string_view s) {
