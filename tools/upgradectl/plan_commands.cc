@@ -43,7 +43,7 @@ extern const char kValidateUsage[] =
     "            2 bad input (unreadable or invalid plan, bad flag)\n";
 
 extern const char kPlanUsage[] =
-    "usage: upgradectl plan PLAN.yaml [--format text|json|dot|mermaid]\n"
+    "usage: upgradectl plan PLAN.yaml [--format text|json|dot|mermaid|sarif]\n"
     "                       [--mermaid gantt|flowchart] [--no-config-check]\n"
     "                       [--allow-outside DIR]...\n"
     "\n"
@@ -52,10 +52,12 @@ extern const char kPlanUsage[] =
     "\n"
     "  PLAN.yaml                  the plan; \"-\" reads it from standard "
     "input\n"
-    "  --format text|json|dot|mermaid\n"
+    "  --format text|json|dot|mermaid|sarif\n"
     "                             output (default text); json is the\n"
     "                             execution plan, or the diagnostics document\n"
-    "                             when the plan is unsafe or cannot be read\n"
+    "                             when the plan is unsafe or cannot be read;\n"
+    "                             sarif the plan's diagnostics (its errors\n"
+    "                             when unsafe) as a SARIF 2.1.0 log\n"
     "  --mermaid gantt|flowchart  with --format mermaid: the waves as a gantt\n"
     "                             chart (default) or the components as a\n"
     "                             flowchart; diagrams draw execution order\n"
@@ -146,6 +148,13 @@ bool ParseArgs(const char* command, const std::vector<std::string>& args,
   return true;
 }
 
+// The plan's diagnostics as a SARIF 2.1.0 log, with each rule's help.
+std::string Sarif(const std::vector<diag::Diagnostic>& problems) {
+  diag::Report report;
+  report.findings = problems;
+  return report.ToSarif(compat::RuleHelp);
+}
+
 void PrintProblems(const std::vector<diag::Diagnostic>& problems,
                    std::ostream& out) {
   for (const diag::Diagnostic& p : problems)
@@ -190,9 +199,7 @@ int RunValidateCommand(const std::vector<std::string>& args, std::ostream& out,
   if (parsed.format == "json") {
     out << diag::DiagnosticsJson(problems, ok) << "\n";
   } else if (parsed.format == "sarif") {
-    diag::Report report;
-    report.findings = problems;
-    out << report.ToSarif(compat::RuleHelp) << "\n";
+    out << Sarif(problems) << "\n";
   } else {
     PrintProblems(problems, out);
     int errors = 0, warnings = 0, infos = 0;
@@ -222,8 +229,8 @@ int RunValidateCommand(const std::vector<std::string>& args, std::ostream& out,
 int RunPlanCommand(const std::vector<std::string>& args, std::ostream& out,
                    std::ostream& err) {
   PlanArgs parsed;
-  if (!ParseArgs("plan", args, {"text", "json", "dot", "mermaid"}, parsed,
-                 err)) {
+  if (!ParseArgs("plan", args, {"text", "json", "dot", "mermaid", "sarif"},
+                 parsed, err)) {
     return kExitBadInput;
   }
   std::optional<plan::Plan> plan = LoadPlan("plan", parsed, out, err);
@@ -238,6 +245,8 @@ int RunPlanCommand(const std::vector<std::string>& args, std::ostream& out,
     if (parsed.format == "json") {
       out << (problems.empty() ? InputErrorJson(compiled.status(), "")
                                : diag::DiagnosticsJson(problems, false) + "\n");
+    } else if (parsed.format == "sarif" && !problems.empty()) {
+      out << Sarif(problems) << "\n";
     } else {
       err << "upgradectl plan: " << compiled.status().message() << "\n";
     }
@@ -245,6 +254,8 @@ int RunPlanCommand(const std::vector<std::string>& args, std::ostream& out,
   }
   if (parsed.format == "json") {
     out << compiled->ToJson();
+  } else if (parsed.format == "sarif") {
+    out << Sarif(compiled->warnings()) << "\n";
   } else if (parsed.format == "dot") {
     out << compiled->ToDot();
   } else if (parsed.format == "mermaid") {
