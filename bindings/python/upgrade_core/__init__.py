@@ -26,8 +26,9 @@ from upgrade_core._core import (
     check_version_skew,
 )
 
-# Dependency graphs (docs/graph.md).
-from upgrade_core._core import CriticalPath, DependencyGraph, Scheduler
+# Dependency graphs (docs/graph.md): a pure-Python builder over the core.
+from upgrade_core._core import CriticalPath
+from upgrade_core._graph import DependencyGraph, Scheduler
 
 # State machines and the built-in lifecycles (docs/fsm.md).
 from upgrade_core._core import (
