@@ -42,6 +42,10 @@ def _stub_members(tree):
                         inner.add(item.target.id)
                     elif isinstance(item, ast.Assign):
                         inner.update(t.id for t in item.targets)
+            # A stubbed base class (`ChartReport(Report)`) lends its members.
+            for base in getattr(node, "bases", ()):
+                if isinstance(base, ast.Name):
+                    inner |= members.get(base.id, set())
             members[node.name] = _public(inner)
         elif isinstance(node, ast.AnnAssign):
             members[node.target.id] = set()
