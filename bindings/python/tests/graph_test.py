@@ -302,6 +302,30 @@ class ConcurrencyTest(unittest.TestCase):
             t.join()
         self.assertEqual(results, [16] * 4)
 
+    def test_changes_while_other_threads_query(self):
+        # A query sees the graph from before or after a change, never a torn
+        # one, and a change never raises because another thread is reading.
+        n = 20000
+        nodes = [f"n{i}" for i in range(n)]
+        g = DependencyGraph.from_edges(nodes, [(nodes[i], nodes[i // 2])
+                                               for i in range(1, n)])
+        sizes, stop = [], threading.Event()
+
+        def work():
+            while not stop.is_set():
+                sizes.append(sum(len(w) for w in g.waves()))
+
+        threads = [threading.Thread(target=work) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for i in range(50):
+            g.add_node(f"extra{i}")
+        stop.set()
+        for t in threads:
+            t.join()
+        self.assertTrue(all(n <= s <= n + 50 for s in sizes))
+        self.assertEqual(len(g.topological_order()), n + 50)
+
 
 if __name__ == "__main__":
     unittest.main()
