@@ -125,44 +125,46 @@ class FrozenGraph {
   FrozenGraph(py::handle nodes, py::handle edges, py::handle durations,
               py::handle weights) {
     Read(nodes, edges, durations, weights);
-    py::gil_scoped_release no_gil;
-    built_ = builder_.BuildWithProblems();
+    graph::BuildResult built;
+    {
+      py::gil_scoped_release no_gil;
+      built = builder_.BuildWithProblems();
+    }
+    if (!built.graph.ok()) {
+      error_ = built.graph.status();
+      problems_ = std::move(built.problems);
+      return;
+    }
+    auto s = std::make_shared<Snapshot>();
+    s->graph = *std::move(built.graph);
+    s->ids = ids_;
+    bool dense = true;
+    for (size_t i = 0; dense && i < builder_.num_nodes(); ++i) {
+      dense = builder_.declared_handle(i) == i;
+    }
+    if (!dense) {
+      s->handle_of.resize(builder_.num_nodes());
+      for (size_t i = 0; i < builder_.num_nodes(); ++i) {
+        s->handle_of[i] = builder_.declared_handle(i);
+      }
+    }
+    snapshot_ = std::move(s);
   }
 
   // The validated graph; raises GraphError listing every problem.
-  const Snapshot& Get() const {
-    if (!built_.graph.ok()) {
+  const Snapshot& Get() const { return *Shared(); }
+  const std::shared_ptr<const Snapshot>& Shared() const {
+    if (!snapshot_) {
       py::list cycles;
-      for (const graph::GraphProblem& p : built_.problems) {
+      for (const graph::GraphProblem& p : problems_) {
         if (p.kind == graph::ProblemKind::kCycle) {
           cycles.append(py::cast(p.nodes));
         }
       }
-      RaiseError("GraphError",
-                 py::str(std::string(built_.graph.status().message())),
-                 py::arg("problems") = ProblemsToPython(built_.problems),
+      RaiseError("GraphError", py::str(std::string(error_.message())),
+                 py::arg("problems") = ProblemsToPython(problems_),
                  py::arg("cycles") = cycles);
     }
-    if (!snapshot_) {
-      auto s = std::make_shared<Snapshot>();
-      s->graph = *built_.graph;
-      s->ids = ids_;
-      bool dense = true;
-      for (size_t i = 0; dense && i < builder_.num_nodes(); ++i) {
-        dense = builder_.declared_handle(i) == i;
-      }
-      if (!dense) {
-        s->handle_of.resize(builder_.num_nodes());
-        for (size_t i = 0; i < builder_.num_nodes(); ++i) {
-          s->handle_of[i] = builder_.declared_handle(i);
-        }
-      }
-      snapshot_ = std::move(s);
-    }
-    return *snapshot_;
-  }
-  std::shared_ptr<const Snapshot> Shared() const {
-    Get();
     return snapshot_;
   }
 
@@ -274,6 +276,21 @@ class FrozenGraph {
     return py::make_tuple(nodes, edges, durations, weights);
   }
 
+  // (nodes, edges): new lists of the id objects this graph was read from, so
+  // a builder can go on from a graph made in bulk without copying up front.
+  py::tuple Inputs() const {
+    py::list nodes(input_nodes_.size());
+    for (size_t i = 0; i < input_nodes_.size(); ++i) {
+      nodes[i] = (*ids_)[input_nodes_[i]];
+    }
+    py::list edges(input_edges_.size());
+    for (size_t i = 0; i < input_edges_.size(); ++i) {
+      edges[i] = py::make_tuple((*ids_)[input_edges_[i].first],
+                                (*ids_)[input_edges_[i].second]);
+    }
+    return py::make_tuple(nodes, edges);
+  }
+
   size_t Size() const { return builder_.num_nodes(); }
   size_t NumDependencies() const { return builder_.num_dependencies(); }
 
@@ -303,9 +320,13 @@ class FrozenGraph {
 
   GraphBuilder builder_;
   std::shared_ptr<IdObjects> ids_ = std::make_shared<IdObjects>();
-  graph::BuildResult built_;
-  // Made on first query (with the GIL held).
-  mutable std::shared_ptr<const Snapshot> snapshot_;
+  // What was read, as handles (duplicates and edges kept): Inputs().
+  std::vector<NodeHandle> input_nodes_;
+  std::vector<std::pair<NodeHandle, NodeHandle>> input_edges_;
+  // The built graph, or (when null) why it could not be built.
+  std::shared_ptr<const Snapshot> snapshot_;
+  absl::Status error_;
+  std::vector<graph::GraphProblem> problems_;
 };
 
 void FrozenGraph::Read(py::handle nodes, py::handle edges, py::handle durations,
@@ -322,6 +343,8 @@ void FrozenGraph::Read(py::handle nodes, py::handle edges, py::handle durations,
   PyObject** edge_items = PySequence_Fast_ITEMS(edge_seq.ptr());
   builder_.Reserve(n, m);
   ids_->reserve(n);
+  input_nodes_.reserve(n);
+  input_edges_.reserve(m);
   absl::flat_hash_map<PyObject*, NodeHandle> by_object;
   by_object.reserve(n);
   if (durations.is_none() && weights.is_none()) {
@@ -337,6 +360,7 @@ void FrozenGraph::Read(py::handle nodes, py::handle edges, py::handle durations,
                                     : *builder_.FindHandle(names[i]);
       Track(h, node_items[i]);
       by_object.emplace(node_items[i], h);
+      input_nodes_.push_back(h);
     }
   } else {
     std::vector<double> d = durations.cast<std::vector<double>>();
@@ -347,6 +371,7 @@ void FrozenGraph::Read(py::handle nodes, py::handle edges, py::handle durations,
                            graph::NodeAttributes{d.at(i), w.at(i)});
       Track(h, node_items[i]);
       by_object.emplace(node_items[i], h);
+      input_nodes_.push_back(h);
     }
   }
   // Edges: ends are looked up by object identity; an equal string that is
@@ -394,7 +419,9 @@ void FrozenGraph::Read(py::handle nodes, py::handle edges, py::handle durations,
           std::string(py::repr(edge_items[i]))));
     }
     const NodeHandle ha = handle_of(a, "dependent");
-    builder_.AddDependency(ha, handle_of(b, "dependency"));
+    const NodeHandle hb = handle_of(b, "dependency");
+    builder_.AddDependency(ha, hb);
+    input_edges_.emplace_back(ha, hb);
   }
 }
 
@@ -504,6 +531,7 @@ void RegisterGraph(py::module_& m) {
       .def("subgraph", &FrozenGraph::Subgraph, py::arg("ids"))
       .def("to_dot", &FrozenGraph::ToDot)
       .def("to_mermaid", &FrozenGraph::ToMermaid)
+      .def("inputs", &FrozenGraph::Inputs)
       .def("nodes", &FrozenGraph::Nodes)
       .def("num_dependencies", &FrozenGraph::NumDependencies)
       .def("__len__", &FrozenGraph::Size)

@@ -125,6 +125,23 @@ class OrderTest(unittest.TestCase):
         self.assertEqual(DependencyGraph.from_edges(nodes, edges).waves(),
                          [["a"], ["b"]])
 
+    def test_changing_a_bulk_built_graph(self):
+        nodes, edges = ["a", "b", "a"], [("b", "a"), ["b", "c"]]
+        g = DependencyGraph.from_edges(nodes, edges)
+        nodes.append("zz")  # the graph read its inputs once
+        edges.clear()
+        g.add_node("c", duration=3)
+        # The duplicate is still there; the edge to "c" now resolves.
+        self.assertEqual([(p.kind, p.nodes) for p in g.validate()],
+                         [("duplicate_node", ("a",))])
+        self.assertEqual(g.nodes(), ["a", "b", "c"])
+        self.assertNotIn("zz", g)
+        g = DependencyGraph.from_edges(["a", "b"], [("b", "a")])
+        g.add_dependency("b", "c")
+        g.add_node("c", duration=3)
+        self.assertEqual(g.dependencies("b"), ["a", "c"])
+        self.assertEqual(g.critical_path().length, 4)
+
     def test_bad_input_types(self):
         with self.assertRaises(TypeError):
             DependencyGraph.from_edges([1], [])

@@ -37,8 +37,9 @@ class DependencyGraph:
     __slots__ = ("_nodes", "_edges", "_durations", "_weights", "_frozen")
 
     def __init__(self) -> None:
-        self._nodes: list[str] = []
-        self._edges: list[tuple[str, str]] = []
+        # None after from_edges until the first change (see _own_lists).
+        self._nodes: list[str] | None = []
+        self._edges: list[tuple[str, str]] | None = []
         # One float per node, or None while every node has the defaults (the
         # bulk path of from_edges).
         self._durations: list[float] | None = None
@@ -52,15 +53,20 @@ class DependencyGraph:
         """Bulk construction from a list of ids and a list of (dependent,
         dependency) pairs, converted in one call."""
         g = DependencyGraph()
-        g._nodes = list(nodes)
-        g._edges = list(edges)
-        g._frozen = _core.FrozenGraph(g._nodes, g._edges, None, None)
+        g._frozen = _core.FrozenGraph(nodes, edges, None, None)
+        g._nodes = g._edges = None  # the frozen graph's inputs (_own_lists)
         return g
+
+    def _own_lists(self) -> None:
+        """Before a change: the lists, taken back from a bulk-built graph."""
+        if self._nodes is None:
+            self._nodes, self._edges = self._frozen.inputs()
 
     def add_node(self, id: str, *, duration: float = 1.0, weight: float = 1.0) -> None:
         """Adds a node. duration (used by critical_path, default 1) and weight
         (carried for callers) are optional attributes."""
         _check_id(id, "node id")
+        self._own_lists()
         duration, weight = _number(duration, "duration"), _number(weight, "weight")
         if not math.isfinite(duration) or duration < 0:
             raise InputError(f'duration of "{id}" must be a finite number >= 0, '
@@ -81,6 +87,7 @@ class DependencyGraph:
         added as a node later; unknown ids are reported on first query."""
         _check_id(dependent, "dependent")
         _check_id(dependency, "dependency")
+        self._own_lists()
         self._edges.append((dependent, dependency))
         self._frozen = None
 
