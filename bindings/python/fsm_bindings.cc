@@ -184,22 +184,26 @@ void Fire(PyStateMachineInstance& self, absl::string_view event,
 }
 
 void RegisterFsm(py::module_& m) {
-  py::class_<fsm::Problem>(m, "DefinitionProblem",
-                           "One problem StateMachine.check() found.")
+  py::class_<fsm::DefinitionProblem>(m, "DefinitionProblem",
+                                     "One problem StateMachine.check() found.")
       .def_property_readonly(
           "kind",
-          [](const fsm::Problem& p) {
-            return std::string(fsm::ProblemKindName(p.kind));
+          [](const fsm::DefinitionProblem& p) {
+            return std::string(fsm::DefinitionProblemKindName(p.kind));
           },
           "unreachable_state, dead_end, terminal_has_transitions, "
           "ambiguous_transition or unused_event.")
-      .def_readonly("states", &fsm::Problem::states, "States involved.")
-      .def_readonly("events", &fsm::Problem::events, "Events involved.")
-      .def_readonly("message", &fsm::Problem::message, "One-line message.")
-      .def("__str__", [](const fsm::Problem& p) { return p.message; })
-      .def("__repr__", [](const fsm::Problem& p) {
-        return absl::StrCat("DefinitionProblem(", fsm::ProblemKindName(p.kind),
-                            ": ", p.message, ")");
+      .def_readonly("states", &fsm::DefinitionProblem::states,
+                    "States involved.")
+      .def_readonly("events", &fsm::DefinitionProblem::events,
+                    "Events involved.")
+      .def_readonly("message", &fsm::DefinitionProblem::message,
+                    "One-line message.")
+      .def("__str__", [](const fsm::DefinitionProblem& p) { return p.message; })
+      .def("__repr__", [](const fsm::DefinitionProblem& p) {
+        return absl::StrCat("DefinitionProblem(",
+                            fsm::DefinitionProblemKindName(p.kind), ": ",
+                            p.message, ")");
       });
 
   py::class_<TransitionRecord>(m, "TransitionRecord",

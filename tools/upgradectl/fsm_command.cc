@@ -114,12 +114,12 @@ int RunFsmCommand(const std::vector<std::string>& args, std::ostream& out,
     out << machine->ToDot();
     return kExitOk;
   }
-  const std::vector<fsm::Problem> problems = machine->Check();
+  const std::vector<fsm::DefinitionProblem> problems = machine->Check();
   if (format == "json") {
     std::vector<std::string> items;
-    for (const fsm::Problem& p : problems) {
+    for (const fsm::DefinitionProblem& p : problems) {
       items.push_back(absl::StrCat(
-          "{\"kind\": ", JsonQuote(fsm::ProblemKindName(p.kind)),
+          "{\"kind\": ", JsonQuote(fsm::DefinitionProblemKindName(p.kind)),
           ", \"states\": ", JsonList(p.states), ", \"events\": ",
           JsonList(p.events), ", \"message\": ", JsonQuote(p.message), "}"));
     }
@@ -132,8 +132,9 @@ int RunFsmCommand(const std::vector<std::string>& args, std::ostream& out,
     out << (machine->name().empty() ? source : machine->name()) << ": "
         << machine->num_states() << " states, " << machine->num_events()
         << " events, " << machine->transitions().size() << " transitions\n";
-    for (const fsm::Problem& p : problems) {
-      out << "  " << fsm::ProblemKindName(p.kind) << ": " << p.message << "\n";
+    for (const fsm::DefinitionProblem& p : problems) {
+      out << "  " << fsm::DefinitionProblemKindName(p.kind) << ": " << p.message
+          << "\n";
     }
     out << (problems.empty() ? "sound\n"
                              : absl::StrCat(problems.size(), " problem(s)\n"));

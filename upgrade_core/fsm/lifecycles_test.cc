@@ -171,7 +171,7 @@ TEST(LifecyclesTest, DefinitionsAreSound) {
   for (const StateMachine* m : {&ComponentLifecycle(), &PlanLifecycle()}) {
     SCOPED_TRACE(m->name());
     std::vector<std::string> messages;
-    for (const Problem& p : m->Check()) messages.push_back(p.message);
+    for (const DefinitionProblem& p : m->Check()) messages.push_back(p.message);
     EXPECT_THAT(messages, IsEmpty());
   }
 }
@@ -249,23 +249,25 @@ TEST(LifecyclesTest, EnumsMatchDefinitions) {
 // starting_new) accepts rollback.
 TEST(LifecyclesTest, RollbackReachableOnceAnythingWasTouched) {
   const StateMachine& c = ComponentLifecycle();
-  for (StateId s : {component_lifecycle::kTerminatingOld, component_lifecycle::kStartingNew,
-                    component_lifecycle::kAwaitingReady, component_lifecycle::kVerifying,
-                    component_lifecycle::kSucceeded}) {
+  for (StateId s :
+       {component_lifecycle::kTerminatingOld, component_lifecycle::kStartingNew,
+        component_lifecycle::kAwaitingReady, component_lifecycle::kVerifying,
+        component_lifecycle::kSucceeded}) {
     SCOPED_TRACE(c.state_name(s));
     uint32_t i = c.FirstCandidate(s, component_lifecycle::kRollback);
     ASSERT_NE(i, StateMachine::kNoTransition);
     EXPECT_EQ(c.transitions()[i].to, component_lifecycle::kRollingBack);
   }
   // Before the first touch there is nothing to roll back.
-  for (StateId s : {component_lifecycle::kPending, component_lifecycle::kPaused,
-                    component_lifecycle::kPreflight, component_lifecycle::kBackingUp}) {
+  for (StateId s :
+       {component_lifecycle::kPending, component_lifecycle::kPaused,
+        component_lifecycle::kPreflight, component_lifecycle::kBackingUp}) {
     EXPECT_EQ(c.FirstCandidate(s, component_lifecycle::kRollback),
               StateMachine::kNoTransition);
   }
   const StateMachine& p = PlanLifecycle();
-  for (StateId s :
-       {plan_lifecycle::kRunning, plan_lifecycle::kPausing, plan_lifecycle::kPaused, plan_lifecycle::kVerifying}) {
+  for (StateId s : {plan_lifecycle::kRunning, plan_lifecycle::kPausing,
+                    plan_lifecycle::kPaused, plan_lifecycle::kVerifying}) {
     SCOPED_TRACE(p.state_name(s));
     EXPECT_NE(p.FirstCandidate(s, plan_lifecycle::kRollback),
               StateMachine::kNoTransition);
@@ -278,7 +280,8 @@ TEST(LifecyclesTest, PausedOnlyBetweenSteps) {
   for (const auto& [m, paused, from] :
        {std::make_tuple(&PlanLifecycle(), StateId{plan_lifecycle::kPaused},
                         StateId{plan_lifecycle::kPausing}),
-        std::make_tuple(&ComponentLifecycle(), StateId{component_lifecycle::kPaused},
+        std::make_tuple(&ComponentLifecycle(),
+                        StateId{component_lifecycle::kPaused},
                         StateId{component_lifecycle::kPending})}) {
     SCOPED_TRACE(m->name());
     for (const CompiledTransition& t : m->transitions()) {
@@ -288,7 +291,8 @@ TEST(LifecyclesTest, PausedOnlyBetweenSteps) {
     }
   }
   // Nothing is in flight while paused: no step outcome is accepted.
-  EXPECT_EQ(PlanLifecycle().FirstCandidate(plan_lifecycle::kPaused, plan_lifecycle::kStepFailed),
+  EXPECT_EQ(PlanLifecycle().FirstCandidate(plan_lifecycle::kPaused,
+                                           plan_lifecycle::kStepFailed),
             StateMachine::kNoTransition);
 }
 
@@ -325,10 +329,12 @@ TEST(LifecyclesTest, BothStepOrdersWithAndWithoutBackup) {
     Policy policy{true, c.start_first};
     ASSERT_THAT(run->Fire(component_lifecycle::kStart, policy), IsOk());
     std::vector<std::string> seen = {run->state_name()};
-    while (!run->is_terminal() && run->state() != component_lifecycle::kSucceeded) {
-      const EventId event = run->state() == component_lifecycle::kPreflight && c.backup
-                                ? EventId{component_lifecycle::kBackup}
-                                : EventId{component_lifecycle::kStepDone};
+    while (!run->is_terminal() &&
+           run->state() != component_lifecycle::kSucceeded) {
+      const EventId event =
+          run->state() == component_lifecycle::kPreflight && c.backup
+              ? EventId{component_lifecycle::kBackup}
+              : EventId{component_lifecycle::kStepDone};
       ASSERT_THAT(run->Fire(event, policy), IsOk());
       seen.push_back(run->state_name());
     }
@@ -355,8 +361,8 @@ TEST(LifecyclesTest, StartFirstFailureOnFirstTouchRollsBack) {
                   run->state() == component_lifecycle::kAwaitingReady);
       EXPECT_TRUE(run->CanFire(component_lifecycle::kRollback));
       ASSERT_THAT(run->Fire(component_lifecycle::kStepFailed, policy), IsOk());
-      EXPECT_EQ(run->state(),
-                rollback ? component_lifecycle::kRollingBack : component_lifecycle::kHalted);
+      EXPECT_EQ(run->state(), rollback ? component_lifecycle::kRollingBack
+                                       : component_lifecycle::kHalted);
     }
   }
 }
@@ -375,9 +381,10 @@ TEST(LifecyclesTest, ByIdDispatchAndFastPath) {
   absl::StatusOr<Instance<Policy>> run = NewInstance(ComponentLifecycle());
   ASSERT_THAT(run, IsOk());
   Policy policy{true};
-  for (EventId e : {component_lifecycle::kStart, component_lifecycle::kStepDone,
-                    component_lifecycle::kStepDone, component_lifecycle::kStepDone,
-                    component_lifecycle::kStepFailed, component_lifecycle::kRollbackDone}) {
+  for (EventId e :
+       {component_lifecycle::kStart, component_lifecycle::kStepDone,
+        component_lifecycle::kStepDone, component_lifecycle::kStepDone,
+        component_lifecycle::kStepFailed, component_lifecycle::kRollbackDone}) {
     ASSERT_THAT(run->Fire(e, policy), IsOk());
   }
   EXPECT_EQ(run->state(), component_lifecycle::kRolledBack);

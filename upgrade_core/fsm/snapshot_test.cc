@@ -29,9 +29,12 @@ TEST(SnapshotTest, RoundTripThroughBytes) {
   ASSERT_THAT(run, IsOk());
   const absl::Time t0 = absl::FromUnixNanos(1700000000123456789);
   ASSERT_THAT(run->Fire(component_lifecycle::kStart, t0), IsOk());
-  ASSERT_THAT(run->Fire(component_lifecycle::kStepDone, t0 + absl::Seconds(1)), IsOk());
+  ASSERT_THAT(run->Fire(component_lifecycle::kStepDone, t0 + absl::Seconds(1)),
+              IsOk());
   ASSERT_THAT(run->Fire(component_lifecycle::kStepDone), IsOk());  // no time
-  ASSERT_THAT(run->Fire(component_lifecycle::kStepFailed, t0 + absl::Seconds(3)), IsOk());
+  ASSERT_THAT(
+      run->Fire(component_lifecycle::kStepFailed, t0 + absl::Seconds(3)),
+      IsOk());
 
   std::string bytes;
   ASSERT_TRUE(ToSnapshot(*run).SerializeToString(&bytes));
@@ -57,8 +60,9 @@ TEST(SnapshotTest, RoundTripThroughBytes) {
 TEST(SnapshotTest, BoundedRingRoundTripKeepsDropCount) {
   absl::StatusOr<Instance<>> run = NewComponent({HistoryMode::kBounded, 2});
   ASSERT_THAT(run, IsOk());
-  for (EventId e : {component_lifecycle::kStart, component_lifecycle::kStepDone,
-                    component_lifecycle::kStepDone, component_lifecycle::kStepDone}) {
+  for (EventId e :
+       {component_lifecycle::kStart, component_lifecycle::kStepDone,
+        component_lifecycle::kStepDone, component_lifecycle::kStepDone}) {
     ASSERT_THAT(run->Fire(e), IsOk());
   }
   proto::FsmSnapshot snap = ToSnapshot(*run);

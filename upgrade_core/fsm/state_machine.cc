@@ -79,17 +79,17 @@ std::vector<const CompiledTransition*> RowsInDefinitionOrder(
 
 }  // namespace
 
-absl::string_view ProblemKindName(ProblemKind kind) {
+absl::string_view DefinitionProblemKindName(DefinitionProblemKind kind) {
   switch (kind) {
-    case ProblemKind::kUnreachableState:
+    case DefinitionProblemKind::kUnreachableState:
       return "unreachable_state";
-    case ProblemKind::kDeadEnd:
+    case DefinitionProblemKind::kDeadEnd:
       return "dead_end";
-    case ProblemKind::kTerminalHasTransitions:
+    case DefinitionProblemKind::kTerminalHasTransitions:
       return "terminal_has_transitions";
-    case ProblemKind::kAmbiguousTransition:
+    case DefinitionProblemKind::kAmbiguousTransition:
       return "ambiguous_transition";
-    case ProblemKind::kUnusedEvent:
+    case DefinitionProblemKind::kUnusedEvent:
       return "unused_event";
   }
   return "unknown";
@@ -359,8 +359,8 @@ std::vector<std::string> StateMachine::AllowedEventNames(StateId state) const {
   return names;
 }
 
-std::vector<Problem> StateMachine::Check() const {
-  std::vector<Problem> problems;
+std::vector<DefinitionProblem> StateMachine::Check() const {
+  std::vector<DefinitionProblem> problems;
   const int n = num_states();
   std::vector<std::vector<StateId>> out(n);
   std::vector<bool> event_used(num_events(), false);
@@ -386,7 +386,7 @@ std::vector<Problem> StateMachine::Check() const {
   for (StateId s = 0; s < n; ++s) {
     if (reached[s]) continue;
     problems.push_back(
-        {ProblemKind::kUnreachableState,
+        {DefinitionProblemKind::kUnreachableState,
          {state_name(s)},
          {},
          absl::StrCat("state '", state_name(s),
@@ -396,7 +396,7 @@ std::vector<Problem> StateMachine::Check() const {
   for (StateId s = 0; s < n; ++s) {
     if (is_terminal(s) || !out[s].empty()) continue;
     problems.push_back(
-        {ProblemKind::kDeadEnd,
+        {DefinitionProblemKind::kDeadEnd,
          {state_name(s)},
          {},
          absl::StrCat("state '", state_name(s),
@@ -405,7 +405,7 @@ std::vector<Problem> StateMachine::Check() const {
   for (StateId s = 0; s < n; ++s) {
     if (!is_terminal(s) || out[s].empty()) continue;
     std::vector<std::string> events = AllowedEventNames(s);
-    problems.push_back({ProblemKind::kTerminalHasTransitions,
+    problems.push_back({DefinitionProblemKind::kTerminalHasTransitions,
                         {state_name(s)},
                         events,
                         absl::StrCat("terminal state '", state_name(s),
@@ -452,7 +452,7 @@ std::vector<Problem> StateMachine::Check() const {
       }
       const std::string& event = event_name(rows[begin].event);
       problems.push_back(
-          {ProblemKind::kAmbiguousTransition,
+          {DefinitionProblemKind::kAmbiguousTransition,
            states,
            {event},
            absl::StrCat("state '", states[0], "' has ", end - begin,
@@ -466,7 +466,7 @@ std::vector<Problem> StateMachine::Check() const {
   for (EventId e = 0; e < num_events(); ++e) {
     if (event_used[e]) continue;
     problems.push_back(
-        {ProblemKind::kUnusedEvent,
+        {DefinitionProblemKind::kUnusedEvent,
          {},
          {event_name(e)},
          absl::StrCat("event '", event_name(e),

@@ -36,7 +36,7 @@ using EventId = uint16_t;
 
 // What a definition check found. Every problem names the states and events
 // involved, in definition order.
-enum class ProblemKind {
+enum class DefinitionProblemKind {
   kUnreachableState,        // no path from the initial state
   kDeadEnd,                 // non-terminal state without outgoing rows
   kTerminalHasTransitions,  // terminal state with outgoing rows
@@ -46,10 +46,10 @@ enum class ProblemKind {
 
 // "unreachable_state", "dead_end", "terminal_has_transitions",
 // "ambiguous_transition", "unused_event".
-absl::string_view ProblemKindName(ProblemKind kind);
+absl::string_view DefinitionProblemKindName(DefinitionProblemKind kind);
 
-struct Problem {
-  ProblemKind kind;
+struct DefinitionProblem {
+  DefinitionProblemKind kind;
   std::vector<std::string> states;
   std::vector<std::string> events;
   std::string message;  // one line, names everything involved
@@ -148,7 +148,7 @@ class StateMachine {
 
   // Definition checks; empty when the design is sound. Deterministic order:
   // by kind, then by declaration order.
-  std::vector<Problem> Check() const;
+  std::vector<DefinitionProblem> Check() const;
 
   // Mermaid `stateDiagram-v2` and Graphviz DOT, emitted from the definition.
   // Labels are "event [guard] / action".

@@ -178,7 +178,7 @@ TEST(StateMachineTest, BuildErrorsNameEveryCulprit) {
 struct CheckCase {
   const char* name;
   StateMachineBuilder builder;
-  std::vector<ProblemKind> kinds;
+  std::vector<DefinitionProblemKind> kinds;
   std::vector<std::vector<std::string>> states;
   std::vector<std::vector<std::string>> events;
 };
@@ -191,7 +191,7 @@ TEST(StateMachineTest, CheckFindsEveryProblem) {
            .Initial("a")
            .Terminal({"b", "island"})
            .On("a", "go", "b"),
-       {ProblemKind::kUnreachableState},
+       {DefinitionProblemKind::kUnreachableState},
        {{"island"}},
        {{}}},
       {"dead end",
@@ -201,7 +201,7 @@ TEST(StateMachineTest, CheckFindsEveryProblem) {
            .Terminal({"done"})
            .On("a", "go", "stuck")
            .On("a", "finish", "done"),
-       {ProblemKind::kDeadEnd},
+       {DefinitionProblemKind::kDeadEnd},
        {{"stuck"}},
        {{}}},
       {"terminal with exits",
@@ -211,7 +211,7 @@ TEST(StateMachineTest, CheckFindsEveryProblem) {
            .Terminal({"done"})
            .On("a", "go", "done")
            .On("done", "again", "a"),
-       {ProblemKind::kTerminalHasTransitions},
+       {DefinitionProblemKind::kTerminalHasTransitions},
        {{"done"}},
        {{"again"}}},
       {"ambiguous: two unrelated guards",
@@ -223,7 +223,7 @@ TEST(StateMachineTest, CheckFindsEveryProblem) {
            .If("g")
            .On("a", "go", "c")
            .If("h"),
-       {ProblemKind::kAmbiguousTransition},
+       {DefinitionProblemKind::kAmbiguousTransition},
        {{"a", "b", "c"}},
        {{"go"}}},
       {"ambiguous: unguarded row shadows a later one",
@@ -234,7 +234,7 @@ TEST(StateMachineTest, CheckFindsEveryProblem) {
            .On("a", "go", "b")
            .On("a", "go", "c")
            .If("g"),
-       {ProblemKind::kAmbiguousTransition},
+       {DefinitionProblemKind::kAmbiguousTransition},
        {{"a", "b", "c"}},
        {{"go"}}},
       {"unused event",
@@ -244,7 +244,7 @@ TEST(StateMachineTest, CheckFindsEveryProblem) {
            .Initial("a")
            .Terminal({"b"})
            .On("a", "go", "b"),
-       {ProblemKind::kUnusedEvent},
+       {DefinitionProblemKind::kUnusedEvent},
        {{}},
        {{"never"}}},
       {"all at once, in kind order",
@@ -259,9 +259,11 @@ TEST(StateMachineTest, CheckFindsEveryProblem) {
            .If("h")
            .On("b", "back", "a")
            .On("c", "go", "stuck"),
-       {ProblemKind::kUnreachableState, ProblemKind::kDeadEnd,
-        ProblemKind::kDeadEnd, ProblemKind::kTerminalHasTransitions,
-        ProblemKind::kAmbiguousTransition, ProblemKind::kUnusedEvent},
+       {DefinitionProblemKind::kUnreachableState,
+        DefinitionProblemKind::kDeadEnd, DefinitionProblemKind::kDeadEnd,
+        DefinitionProblemKind::kTerminalHasTransitions,
+        DefinitionProblemKind::kAmbiguousTransition,
+        DefinitionProblemKind::kUnusedEvent},
        {{"island"}, {"island"}, {"stuck"}, {"b"}, {"a", "b", "c"}, {}},
        {{}, {}, {}, {"back"}, {"go"}, {"never"}}},
   };
@@ -269,7 +271,7 @@ TEST(StateMachineTest, CheckFindsEveryProblem) {
     SCOPED_TRACE(c.name);
     absl::StatusOr<StateMachine> m = c.builder.Build();
     ASSERT_THAT(m, IsOk());
-    std::vector<Problem> problems = m->Check();
+    std::vector<DefinitionProblem> problems = m->Check();
     ASSERT_EQ(problems.size(), c.kinds.size());
     for (size_t i = 0; i < problems.size(); ++i) {
       SCOPED_TRACE(problems[i].message);
@@ -309,14 +311,18 @@ TEST(StateMachineTest, ExclusiveGuardsAreNotAmbiguous) {
 }
 
 TEST(StateMachineTest, ProblemKindNames) {
-  EXPECT_EQ(ProblemKindName(ProblemKind::kUnreachableState),
+  EXPECT_EQ(DefinitionProblemKindName(DefinitionProblemKind::kUnreachableState),
             "unreachable_state");
-  EXPECT_EQ(ProblemKindName(ProblemKind::kDeadEnd), "dead_end");
-  EXPECT_EQ(ProblemKindName(ProblemKind::kTerminalHasTransitions),
-            "terminal_has_transitions");
-  EXPECT_EQ(ProblemKindName(ProblemKind::kAmbiguousTransition),
-            "ambiguous_transition");
-  EXPECT_EQ(ProblemKindName(ProblemKind::kUnusedEvent), "unused_event");
+  EXPECT_EQ(DefinitionProblemKindName(DefinitionProblemKind::kDeadEnd),
+            "dead_end");
+  EXPECT_EQ(
+      DefinitionProblemKindName(DefinitionProblemKind::kTerminalHasTransitions),
+      "terminal_has_transitions");
+  EXPECT_EQ(
+      DefinitionProblemKindName(DefinitionProblemKind::kAmbiguousTransition),
+      "ambiguous_transition");
+  EXPECT_EQ(DefinitionProblemKindName(DefinitionProblemKind::kUnusedEvent),
+            "unused_event");
 }
 
 TEST(StateMachineTest, Mermaid) {

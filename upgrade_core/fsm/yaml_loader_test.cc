@@ -70,9 +70,9 @@ transitions:
               ElementsAre("start_timer", "stop_timer", "log"));
   EXPECT_EQ(m->entry_action(*m->FindState("busy")), 0);
   EXPECT_EQ(m->exit_action(*m->FindState("busy")), 1);
-  std::vector<Problem> problems = m->Check();
+  std::vector<DefinitionProblem> problems = m->Check();
   ASSERT_EQ(problems.size(), 1u);
-  EXPECT_EQ(problems[0].kind, ProblemKind::kUnusedEvent);
+  EXPECT_EQ(problems[0].kind, DefinitionProblemKind::kUnusedEvent);
   EXPECT_THAT(problems[0].events, ElementsAre("never"));
 }
 
