@@ -172,6 +172,10 @@ TEST(ReportTest, RuleHelpKnowsTheBuiltinRules) {
       {"chart/renamed-override", "moved to a new key"},
       {"exclusive.surge", "never starts and the rollout hangs"},
       {"schema.unknown-field", "UpgradePlan schema"},
+      {"version.skipped-minor", "Upgrade one minor at a time"},
+      {"version.downgrade", "allowDowngrade: true"},
+      {"config.outside-plan-dir", "--allow-outside DIR"},
+      {"chart/override-type-mismatch", "in both versions"},
       {"kubernetes-apis/batch-v1beta1-cronjob",
        "deprecated or removed at the target Kubernetes version. Fix: migrate "
        "to batch/v1."},

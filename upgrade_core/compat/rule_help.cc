@@ -114,6 +114,22 @@ constexpr HelpEntry kBuiltinHelp[] = {
     {"version.before-platform",
      "A requires constraint holds for the target platform version but not "
      "the current one: upgrade the platform first."},
+    {"version.skipped-minor",
+     "A Kubernetes platform upgrade skips a minor version: old and new API "
+     "servers would be more than one minor apart, which the version skew "
+     "policy forbids. Upgrade one minor at a time."},
+    {"version.platform-downgrade",
+     "A platform's target version is older than its current one. Kubernetes "
+     "does not support downgrading a minor version; restore from a backup "
+     "instead (a patch downgrade may be marked allowDowngrade: true)."},
+    {"version.downgrade",
+     "A component's target version is older than its current one; the older "
+     "version may not read data the newer one wrote. Mark intended "
+     "downgrades with allowDowngrade: true."},
+    {"config.outside-plan-dir",
+     "A config file path leaves the plan's directory or is absolute. Config "
+     "files are read only from the plan's directory unless their directory "
+     "is allowed explicitly (upgradectl --allow-outside DIR)."},
     {"schema.",
      "The plan does not follow the UpgradePlan schema "
      "(docs/plan-reference.md). Fix the field at the reported location."},
