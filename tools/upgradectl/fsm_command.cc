@@ -13,10 +13,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "tools/upgradectl/command.h"
+#include "upgrade_core/diag/report.h"
 #include "upgrade_core/fsm/lifecycles.h"
 #include "upgrade_core/fsm/state_machine.h"
 #include "upgrade_core/fsm/yaml_loader.h"
 #include "upgrade_core/util/json_string.h"
+#include "upgrade_core/version_info.h"
 
 namespace upgrade_core::cli {
 
@@ -41,15 +43,7 @@ extern const char kFsmUsage[] =
     "            problems, 2 bad input (unreadable file, invalid definition,\n"
     "            bad flag)\n";
 
-namespace {
-
-std::string JsonList(const std::vector<std::string>& items) {
-  std::vector<std::string> quoted;
-  for (const std::string& s : items) quoted.push_back(JsonQuote(s));
-  return "[" + absl::StrJoin(quoted, ", ") + "]";
-}
-
-}  // namespace
+namespace {}  // namespace
 
 int RunFsmCommand(const std::vector<std::string>& args, std::ostream& out,
                   std::ostream& err) {
@@ -114,27 +108,39 @@ int RunFsmCommand(const std::vector<std::string>& args, std::ostream& out,
     out << machine->ToDot();
     return kExitOk;
   }
-  const std::vector<fsm::DefinitionProblem> problems = machine->Check();
-  if (format == "json") {
-    std::vector<std::string> items;
-    for (const fsm::DefinitionProblem& p : problems) {
-      items.push_back(absl::StrCat(
-          "{\"kind\": ", JsonQuote(fsm::DefinitionProblemKindName(p.kind)),
-          ", \"states\": ", JsonList(p.states), ", \"events\": ",
-          JsonList(p.events), ", \"message\": ", JsonQuote(p.message), "}"));
+  // The definition checks' problems as the diagnostics every command prints
+  // (diag/report.h): code "fsm.<kind>", the states and events as the path.
+  std::vector<diag::Diagnostic> problems;
+  for (const fsm::DefinitionProblem& p : machine->Check()) {
+    diag::Diagnostic& d = problems.emplace_back();
+    d.code = absl::StrCat("fsm.", fsm::DefinitionProblemKindName(p.kind));
+    d.message = p.message;
+    std::vector<std::string> where;
+    if (!p.states.empty()) {
+      where.push_back(absl::StrCat("states ", absl::StrJoin(p.states, ",")));
     }
-    out << "{\"machine\": " << JsonQuote(machine->name())
-        << ", \"states\": " << machine->num_states()
-        << ", \"events\": " << machine->num_events()
-        << ", \"transitions\": " << machine->transitions().size()
-        << ", \"problems\": [" << absl::StrJoin(items, ", ") << "]}\n";
+    if (!p.events.empty()) {
+      where.push_back(absl::StrCat("events ", absl::StrJoin(p.events, ",")));
+    }
+    d.path = absl::StrJoin(where, "; ");
+    d.location.source = source;
+  }
+  if (format == "json") {
+    out << "{\"version\":" << kJsonOutputVersion
+        << ",\"ok\":" << (problems.empty() ? "true" : "false")
+        << ",\"machine\":" << JsonQuote(machine->name())
+        << ",\"states\":" << machine->num_states()
+        << ",\"events\":" << machine->num_events()
+        << ",\"transitions\":" << machine->transitions().size() << ",";
+    std::string members;
+    diag::AppendDiagnosticsMembers(&members, problems);
+    out << members << "}\n";
   } else {
     out << (machine->name().empty() ? source : machine->name()) << ": "
         << machine->num_states() << " states, " << machine->num_events()
         << " events, " << machine->transitions().size() << " transitions\n";
-    for (const fsm::DefinitionProblem& p : problems) {
-      out << "  " << fsm::DefinitionProblemKindName(p.kind) << ": " << p.message
-          << "\n";
+    for (const diag::Diagnostic& d : problems) {
+      out << "  " << diag::FormatDiagnostic(d) << "\n";
     }
     out << (problems.empty() ? "sound\n"
                              : absl::StrCat(problems.size(), " problem(s)\n"));

@@ -53,12 +53,12 @@ transitions:
        ""},
       {{"fsm", loose},
        kExitFindings,
-       "  unreachable_state: state 'island' is unreachable",
+       "error: states island: state 'island' is unreachable",
        ""},
       {{"fsm", "--format=json", loose},
        kExitFindings,
-       "\"problems\": [{\"kind\": \"unreachable_state\", \"states\": "
-       "[\"island\"], \"events\": [],",
+       "\"summary\":{\"error\":2,\"warning\":0,\"info\":0},\"diagnostics\":"
+       "[{\"severity\":\"error\",\"code\":\"fsm.unreachable_state\"",
        ""},
       {{"fsm", "--format", "mermaid", "builtin:component"},
        kExitOk,
