@@ -34,7 +34,7 @@ def doc_python_test(name, docs, **kwargs):
         srcs = ["//tools/doc_examples:check_python_blocks.py"],
         main = "//tools/doc_examples:check_python_blocks.py",
         args = docs,
-        data = ["//:docs"],
+        data = ["//:docs"] + kwargs.pop("data", []),
         deps = [
             "//bindings/python/upgrade_core",
             "//tools/doc_examples:markdown_blocks",
