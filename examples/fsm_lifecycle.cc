@@ -39,7 +39,8 @@ int main() {
   // preflight, backup and terminate-old succeed; start-new fails.
   for (fsm::EventId event :
        {fsm::component_lifecycle::kStart, fsm::component_lifecycle::kBackup,
-        fsm::component_lifecycle::kStepDone, fsm::component_lifecycle::kStepDone,
+        fsm::component_lifecycle::kStepDone,
+        fsm::component_lifecycle::kStepDone,
         fsm::component_lifecycle::kStepFailed}) {
     now += absl::Seconds(5);
     if (absl::Status s = component->Fire(event, policy, now); !s.ok()) {
@@ -50,7 +51,8 @@ int main() {
   std::cout << "state: " << component->state_name() << "\n";  // rolling_back
 
   // A stray event is refused with the state, the event and what is allowed.
-  absl::Status refused = component->Fire(fsm::component_lifecycle::kStepDone, policy);
+  absl::Status refused =
+      component->Fire(fsm::component_lifecycle::kStepDone, policy);
   std::cout << refused.message() << "\n";
 
   const fsm::StateMachine& m = component->machine();

@@ -8,10 +8,10 @@
 #include <vector>
 
 #include "upgrade_core/compat/chart_check.h"
-#include "upgrade_core/document/document.h"
 #include "upgrade_core/compat/drift.h"
 #include "upgrade_core/compat/manifest_check.h"
 #include "upgrade_core/compat/rules.h"
+#include "upgrade_core/document/document.h"
 
 namespace compat = upgrade_core::compat;
 namespace document = upgrade_core::document;
@@ -59,10 +59,12 @@ int Fail(const absl::Status& s) {
 
 int main() {
   // 1. Chart values: old defaults, new defaults, the user's overrides.
-  absl::StatusOr<document::Document> old_defaults = document::Document::FromFile(
-      std::string(kData) + "ingress-nginx-old-values.yaml");
-  absl::StatusOr<document::Document> new_defaults = document::Document::FromFile(
-      std::string(kData) + "ingress-nginx-new-values.yaml");
+  absl::StatusOr<document::Document> old_defaults =
+      document::Document::FromFile(std::string(kData) +
+                                   "ingress-nginx-old-values.yaml");
+  absl::StatusOr<document::Document> new_defaults =
+      document::Document::FromFile(std::string(kData) +
+                                   "ingress-nginx-new-values.yaml");
   absl::StatusOr<document::Document> user = document::Document::FromFile(
       std::string(kData) + "ingress-nginx-user-values.yaml");
   absl::StatusOr<compat::RulePack> pack = compat::RulePack::FromFile(

@@ -188,7 +188,8 @@ int main() {
                                    execution->StepId(step), before);
       continue;
     }
-    if (!Fire(lifecycle, fsm::component_lifecycle::kRollbackDone, policy)) return 1;
+    if (!Fire(lifecycle, fsm::component_lifecycle::kRollbackDone, policy))
+      return 1;
     std::cout << absl::StrFormat(
         "  %-36s %s -> %s\n", execution->StepId(step),
         before == "rolling_back" ? before : before + " -> rolling_back",

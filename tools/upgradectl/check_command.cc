@@ -13,11 +13,11 @@
 #include "absl/strings/str_cat.h"
 #include "tools/upgradectl/command.h"
 #include "upgrade_core/compat/chart_check.h"
-#include "upgrade_core/document/document.h"
 #include "upgrade_core/compat/manifest_check.h"
 #include "upgrade_core/compat/merge.h"
 #include "upgrade_core/compat/rule_help.h"
 #include "upgrade_core/compat/rules.h"
+#include "upgrade_core/document/document.h"
 
 namespace upgrade_core::cli {
 
@@ -63,9 +63,9 @@ extern const char kCheckUsage[] =
 
 namespace {
 
-using document::Document;
-using diag::Report;
 using compat::RulePack;
+using diag::Report;
+using document::Document;
 
 struct Flags {
   std::string old_defaults;
@@ -293,7 +293,7 @@ int RunCheckCommand(const std::vector<std::string>& args, std::ostream& out,
     out << report->ToText();
   }
   return report->ok(*diag::ParseSeverity(flags->fail_on)) ? kExitOk
-                                                            : kExitFindings;
+                                                          : kExitFindings;
 }
 
 }  // namespace upgrade_core::cli

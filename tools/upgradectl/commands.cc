@@ -10,8 +10,8 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "tools/upgradectl/command.h"
-#include "upgrade_core/plan/plan.h"
 #include "upgrade_core/diag/report.h"
+#include "upgrade_core/plan/plan.h"
 #include "upgrade_core/version_info.h"
 
 namespace upgrade_core::cli {

@@ -307,16 +307,17 @@ std::string NodeToDisplay(const Node& node, size_t max_len) {
   } else {
     s = NodeToJson(node);
   }
-  if (s.size() > max_len) {
-    size_t cut = max_len > 3 ? max_len - 3 : 0;
-    // Never split a UTF-8 sequence: back up to the start of a character.
-    while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) {
-      --cut;
-    }
-    s.resize(cut);
-    s += "...";
+  return TruncateForDisplay(s, max_len);
+}
+
+std::string TruncateForDisplay(absl::string_view text, size_t max_len) {
+  if (text.size() <= max_len) return std::string(text);
+  size_t cut = max_len > 3 ? max_len - 3 : 0;
+  // Never split a UTF-8 sequence: back up to the start of a character.
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) {
+    --cut;
   }
-  return s;
+  return absl::StrCat(text.substr(0, cut), "...");
 }
 
 // ---------------------------------------------------------------------------

@@ -185,6 +185,9 @@ std::string NodeToJson(const Node& node, bool indent = false);
 // Short human rendering of a value for messages: scalars as text (strings
 // quoted when ambiguous), containers as compact JSON truncated to `max_len`.
 std::string NodeToDisplay(const Node& node, size_t max_len = 80);
+// `text` cut to at most `max_len` bytes for a message ("..." marks the cut),
+// never inside a UTF-8 sequence. Diagnostics quote values only through this.
+std::string TruncateForDisplay(absl::string_view text, size_t max_len = 80);
 
 // Builds a Document node by node, in document order. Used by the loaders and
 // by operations that produce new trees (Helm merges); CopyOf keeps each

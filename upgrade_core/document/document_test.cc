@@ -306,5 +306,31 @@ TEST(DocumentTest, JsonRoundTripKeepsCharactersYamlForbids) {
             "{\"k\":\"a\\u007f\"}");
 }
 
+// Diagnostics quote values only through TruncateForDisplay: short, and never
+// cut inside a UTF-8 sequence (a cut one broke decoding in Python).
+TEST(DocumentTest, TruncateForDisplayKeepsUtf8Whole) {
+  struct Case {
+    std::string text;
+    size_t max_len;
+    std::string want;
+  };
+  const std::vector<Case> cases = {
+      {"short", 80, "short"},
+      {"abcdefghij", 10, "abcdefghij"},
+      {"abcdefghijk", 10, "abcdefg..."},
+      // "é" is two bytes at 6..7: a cut at 7 backs up to 6.
+      {"abcdef\xc3\xa9ghijk", 10, "abcdef..."},
+      {"\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac", 5, "..."},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.text);
+    EXPECT_EQ(TruncateForDisplay(c.text, c.max_len), c.want);
+  }
+  absl::StatusOr<Document> doc =
+      Document::FromYaml("k: \"" + std::string(100, 'x') + "\"\n");
+  ASSERT_TRUE(doc.ok());
+  EXPECT_EQ(NodeToDisplay(*doc->root().Get("k"), 12), "\"xxxxxxxx...");
+}
+
 }  // namespace
 }  // namespace upgrade_core::document

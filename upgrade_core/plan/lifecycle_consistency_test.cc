@@ -148,9 +148,9 @@ int DriveAllSteps(const ExecutionPlan& e) {
     Lifecycle& lifecycle = lifecycles[step.component()];
     if (lifecycle.state() == fsm::component_lifecycle::kPending) {
       EXPECT_EQ(step.kind(), proto::PREFLIGHT);
-      EXPECT_THAT(
-          lifecycle.Fire(fsm::component_lifecycle::kStart, policies[step.component()]),
-          IsOk());
+      EXPECT_THAT(lifecycle.Fire(fsm::component_lifecycle::kStart,
+                                 policies[step.component()]),
+                  IsOk());
     }
     drive(step);
     if (::testing::Test::HasFatalFailure()) return driven;
@@ -163,9 +163,9 @@ int DriveAllSteps(const ExecutionPlan& e) {
   // its rollback step finishes it.
   for (const proto::Step& step : p.rollback_steps()) {
     Lifecycle& lifecycle = lifecycles[step.component()];
-    EXPECT_THAT(
-        lifecycle.Fire(fsm::component_lifecycle::kRollback, policies[step.component()]),
-        IsOk());
+    EXPECT_THAT(lifecycle.Fire(fsm::component_lifecycle::kRollback,
+                               policies[step.component()]),
+                IsOk());
     drive(step);
     if (::testing::Test::HasFatalFailure()) return driven;
     EXPECT_EQ(lifecycle.state(), fsm::component_lifecycle::kRolledBack);
@@ -232,7 +232,8 @@ TEST(LifecycleConsistencyTest, WrongOrderIsCaught) {
   ASSERT_THAT(lifecycle, IsOk());
   Policy wrong{true, !e->StartFirst(0)};
   ASSERT_THAT(lifecycle->Fire(fsm::component_lifecycle::kStart, wrong), IsOk());
-  ASSERT_THAT(lifecycle->Fire(fsm::component_lifecycle::kStepDone, wrong), IsOk());
+  ASSERT_THAT(lifecycle->Fire(fsm::component_lifecycle::kStepDone, wrong),
+              IsOk());
   Claim claim;
   ASSERT_TRUE(ParseClaim(e->StepTransition(e->proto().steps(1)), &claim));
   EXPECT_EQ(claim.from, "starting_new");

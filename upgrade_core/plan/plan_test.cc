@@ -333,7 +333,8 @@ TEST(PlanTest, RejectsBadInputWithLocations) {
         ProblemsFromStatus(plan.status());
     ASSERT_EQ(problems.size(), c.problems.size()) << plan.status();
     for (size_t i = 0; i < problems.size(); ++i) {
-      EXPECT_THAT(diag::FormatDiagnostic(problems[i]), HasSubstr(c.problems[i]));
+      EXPECT_THAT(diag::FormatDiagnostic(problems[i]),
+                  HasSubstr(c.problems[i]));
       EXPECT_THAT(std::string(plan.status().message()),
                   HasSubstr(c.problems[i]));
     }

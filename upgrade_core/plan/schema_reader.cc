@@ -46,12 +46,7 @@ bool IsScalar(const document::Node& node) {
 }
 
 std::string Shorten(absl::string_view text) {
-  if (text.size() <= 40) return std::string(text);
-  size_t cut = 37;
-  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) {
-    --cut;
-  }
-  return absl::StrCat(text.substr(0, cut), "...");
+  return document::TruncateForDisplay(text, 40);
 }
 
 std::string ShortText(const document::Node& node) {
