@@ -258,6 +258,17 @@ TEST(PlanTest, RejectsBadInputWithLocations) {
       {"missing id",
        Header("  - kind: Job\n"),
        {"p.yaml:5:5: error: components[0]: missing required field \"id\""}},
+      // Found by //fuzz:plan_fuzzer: an empty list entry loaded as a
+      // component with no id (and a plan FromProto then rejected).
+      {"empty component entry is not a component",
+       Header("  - \n  - id: a\n"),
+       {"p.yaml:5:4: error: components[0]: expected a mapping, got null"}},
+      {"empty verify and floor entries",
+       "apiVersion: upgrade-core/v1\nkind: UpgradePlan\n"
+       "policy: {availability: [~]}\ncomponents:\n"
+       "  - {id: a, verify: [~]}\n",
+       {"policy.availability[0]: expected a mapping, got null",
+        "components[0].verify[0]: expected a mapping, got null"}},
       {"duplicate id",
        Header("  - id: a\n  - id: b\n  - id: a\n"),
        {"p.yaml:7:5: error: components[2].id: duplicate component id \"a\" "

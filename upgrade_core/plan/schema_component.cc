@@ -110,8 +110,9 @@ void ReadVerify(SchemaReader& r, const document::Node& node,
     return;
   }
   for (size_t i = 0; i < node.size(); ++i) {
-    proto::VerifyCheck* check = out->add_verify();
     const std::string p = absl::StrCat(path, "[", i, "]");
+    if (!r.ListEntryIsMap(node.child(i), p)) continue;
+    proto::VerifyCheck* check = out->add_verify();
     bool has_name = false;
     r.ForFields(node.child(i), p, {"name", "run", "timeout"},
                 [&](const std::string& k, const document::Node& fv,

@@ -65,9 +65,10 @@ void ReadPolicy(SchemaReader& r, const document::Node& node,
             return;
           }
           for (size_t i = 0; i < v.size(); ++i) {
+            const std::string ip = absl::StrCat(p, "[", i, "]");
+            if (!r.ListEntryIsMap(v.child(i), ip)) continue;
             proto::AvailabilityFloor* floor = out->add_availability();
             *floor->mutable_location() = r.Loc(v.child(i));
-            const std::string ip = absl::StrCat(p, "[", i, "]");
             bool has_service = false, has_min = false;
             r.ForFields(
                 v.child(i), ip, {"service", "minAvailable"},
@@ -150,9 +151,9 @@ void ReadPlanDocument(SchemaReader& r, const document::Node& root,
                 return;
               }
               for (size_t i = 0; i < v.size(); ++i) {
-                ReadComponent(r, v.child(i),
-                              absl::StrCat("components[", i, "]"),
-                              out->add_components());
+                const std::string ip = absl::StrCat("components[", i, "]");
+                if (!r.ListEntryIsMap(v.child(i), ip)) continue;
+                ReadComponent(r, v.child(i), ip, out->add_components());
               }
             }
           })) {

@@ -137,6 +137,16 @@ class SchemaReader {
     p.location = ToLocation(Loc(at));
   }
 
+  // A list entry that must be a mapping (a component, a floor, a check).
+  // Unlike an optional section, an empty entry (`- ` with nothing after it)
+  // is an error: it would otherwise load as an entry with no fields.
+  bool ListEntryIsMap(const document::Node& node, const std::string& path) {
+    if (node.is_map()) return true;
+    Error(node, path, "schema.type",
+          absl::StrCat("expected a mapping, got ", NodeTypeName(node)));
+    return false;
+  }
+
   // Iterates a mapping's keys, rejecting unknown and duplicate ones; calls
   // `field(key, value, path)` for each known key. Returns false (and records
   // a problem) when `node` is not a mapping.
