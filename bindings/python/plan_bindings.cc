@@ -77,7 +77,7 @@ std::vector<PyStep> ToPySteps(
     p.kind = std::string(plan::StepKindName(s.kind()));
     for (int32_t d : s.depends_on()) p.depends_on.push_back(e.StepId(list[d]));
     p.timeout = s.timeout_ms() / 1000.0;
-    p.transition = std::string(e.StepTransition(s));
+    p.transition = plan::FormatTransition(e.StepTransition(s));
     p.waits_for = s.waits_for();
     p.wave = s.wave();
     p.batch = s.batch();

@@ -343,6 +343,19 @@ std::optional<EventId> StateMachine::FindEvent(absl::string_view name) const {
   return it->second;
 }
 
+std::optional<StateId> StateMachine::Target(
+    StateId state, EventId event,
+    absl::FunctionRef<bool(int32_t guard)> guard_value) const {
+  for (uint32_t r = FirstCandidate(state, event); r != kNoTransition; ++r) {
+    const CompiledTransition& row = impl_->compiled[r];
+    if (row.guard < 0 || guard_value(row.guard) != row.negate_guard) {
+      return row.to;
+    }
+    if (IsLastCandidate(r)) break;
+  }
+  return std::nullopt;
+}
+
 std::vector<EventId> StateMachine::AllowedEvents(StateId state) const {
   std::vector<EventId> events;
   for (int e = 0; e < impl_->num_events; ++e) {

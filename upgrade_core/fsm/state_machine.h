@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "upgrade_core/fsm/definition.h"
@@ -140,6 +141,15 @@ class StateMachine {
            impl_->compiled[index + 1].from != impl_->compiled[index].from ||
            impl_->compiled[index + 1].event != impl_->compiled[index].event;
   }
+
+  // Where `event` leads from `state` when guard i (an index into
+  // guard_names()) has the value guard_value(i): the target of the first
+  // candidate row whose guard passes, or nullopt when no row applies (an
+  // illegal event). The question Instance::Fire() answers, asked without an
+  // instance and without running anything. REQUIRES: ids in range.
+  std::optional<StateId> Target(
+      StateId state, EventId event,
+      absl::FunctionRef<bool(int32_t guard)> guard_value) const;
 
   // Events with at least one row out of `state` (guards not evaluated), in
   // event declaration order.

@@ -58,7 +58,7 @@ TEST(CompilePlanTest, StepsFollowTheStrategy) {
   EXPECT_THAT(p.backup(), ElementsAre(true, false, false, false));
   std::vector<std::string> transitions;
   for (const proto::Step& s : p.steps()) {
-    transitions.push_back(std::string(compiled->StepTransition(s)));
+    transitions.push_back(FormatTransition(compiled->StepTransition(s)));
   }
   EXPECT_THAT(transitions,
               ElementsAre("preflight -> backing_up on backup",
@@ -85,11 +85,12 @@ TEST(CompilePlanTest, StepsFollowTheStrategy) {
                           "starting_new -> awaiting_ready on step_done",
                           "awaiting_ready -> verifying on step_done",
                           "verifying -> succeeded on step_done"));
-  EXPECT_EQ(StepTransition(proto::BACKUP, true, true),
+  EXPECT_EQ(FormatTransition(*StepTransition(proto::BACKUP, true, true)),
             "backing_up -> starting_new on step_done");
-  EXPECT_EQ(StepTransition(proto::STEP_KIND_UNSPECIFIED, false, false), "");
+  EXPECT_EQ(StepTransition(proto::STEP_KIND_UNSPECIFIED, false, false),
+            std::nullopt);
   EXPECT_THAT(p.rollback_steps(), SizeIs(4));
-  EXPECT_EQ(compiled->StepTransition(p.rollback_steps(0)),
+  EXPECT_EQ(FormatTransition(compiled->StepTransition(p.rollback_steps(0))),
             "rolling_back -> rolled_back on rollback_done");
   EXPECT_THAT(compiled->ToJson(),
               HasSubstr("\"components\":[{\"id\":\"tf\",\"order\":"

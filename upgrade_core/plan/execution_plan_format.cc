@@ -46,7 +46,7 @@ void AppendStep(std::string& out, const ExecutionPlan& plan,
                   ",\"wave\":", s.wave());
   if (s.batch() > 0) absl::StrAppend(&out, ",\"batch\":", s.batch());
   out += ",\"transition\":";
-  AppendJsonString(&out, plan.StepTransition(s));
+  AppendJsonString(&out, FormatTransition(plan.StepTransition(s)));
   out += ",\"waitsFor\":";
   AppendJsonString(&out, s.waits_for());
   out += "}";
@@ -123,10 +123,12 @@ std::string ExecutionPlan::ToText() const {
   }
   size_t transition_width = 9;
   for (const proto::Step& s : p.steps()) {
-    transition_width = std::max(transition_width, StepTransition(s).size());
+    transition_width =
+        std::max(transition_width, FormatTransition(StepTransition(s)).size());
   }
   for (const proto::Step& s : p.rollback_steps()) {
-    transition_width = std::max(transition_width, StepTransition(s).size());
+    transition_width =
+        std::max(transition_width, FormatTransition(StepTransition(s)).size());
   }
   auto row = [&](absl::string_view id, absl::string_view timeout,
                  absl::string_view transition, absl::string_view waits) {
@@ -137,8 +139,8 @@ std::string ExecutionPlan::ToText() const {
     return line + "\n";
   };
   auto step_row = [&](const proto::Step& s) {
-    return row(StepId(s), Timeout(s.timeout_ms()), StepTransition(s),
-               s.waits_for());
+    return row(StepId(s), Timeout(s.timeout_ms()),
+               FormatTransition(StepTransition(s)), s.waits_for());
   };
   for (const proto::Wave& w : p.waves()) {
     std::vector<absl::string_view> ids;

@@ -12,7 +12,6 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "upgrade_core/fsm/instance.h"
@@ -52,18 +51,6 @@ const char* StateOf(proto::StepKind kind) {
     default:
       return "?";
   }
-}
-
-struct Claim {
-  std::string from, to, event;
-};
-
-// Parses "from -> to on event".
-bool ParseClaim(absl::string_view text, Claim* claim) {
-  std::vector<std::string> words = absl::StrSplit(text, ' ');
-  if (words.size() != 5 || words[1] != "->" || words[3] != "on") return false;
-  *claim = {words[0], words[2], words[4]};
-  return true;
 }
 
 // One component per (kind, strategy) the planner distinguishes, each with
@@ -132,16 +119,13 @@ int DriveAllSteps(const ExecutionPlan& e) {
   auto drive = [&](const proto::Step& step) {
     const int c = step.component();
     Lifecycle& lifecycle = lifecycles[c];
-    SCOPED_TRACE(absl::StrCat(e.StepId(step), ": ", e.StepTransition(step)));
-    Claim claim;
-    ASSERT_TRUE(ParseClaim(e.StepTransition(step), &claim));
-    EXPECT_EQ(claim.from, StateOf(step.kind()));
-    ASSERT_EQ(lifecycle.state_name(), claim.from)
+    const LifecycleTransition claim = e.StepTransition(step);
+    SCOPED_TRACE(absl::StrCat(e.StepId(step), ": ", FormatTransition(claim)));
+    EXPECT_EQ(machine.state_name(claim.from), StateOf(step.kind()));
+    ASSERT_EQ(lifecycle.state(), claim.from)
         << "the step runs in a different state than it claims";
-    std::optional<fsm::EventId> event = machine.FindEvent(claim.event);
-    ASSERT_TRUE(event.has_value());
-    ASSERT_THAT(lifecycle.Fire(*event, policies[c]), IsOk());
-    EXPECT_EQ(lifecycle.state_name(), claim.to);
+    ASSERT_THAT(lifecycle.Fire(claim.event, policies[c]), IsOk());
+    EXPECT_EQ(lifecycle.state(), claim.to);
     ++driven;
   };
   for (const proto::Step& step : p.steps()) {
@@ -234,10 +218,9 @@ TEST(LifecycleConsistencyTest, WrongOrderIsCaught) {
   ASSERT_THAT(lifecycle->Fire(fsm::component_lifecycle::kStart, wrong), IsOk());
   ASSERT_THAT(lifecycle->Fire(fsm::component_lifecycle::kStepDone, wrong),
               IsOk());
-  Claim claim;
-  ASSERT_TRUE(ParseClaim(e->StepTransition(e->proto().steps(1)), &claim));
-  EXPECT_EQ(claim.from, "starting_new");
-  EXPECT_NE(lifecycle->state_name(), claim.from);
+  const LifecycleTransition claim = e->StepTransition(e->proto().steps(1));
+  EXPECT_EQ(claim.from, fsm::component_lifecycle::kStartingNew);
+  EXPECT_NE(lifecycle->state(), claim.from);
 }
 
 }  // namespace

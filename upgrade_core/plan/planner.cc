@@ -47,10 +47,13 @@ bool HasErrors(const std::vector<diag::Diagnostic>& problems) {
   return false;
 }
 
-absl::string_view ExecutionPlan::StepTransition(const proto::Step& step) const {
+LifecycleTransition ExecutionPlan::StepTransition(
+    const proto::Step& step) const {
   const int c = step.component();
+  // A compiled plan's steps have known kinds (CompilePlan emits them).
   return plan::StepTransition(step.kind(), proto_->start_first(c),
-                              proto_->backup(c));
+                              proto_->backup(c))
+      .value_or(LifecycleTransition{});
 }
 
 ExecutionPlan::ExecutionPlan() {

@@ -49,6 +49,7 @@
 #include "upgrade_core/document/document.h"
 #include "upgrade_core/graph/dependency_graph.h"
 #include "upgrade_core/plan/plan.h"
+#include "upgrade_core/plan/step_lifecycle.h"
 #include "upgrade_core/proto/plan.pb.h"
 
 namespace upgrade_core::plan {
@@ -97,9 +98,10 @@ class ExecutionPlan {
   }
   // "<component>/<kind>", e.g. "ingress-controller/await-ready".
   std::string StepId(const proto::Step& step) const;
-  // The component lifecycle transition `step` drives, for its component's
-  // order and backup (see the free StepTransition() below).
-  absl::string_view StepTransition(const proto::Step& step) const;
+  // The component lifecycle transition a successful `step` drives, for its
+  // component's order and backup (step_lifecycle.h); FormatTransition()
+  // renders it.
+  LifecycleTransition StepTransition(const proto::Step& step) const;
   // True when component `i`'s steps run start-first: bind the component
   // lifecycle's fsm::kStartFirstGuard to this. REQUIRES: i in range.
   bool StartFirst(int i) const { return proto_->start_first(i); }
@@ -127,17 +129,6 @@ class ExecutionPlan {
   std::vector<diag::Diagnostic> warnings_;
   graph::DependencyGraph graph_;
 };
-
-// The component lifecycle transition a step of `kind` drives, as
-// "state -> next on event" (e.g. "awaiting_ready -> verifying on
-// step_done"), for a component whose steps run start-first (`start_first`,
-// the lifecycle's start_first guard) or terminate-first, with or without a
-// backup step (`backup`: a passed preflight fires `backup`, not
-// `step_done`). Read from fsm::ComponentLifecycle() with those guard values,
-// so the plan and the state machine cannot drift apart; the state before
-// "->" is the one the step runs in. "" for an unknown kind.
-absl::string_view StepTransition(proto::StepKind kind, bool start_first,
-                                 bool backup);
 
 // Every problem in the plan (errors first, then warnings; each group in plan
 // order). Never fails: problems are data. Empty = nothing to report.

@@ -1,79 +1,66 @@
-// StepTransition: the component lifecycle transition each kind of step
-// drives, read from fsm::ComponentLifecycle() itself so the plan and the
-// state machine cannot drift apart.
+// The step kind -> component lifecycle table (step_lifecycle.h).
+#include <optional>
 #include <string>
-#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "upgrade_core/fsm/lifecycles.h"
-#include "upgrade_core/plan/planner.h"
+#include "upgrade_core/plan/step_lifecycle.h"
 
 namespace upgrade_core::plan {
-namespace {
 
-// "state -> next on event" for every (kind, start_first, backup).
-constexpr int kNumKinds = proto::ROLLBACK + 1;
+namespace lc = fsm::component_lifecycle;
 
-int TransitionSlot(proto::StepKind kind, bool start_first, bool backup) {
-  return kind * 4 + (start_first ? 2 : 0) + (backup ? 1 : 0);
+std::optional<fsm::StateId> StepState(proto::StepKind kind) {
+  switch (kind) {
+    case proto::PREFLIGHT:
+      return lc::kPreflight;
+    case proto::BACKUP:
+      return lc::kBackingUp;
+    case proto::TERMINATE_OLD:
+      return lc::kTerminatingOld;
+    case proto::START_NEW:
+      return lc::kStartingNew;
+    case proto::AWAIT_READY:
+      return lc::kAwaitingReady;
+    case proto::VERIFY:
+      return lc::kVerifying;
+    case proto::ROLLBACK:
+      return lc::kRollingBack;
+    default:
+      return std::nullopt;
+  }
 }
 
-const std::string* TransitionNames() {
-  static const std::string* names = [] {
-    auto* n = new std::string[kNumKinds * 4];
-    const fsm::StateMachine& m = fsm::ComponentLifecycle();
-    for (int path = 0; path < 4; ++path) {
-      const bool start_first = (path & 2) != 0;
-      const bool backup = (path & 1) != 0;
-      // The row the lifecycle takes with these guard values (the rollback
-      // policy never decides where a successful step goes).
-      auto describe = [&](fsm::StateId state, fsm::EventId event) {
-        for (uint32_t t = m.FirstCandidate(state, event);
-             t != fsm::StateMachine::kNoTransition; ++t) {
-          const fsm::CompiledTransition& row = m.transitions()[t];
-          bool pass = true;
-          if (row.guard >= 0) {
-            const bool value =
-                m.guard_names()[row.guard] == fsm::kStartFirstGuard
-                    ? start_first
-                    : true;
-            pass = value != row.negate_guard;
-          }
-          if (pass) {
-            return absl::StrCat(m.state_name(state), " -> ",
-                                m.state_name(row.to), " on ",
-                                m.event_name(event));
-          }
-          if (m.IsLastCandidate(t)) break;
-        }
-        return m.state_name(state);  // unreachable with the built-in rows
-      };
-      using namespace fsm::component_lifecycle;  // NOLINT: the lifecycle's enum
-                                                 // names
-      auto set = [&](proto::StepKind kind, std::string text) {
-        n[TransitionSlot(kind, start_first, backup)] = std::move(text);
-      };
-      set(proto::PREFLIGHT,
-          describe(kPreflight,
-                   backup ? fsm::EventId{kBackup} : fsm::EventId{kStepDone}));
-      set(proto::BACKUP, describe(kBackingUp, kStepDone));
-      set(proto::TERMINATE_OLD, describe(kTerminatingOld, kStepDone));
-      set(proto::START_NEW, describe(kStartingNew, kStepDone));
-      set(proto::AWAIT_READY, describe(kAwaitingReady, kStepDone));
-      set(proto::VERIFY, describe(kVerifying, kStepDone));
-      set(proto::ROLLBACK, describe(kRollingBack, kRollbackDone));
-    }
-    return n;
-  }();
-  return names;
+std::optional<fsm::EventId> StepDoneEvent(proto::StepKind kind, bool backup) {
+  if (!StepState(kind).has_value()) return std::nullopt;
+  if (kind == proto::ROLLBACK) return lc::kRollbackDone;
+  if (kind == proto::PREFLIGHT && backup) return lc::kBackup;
+  return lc::kStepDone;
 }
 
-}  // namespace
+std::optional<fsm::EventId> StepFailedEvent(proto::StepKind kind) {
+  if (!StepState(kind).has_value()) return std::nullopt;
+  return kind == proto::ROLLBACK ? lc::kRollbackFailed : lc::kStepFailed;
+}
 
-absl::string_view StepTransition(proto::StepKind kind, bool start_first,
-                                 bool backup) {
-  if (kind < proto::PREFLIGHT || kind > proto::ROLLBACK) return "";
-  return TransitionNames()[TransitionSlot(kind, start_first, backup)];
+std::optional<LifecycleTransition> StepTransition(proto::StepKind kind,
+                                                  bool start_first,
+                                                  bool backup) {
+  std::optional<fsm::StateId> from = StepState(kind);
+  if (!from.has_value()) return std::nullopt;
+  const fsm::EventId event = *StepDoneEvent(kind, backup);
+  const fsm::StateMachine& m = fsm::ComponentLifecycle();
+  std::optional<fsm::StateId> to = m.Target(*from, event, [&](int32_t guard) {
+    return m.guard_names()[guard] == fsm::kStartFirstGuard ? start_first : true;
+  });
+  if (!to.has_value()) return std::nullopt;  // not with the built-in rows
+  return LifecycleTransition{*from, event, *to};
+}
+
+std::string FormatTransition(const LifecycleTransition& t) {
+  const fsm::StateMachine& m = fsm::ComponentLifecycle();
+  return absl::StrCat(m.state_name(t.from), " -> ", m.state_name(t.to), " on ",
+                      m.event_name(t.event));
 }
 
 }  // namespace upgrade_core::plan
