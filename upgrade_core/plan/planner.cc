@@ -117,6 +117,7 @@ absl::StatusOr<ExecutionPlan> CompilePlan(const Plan& plan,
   ExecutionPlan result;
   proto::ExecutionPlan& out = *result.proto_;
   out.set_name(p.metadata().name());
+  *out.mutable_source() = p;
   out.set_max_parallel(p.policy().max_parallel());
   out.set_on_failure(p.policy().on_failure() ==
                              proto::FAILURE_POLICY_UNSPECIFIED
