@@ -23,6 +23,8 @@ PACKAGES=(
   python3-yaml       # plan_schema_test: reads the example plans
   python3-jsonschema # plan_schema_test: validates plans against the UpgradePlan JSON Schema
   zlib1g-dev         # crc32 for the journal
+  libarchive-dev     # chart/: reads packaged charts (.tgz) with bounds, not a hand-written tar reader
+  libvalijson-dev    # compat/: validates chart values against values.schema.json (header-only)
   # Fuzzing (fuzz/, tools/fuzz.sh, `--config=fuzz`): libFuzzer exists only for clang. gcc
   # still builds and replays every fuzz target's corpus in `bazel test //...`.
   clang-14           # compiler with -fsanitize=fuzzer (coverage-guided), ASan, UBSan
