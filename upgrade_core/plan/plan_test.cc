@@ -60,6 +60,8 @@ components:
   - id: crds
     kind: CRD
     strategy: {type: TerminateFirst}
+    irreversible: true
+    checkpoint: true
   - id: install-job
     kind: Job
     strategy: {type: Recreate}
@@ -127,6 +129,10 @@ TEST(PlanTest, LoadsEveryField) {
   EXPECT_EQ(p.components(2).webhook().failure_policy(), proto::FAIL);
   EXPECT_EQ(p.components(2).webhook().served_by(), "ingress-controller");
   EXPECT_EQ(p.components(3).strategy().type(), proto::TERMINATE_FIRST);
+  EXPECT_TRUE(p.components(3).irreversible());
+  EXPECT_TRUE(p.components(3).checkpoint());
+  EXPECT_FALSE(p.components(4).irreversible());
+  EXPECT_FALSE(p.components(4).checkpoint());
   EXPECT_EQ(p.components(4).strategy().type(), proto::TERMINATE_FIRST);
   EXPECT_EQ(p.components(5).strategy().type(), proto::ON_DELETE);
   EXPECT_EQ(p.components(6).kind(), proto::GENERIC);
@@ -199,6 +205,25 @@ TEST(PlanTest, RejectsBadInputWithLocations) {
        Header("  - id: a\n    backup: yes\n"),
        {"p.yaml:6:13: error: components[0].backup: expected true or false, "
         "got yes. Hint: write true or false"}},
+      {"irreversible and checkpoint are strict booleans",
+       Header("  - id: a\n    irreversible: yes\n    checkpoint: \"true\"\n"),
+       {"p.yaml:6:19: error: components[0].irreversible: expected true or "
+        "false, got yes",
+        "p.yaml:7:17: error: components[0].checkpoint: expected true or "
+        "false, got \"true\""}},
+      {"checkpoint needs irreversible",
+       Header("  - id: a\n    checkpoint: true\n"),
+       {"p.yaml:6:17: error: components[0].checkpoint: \"checkpoint: true\" "
+        "marks an irreversible component as the plan's point of no return, "
+        "but this component is not irreversible. Hint: add \"irreversible: "
+        "true\""}},
+      {"checkpoint with irreversible false",
+       Header("  - id: a\n    irreversible: false\n    checkpoint: true\n"),
+       {"p.yaml:7:17: error: components[0].checkpoint: \"checkpoint: true\" "
+        "marks"}},
+      {"a bad irreversible does not cascade into checkpoint",
+       Header("  - id: a\n    irreversible: 1\n    checkpoint: true\n"),
+       {"components[0].irreversible: expected true or false, got 1"}},
       {"the string \"true\" is not a boolean",
        Header("  - id: a\n    backup: \"true\"\n"),
        {"components[0].backup: expected true or false, got \"true\""}},

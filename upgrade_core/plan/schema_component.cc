@@ -1,6 +1,8 @@
 // One component of an UpgradePlan: id, kind, counts, strategy, resources,
 // dependencies, readiness, verify checks, retry, config values files (which
-// must stay inside the plan's directory), platform requirements, webhook.
+// must stay inside the plan's directory), platform requirements, webhook,
+// backup, and whether its upgrade is a point of no return (irreversible,
+// checkpoint).
 #include <unistd.h>
 
 #include <optional>
@@ -144,11 +146,13 @@ void ReadComponent(SchemaReader& r, const document::Node& node,
   std::optional<document::Node> nodes_node;
   bool kind_ok = true;  // a bad kind must not cascade into count errors
   bool has_id = false;  // an id of the wrong type is not also "missing"
+  std::optional<document::Node> checkpoint_node;
+  bool irreversible_ok = true;  // a bad value must not cascade
   bool ok = r.ForFields(
       node, path,
       {"id", "kind", "version", "replicas", "nodes", "strategy", "exclusive",
        "dependsOn", "provides", "readiness", "verify", "retry", "config",
-       "requires", "webhook", "backup"},
+       "requires", "webhook", "backup", "irreversible", "checkpoint"},
       [&](const std::string& key, const document::Node& v,
           const std::string& p) {
         int64_t n = 0;
@@ -247,9 +251,31 @@ void ReadComponent(SchemaReader& r, const document::Node& node,
         } else if (key == "backup") {
           bool b = false;
           if (r.Bool(v, p, &b)) out->set_backup(b);
+        } else if (key == "irreversible") {
+          bool b = false;
+          irreversible_ok = r.Bool(v, p, &b);
+          if (irreversible_ok) out->set_irreversible(b);
+        } else if (key == "checkpoint") {
+          bool b = false;
+          if (r.Bool(v, p, &b)) {
+            out->set_checkpoint(b);
+            checkpoint_node = v;
+          }
         }
       });
   if (!ok) return;
+  // A checkpoint is where a plan accepts that the upgrade cannot be undone;
+  // on a component that can be rolled back it would promise nothing, and
+  // most likely `irreversible: true` was forgotten (or misspelt).
+  if (out->checkpoint() && !out->irreversible() && irreversible_ok) {
+    r.Error(*checkpoint_node, absl::StrCat(path, ".checkpoint"),
+            "schema.checkpoint",
+            "\"checkpoint: true\" marks an irreversible component as the "
+            "plan's point of no return, but this component is not "
+            "irreversible",
+            "add \"irreversible: true\" if its upgrade cannot be rolled back "
+            "(e.g. a CRD storage-version migration), or remove checkpoint");
+  }
   if (!has_id) {
     r.Error(node, path, "schema.required", "missing required field \"id\"");
   }
