@@ -79,6 +79,40 @@ absl::StatusOr<Decoded> Decode(absl::string_view name,
   return out;
 }
 
+// A header record is a plan name, a hash and a version string; a longer
+// one is refused when written, so a longer declared length is corruption.
+constexpr size_t kMaxHeaderPayloadBytes = 4096;
+
+// Whether a journal without a good header lost it to a crash during its
+// creation (or was cut inside it), so that starting it afresh loses nothing
+// that was there: the bad bytes end where the header record would. A header
+// that is corrupt while bytes follow it is damage to a journal with history,
+// which Open refuses to paper over.
+bool IsTornCreation(const TailDrop& tail, absl::string_view bytes) {
+  const size_t at = kJournalMagic.size() + 4;  // the header's length field
+  const auto declared = [&]() -> uint64_t {
+    uint64_t v = 0;
+    for (int i = 0; i < 4; ++i) {
+      v |= uint64_t{static_cast<unsigned char>(bytes[at + i])} << (8 * i);
+    }
+    return v;
+  };
+  switch (tail.reason) {
+    case TailDropReason::kTruncatedMagic:
+    case TailDropReason::kTruncatedHeader:
+    case TailDropReason::kZeroFilled:
+      return true;
+    case TailDropReason::kTruncatedRecord:
+      return declared() <= kMaxHeaderPayloadBytes;
+    case TailDropReason::kChecksumMismatch:
+      return kJournalMagic.size() + kRecordHeaderBytes + declared() ==
+             bytes.size();
+    case TailDropReason::kRecordTooLong:
+      return false;
+  }
+  return false;
+}
+
 std::string SerializeRecord(const proto::JournalRecord& record) {
   std::string payload;
   record.SerializeToString(&payload);
@@ -131,6 +165,23 @@ absl::StatusOr<std::unique_ptr<Journal>> Journal::Open(
         absl::StrCat("journal ", name, ": group_commit_records is ",
                      options.group_commit_records, "; it must be at least 1"));
   }
+  // The header record a new journal starts with, checked before anything
+  // is read or changed.
+  proto::JournalRecord first;
+  proto::JournalHeader* h = first.mutable_header();
+  *h = header;
+  h->set_format_version(kJournalFormatVersion);
+  if (h->library_version().empty()) {
+    h->set_library_version(std::string(upgrade_core::kVersion));
+  }
+  const std::string header_payload = SerializeRecord(first);
+  if (header_payload.size() > kMaxHeaderPayloadBytes) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "journal ", name, ": the header is ", header_payload.size(),
+        " bytes serialized, over the limit of ", kMaxHeaderPayloadBytes,
+        " (is the plan name that long?)"));
+  }
+
   UC_ASSIGN_OR_RETURN(const std::string bytes,
                       store->ReadAll(options.max_journal_bytes));
   UC_ASSIGN_OR_RETURN(Decoded decoded, Decode(name, bytes));
@@ -142,25 +193,27 @@ absl::StatusOr<std::unique_ptr<Journal>> Journal::Open(
         "' (hash ", contents.header->plan_hash(), "), not to plan '",
         header.plan_name(), "' (hash ", header.plan_hash(), ")"));
   }
+  if (!contents.header && contents.tail &&
+      !IsTornCreation(*contents.tail, bytes)) {
+    return absl::DataLossError(absl::StrCat(
+        "journal ", name, ": its header record is corrupt (",
+        TailDropReasonName(contents.tail->reason), " at offset ",
+        contents.tail->offset, ") and ", contents.tail->bytes,
+        " bytes from there on cannot be read; the journal is left unchanged "
+        "(move it aside to start a new one)"));
+  }
   if (contents.tail) {
     UC_ASSIGN_OR_RETURN(contents.tail->kept_at,
                         store->Truncate(decoded.valid_bytes));
   }
   const bool created = !contents.header.has_value();
   if (created) {
-    proto::JournalRecord first;
-    proto::JournalHeader* h = first.mutable_header();
-    *h = header;
-    h->set_format_version(kJournalFormatVersion);
-    if (h->library_version().empty()) {
-      h->set_library_version(std::string(upgrade_core::kVersion));
-    }
     // The magic is already there unless the file was empty or its creation
     // was torn inside the magic.
     std::string bytes_out =
         decoded.has_magic ? std::string() : std::string(kJournalMagic);
-    absl::StrAppend(&bytes_out, FrameRecord(RecordType::kJournalRecord,
-                                            SerializeRecord(first)));
+    absl::StrAppend(&bytes_out,
+                    FrameRecord(RecordType::kJournalRecord, header_payload));
     UC_RETURN_IF_ERROR(store->Append(bytes_out));
     // Always synced, whatever the options: a journal without its header is
     // no journal at all.
