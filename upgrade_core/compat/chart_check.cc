@@ -2,6 +2,7 @@
 // default trees, a diff of the defaults, Helm merges, then the rule packs.
 #include "upgrade_core/compat/chart_check.h"
 
+#include <algorithm>
 #include <iterator>
 #include <map>
 #include <set>
@@ -9,6 +10,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "upgrade_core/chart/template_reader.h"
 #include "upgrade_core/compat/merge.h"
 #include "upgrade_core/document/path.h"
 #include "upgrade_core/util/status_macros.h"
@@ -26,6 +28,12 @@ using document::NodeKindName;
 using document::NodeToDisplay;
 
 namespace {
+
+// What the two charts' templates read, when the check has the charts.
+struct TemplateEvidence {
+  const chart::ValuesUsage* old_usage = nullptr;
+  const chart::ValuesUsage* new_usage = nullptr;
+};
 
 // Kinds that are interchangeable in values: int and float are both numbers;
 // null means "unset", compatible with anything.
@@ -66,14 +74,17 @@ class ChartChecker {
  public:
   ChartChecker(const Document& old_defaults, const Document& new_defaults,
                absl::Span<const RulePack> packs,
-               const ChartUpgradeOptions& options, Report* report)
+               const ChartUpgradeOptions& options, Report* report,
+               TemplateEvidence evidence = {})
       : old_(old_defaults.root()),
         new_(new_defaults.root()),
         packs_(packs),
         options_(options),
-        report_(report) {}
+        report_(report),
+        evidence_(evidence) {}
 
   void Run(const Node& overrides) {
+    overrides_ = overrides;
     if (options_.guess_renames) IndexAdded();
     std::string path;
     if (overrides.is_map()) {
@@ -147,6 +158,7 @@ class ChartChecker {
       absl::string_view key = over.key(i);
       Node value = over.child(i);
       AppendKey(path, key);
+      keys_.emplace_back(key);
       std::optional<Node> o = old_map ? old_map->Get(key) : std::nullopt;
       std::optional<Node> n = new_map ? new_map->Get(key) : std::nullopt;
       const bool gone = removed || (o && !n);
@@ -160,6 +172,7 @@ class ChartChecker {
         override_paths_.insert(*path);  // a leaf the user set
         Check(*path, value, over.key_location(i), o, n, gone);
       }
+      keys_.pop_back();
       path->resize(mark);
     }
   }
@@ -168,6 +181,10 @@ class ChartChecker {
              const Location& key_location, std::optional<Node> o,
              std::optional<Node> n, bool gone) {
     if (value.is_null()) return;  // deleting a key is never broken
+    if (evidence_.new_usage != nullptr &&
+        !CheckTemplates(path, key_location, o, n, gone)) {
+      return;
+    }
     if (gone) {
       if (CoveredByPack(path)) return;
       std::string target;
@@ -188,7 +205,7 @@ class ChartChecker {
             absl::StrCat("your override ", path,
                          " is ignored: the new chart no longer has it; it "
                          "appears to have moved to ",
-                         target),
+                         target, TemplateNote()),
             absl::StrCat("move the value to ", target,
                          " (matched by name and default value; confirm in "
                          "the chart's changelog)"),
@@ -196,7 +213,8 @@ class ChartChecker {
       } else {
         Add("chart/removed-override", Severity::kError, path,
             absl::StrCat("your override ", path,
-                         " is ignored: the new chart no longer has this key"),
+                         " is ignored: the new chart no longer has this key",
+                         TemplateNote()),
             "remove the override, or find its replacement in the chart's "
             "changelog",
             key_location);
@@ -235,6 +253,171 @@ class ChartChecker {
     }
   }
 
+  // The keys of a printed path without list indexes or wildcards; nullopt
+  // otherwise (those are not values a template reads by name).
+  static std::optional<chart::ValuesPath> KeysOf(const std::string& path) {
+    absl::StatusOr<document::Path> p = document::Path::Parse(path);
+    if (!p.ok()) return std::nullopt;
+    chart::ValuesPath keys;
+    for (const document::PathSegment& s : p->segments()) {
+      if (s.type != document::PathSegment::Type::kKey) return std::nullopt;
+      keys.push_back(s.key);
+    }
+    return keys;
+  }
+
+  // Where the old chart read the current key, as a sentence tail.
+  std::string OldReadNote() const {
+    if (evidence_.old_usage == nullptr) return "";
+    chart::ValuesUsage::Verdict v = evidence_.old_usage->Classify(keys_);
+    if (v.read != nullptr) {
+      return absl::StrCat("; the old chart read it at ",
+                          v.read->location.ToString());
+    }
+    return "; the old chart did not read it either";
+  }
+
+  // Appended to values.yaml findings when the templates agree.
+  std::string TemplateNote() const {
+    if (evidence_.new_usage == nullptr) return "";
+    return absl::StrCat(
+        " (evidence: values.yaml and templates: no template of the new chart "
+        "reads it",
+        OldReadNote(), ")");
+  }
+
+  // The template evidence for one override. Returns whether the values.yaml
+  // checks should still run (false when the templates overrule them).
+  bool CheckTemplates(const std::string& path, const Location& key_location,
+                      std::optional<Node> o, std::optional<Node> n, bool gone) {
+    using Use = chart::ValuesUsage::Use;
+    const chart::ValuesUsage& usage = *evidence_.new_usage;
+    chart::ValuesUsage::Verdict v = usage.Classify(keys_);
+    const bool old_read =
+        evidence_.old_usage != nullptr &&
+        evidence_.old_usage->Classify(keys_).use == Use::kRead;
+    switch (v.use) {
+      case Use::kRead:
+        if (gone) {
+          Add("chart/override-still-read", Severity::kInfo, path,
+              absl::StrCat("your override ", path,
+                           " left the new chart's default values, but its "
+                           "templates still read it at ",
+                           v.read->location.ToString(),
+                           ", so it is honoured (evidence: templates)"),
+              "nothing to change; the chart's changelog may name a preferred "
+              "key",
+              key_location);
+        } else {
+          NewlyGated(path, key_location);
+        }
+        return !gone;
+      case Use::kPossiblyRead: {
+        NewlyGated(path, key_location);
+        const bool changed = gone || old_read;
+        Add("chart/possibly-read-override",
+            changed ? Severity::kWarning : Severity::kInfo, path,
+            absl::StrCat(
+                "your override ", path,
+                gone ? " left the new chart's default values; no template "
+                       "reads it by name, but "
+                     : " is read by no template by name; ",
+                v.read->location.ToString(), " passes ",
+                chart::ValuesPathToString(v.read->path),
+                " on whole, so it may take effect (evidence: templates",
+                old_read ? "; the old chart read it by name" : "", ")"),
+            "render the chart (helm template) and check the value appears "
+            "where you expect",
+            key_location);
+        return false;
+      }
+      case Use::kNotAnalysed:
+        Add("chart/not-analysed-override", Severity::kWarning, path,
+            absl::StrCat(
+                "cannot tell whether the new chart reads your "
+                "override ",
+                path, ": ", v.unresolved->reason,
+                v.unresolved->location.known()
+                    ? absl::StrCat(" (", v.unresolved->location.ToString(), ")")
+                    : "",
+                " (evidence: templates, not analysed)"),
+            "render the chart (helm template) to check the value is used",
+            key_location);
+        return false;
+      case Use::kNotRead:
+        if (gone || (!o && !n)) {
+          if (gone) return true;  // removed/renamed, with TemplateNote()
+          Add("chart/unread-override",
+              old_read ? Severity::kError : Severity::kWarning, path,
+              absl::StrCat("your override ", path,
+                           " is ignored: neither the new chart's values.yaml "
+                           "nor its templates know it (evidence: templates",
+                           OldReadNote(), ")"),
+              "remove the override, or find its replacement in the chart's "
+              "changelog",
+              key_location);
+          return false;
+        }
+        Add("chart/unread-override",
+            old_read || evidence_.old_usage == nullptr ? Severity::kError
+                                                       : Severity::kWarning,
+            path,
+            absl::StrCat("your override ", path,
+                         " is ignored: the new chart's values.yaml still has "
+                         "this key, but no template reads it (evidence: "
+                         "templates",
+                         OldReadNote(), ")"),
+            "remove the override, or find its replacement in the chart's "
+            "changelog",
+            key_location);
+        return true;  // type checks still apply to the key values.yaml has
+    }
+    return true;
+  }
+
+  // Every read of the current key sits under a condition on a key the new
+  // chart added (and the user does not set): name that gate.
+  void NewlyGated(const std::string& path, const Location& key_location) {
+    const chart::ValuesUsage& usage = *evidence_.new_usage;
+    std::vector<const chart::ValueRead*> reads = usage.ReadsOf(keys_);
+    if (reads.empty()) return;
+    std::string gate_path;
+    Location gate_location;
+    Node gate_default;
+    for (const chart::ValueRead* r : reads) {
+      bool found = false;
+      for (const chart::Gate* g : usage.GatesOf(*r)) {
+        for (const chart::ValuesPath& p : g->paths) {
+          if (p.empty() || std::find(p.begin(), p.end(), "*") != p.end()) {
+            continue;
+          }
+          const std::string printed = chart::ValuesPathToString(p);
+          std::optional<Node> in_new = new_.Find(printed);
+          if (!in_new || old_.Find(printed) || overrides_.Find(printed)) {
+            continue;
+          }
+          found = true;
+          gate_path = printed;
+          gate_location = g->location;
+          gate_default = *in_new;
+          break;
+        }
+        if (found) break;
+      }
+      if (!found) return;  // read somewhere without a new gate
+    }
+    Add("chart/newly-gated-override", Severity::kInfo, path,
+        absl::StrCat("your override ", path, " is now read only when ",
+                     gate_path, " allows it: the new chart added ", gate_path,
+                     " (default ", NodeToDisplay(gate_default), ") and ",
+                     gate_location.ToString(),
+                     " tests it around the block that reads your value "
+                     "(evidence: templates)"),
+        absl::StrCat("keep ", gate_path, " at a value that enables the block, ",
+                     "or set it explicitly in your values"),
+        key_location);
+  }
+
   bool Overridden(const std::string& change_path) const {
     if (override_paths_.count(change_path)) return true;
     for (size_t i = 1; i < change_path.size(); ++i) {
@@ -256,6 +439,19 @@ class ChartChecker {
         continue;
       }
       if (Overridden(c.path)) continue;
+      std::string evidence;
+      if (evidence_.new_usage != nullptr) {
+        std::optional<chart::ValuesPath> keys = KeysOf(c.path);
+        if (keys) {
+          chart::ValuesUsage::Verdict v = evidence_.new_usage->Classify(*keys);
+          // A default no template reads changes nothing.
+          if (v.use == chart::ValuesUsage::Use::kNotRead) continue;
+          if (v.read != nullptr) {
+            evidence = absl::StrCat(" (evidence: values.yaml; read at ",
+                                    v.read->location.ToString(), ")");
+          }
+        }
+      }
       const bool notable = c.kind == ChangeKind::kTypeChanged ||
                            c.new_value.kind() == NodeKind::kBool;
       Add("chart/default-changed",
@@ -263,7 +459,7 @@ class ChartChecker {
           absl::StrCat("the default of ", c.path, " changed from ",
                        NodeToDisplay(c.old_value), " to ",
                        NodeToDisplay(c.new_value),
-                       " and you do not override it"),
+                       " and you do not override it", evidence),
           absl::StrCat("set ", c.path, ": ", NodeToDisplay(c.old_value),
                        " in your values to keep the old behaviour"),
           c.new_location);
@@ -275,16 +471,22 @@ class ChartChecker {
   absl::Span<const RulePack> packs_;
   const ChartUpgradeOptions& options_;
   Report* report_;
+  TemplateEvidence evidence_;
+  Node overrides_;
+  chart::ValuesPath keys_;  // the override being walked, as keys
   std::map<std::string, std::vector<std::string>> added_by_name_;
   std::set<std::string> override_paths_;
 };
 
 }  // namespace
 
-absl::StatusOr<ChartUpgradeReport> CheckChartUpgrade(
+namespace {
+
+absl::StatusOr<ChartUpgradeReport> RunCheck(
     const Document& old_defaults, const Document& new_defaults,
     const Document& overrides, absl::Span<const RulePack> packs,
-    const RuleContext& context, const ChartUpgradeOptions& options) {
+    const RuleContext& context, const ChartUpgradeOptions& options,
+    TemplateEvidence evidence, ChartUpgradeReport report) {
   // Helm values are a mapping (or empty). Anything else is the wrong file, and
   // must not be compared, or its content would be quoted in a finding (issue
   // 9, defect 3: a secret file given as newDefaults was echoed in a warning).
@@ -295,8 +497,7 @@ absl::StatusOr<ChartUpgradeReport> CheckChartUpgrade(
         root.location().ToString(), ": not a values file: the top level is a ",
         NodeKindName(root.kind()), ", not a mapping of keys to values"));
   }
-  ChartUpgradeReport report;
-  ChartChecker(old_defaults, new_defaults, packs, options, &report)
+  ChartChecker(old_defaults, new_defaults, packs, options, &report, evidence)
       .Run(overrides.root());
   report.effective_before =
       MergeValues(old_defaults.root(), overrides.root(), "<effective before>");
@@ -322,6 +523,44 @@ absl::StatusOr<ChartUpgradeReport> CheckChartUpgrade(
   }
   report.Normalize();
   return report;
+}
+
+}  // namespace
+
+absl::StatusOr<ChartUpgradeReport> CheckChartUpgrade(
+    const Document& old_defaults, const Document& new_defaults,
+    const Document& overrides, absl::Span<const RulePack> packs,
+    const RuleContext& context, const ChartUpgradeOptions& options) {
+  return RunCheck(old_defaults, new_defaults, overrides, packs, context,
+                  options, {}, ChartUpgradeReport());
+}
+
+absl::StatusOr<ChartUpgradeReport> CheckChartUpgrade(
+    const chart::Chart& old_chart, const chart::Chart& new_chart,
+    const Document& overrides, absl::Span<const RulePack> packs,
+    const RuleContext& context, const ChartUpgradeOptions& options) {
+  const chart::ValuesUsage old_usage = chart::ReadValuesUsage(old_chart);
+  const chart::ValuesUsage new_usage = chart::ReadValuesUsage(new_chart);
+  ChartUpgradeReport report;
+  // Templates the reader could not read are findings: what they read is
+  // "not analysed", never "not read".
+  for (const chart::ValuesUsage* usage : {&old_usage, &new_usage}) {
+    const bool is_new = usage == &new_usage;
+    for (const chart::TemplateProblem& p : usage->problems) {
+      Diagnostic d;
+      d.code = "chart/template-error";
+      d.severity = Severity::kWarning;
+      d.message = absl::StrCat("the ", is_new ? "new" : "old",
+                               " chart's template: ", p.message,
+                               "; the check continues with what it could read");
+      d.hint = "values this template reads are reported as not analysed";
+      d.location = p.location;
+      report.findings.push_back(std::move(d));
+    }
+  }
+  return RunCheck(old_chart.values(), new_chart.values(), overrides, packs,
+                  context, options, {&old_usage, &new_usage},
+                  std::move(report));
 }
 
 }  // namespace upgrade_core::compat

@@ -22,6 +22,26 @@
 //       CheckChartUpgrade(old_defaults, new_defaults, overrides, packs,
 //                         {{"kubernetes", "1.32.0"}});
 //   std::cout << r->ToText();
+//
+// Given the two charts themselves (chart/chart.h), the check also reads their
+// templates (chart/template_reader.h) and lets that evidence confirm or
+// overrule what values.yaml suggests (docs/compat-chart-check.md has the
+// table):
+//   * an override the new templates still read is fine, even when its key
+//     left values.yaml (chart/override-still-read, info, instead of
+//     removed/renamed);
+//   * an override read only inside a map passed on whole (toYaml, tpl) is
+//     possibly read (chart/possibly-read-override, naming the template line);
+//   * an override no template reads is ignored, even when values.yaml still
+//     has the key (chart/unread-override), with where the old chart read it;
+//   * an override the reader could not follow is "not analysed"
+//     (chart/not-analysed-override), never "not read";
+//   * an override now read only under a condition on a key the new chart
+//     added (chart/newly-gated-override, info naming the gate);
+//   * templates that do not parse or call unknown functions
+//     (chart/template-error, with file:line:col);
+//   * values that violate the new chart's values.schema.json
+//     (chart/schema-violation, at the user's file:line:col).
 #ifndef UPGRADE_CORE_COMPAT_CHART_CHECK_H_
 #define UPGRADE_CORE_COMPAT_CHART_CHECK_H_
 
@@ -30,6 +50,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
+#include "upgrade_core/chart/chart.h"
 #include "upgrade_core/compat/diff.h"
 #include "upgrade_core/compat/rules.h"
 #include "upgrade_core/diag/report.h"
@@ -62,6 +83,13 @@ absl::StatusOr<ChartUpgradeReport> CheckChartUpgrade(
     const document::Document& new_defaults, const document::Document& overrides,
     absl::Span<const RulePack> packs = {}, const RuleContext& context = {},
     const ChartUpgradeOptions& options = {});
+
+// The same check on two charts: their values.yaml as the defaults, and their
+// templates as evidence of which values each version reads (see above).
+absl::StatusOr<ChartUpgradeReport> CheckChartUpgrade(
+    const chart::Chart& old_chart, const chart::Chart& new_chart,
+    const document::Document& overrides, absl::Span<const RulePack> packs = {},
+    const RuleContext& context = {}, const ChartUpgradeOptions& options = {});
 
 }  // namespace upgrade_core::compat
 

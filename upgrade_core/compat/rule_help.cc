@@ -42,6 +42,31 @@ constexpr HelpEntry kBuiltinHelp[] = {
      "A default you do not override changed between the chart versions, so "
      "the upgrade changes behaviour. Pin the old default in your values to "
      "keep it, or accept the new one."},
+    // Chart templates as evidence (chart_check.h, docs/compat-chart-check.md).
+    {"chart/override-still-read",
+     "A value you override left the new chart's default values, but the new "
+     "chart's templates still read it, so your value is still honoured."},
+    {"chart/possibly-read-override",
+     "No template reads the value you override by name, but a template "
+     "passes a map holding it on whole (toYaml, tpl), so it may take effect. "
+     "Render the chart to check it appears where you expect."},
+    {"chart/unread-override",
+     "No template of the new chart reads a value you override, so it is "
+     "silently ignored even though values.yaml may still list it. Remove the "
+     "override or find its replacement."},
+    {"chart/not-analysed-override",
+     "The template reader could not follow how the new chart reads a value "
+     "you override (a computed include, an unknown function, a template that "
+     "does not parse). Render the chart to check it is used."},
+    {"chart/newly-gated-override",
+     "The new chart reads a value you override only under a condition on a "
+     "key it added. Keep that key at a value that enables the block."},
+    {"chart/template-error",
+     "A chart template does not parse or calls a function Helm does not "
+     "have. The check continues with what it could read."},
+    {"chart/schema-violation",
+     "Your values, merged with the new chart's defaults, violate the chart's "
+     "values.schema.json: Helm refuses to install or upgrade with them."},
     // Drift (drift.h).
     {"drift/unexpected",
      "The live object sets a value the desired state does not. Remove it, or "
