@@ -18,6 +18,7 @@
 //   bazel run -c opt //benchmarks/exec:journal_benchmark
 #include <fcntl.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -241,6 +242,10 @@ void BM_Recovery(benchmark::State& state) {
     benchmark::DoNotOptimize(journal->recovered().data());
   }
   state.SetItemsProcessed(static_cast<int64_t>(n) * state.iterations());
+  struct stat st;
+  if (::stat(path.c_str(), &st) == 0) {
+    state.counters["file_MB"] = static_cast<double>(st.st_size) / 1e6;
+  }
 }
 BENCHMARK(BM_Recovery)
     ->Arg(1000000)

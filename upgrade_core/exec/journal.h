@@ -7,7 +7,7 @@
 //   header.set_plan_name(plan.name());
 //   header.set_plan_hash(PlanHash(plan));
 //   absl::StatusOr<std::unique_ptr<Journal>> journal =
-//       Journal::Open("/var/lib/upgrade/plan.journal", header);
+//       Journal::Open("upgrade.journal", header);
 //   if (!journal.ok()) return journal.status();
 //   for (const proto::JournalRecord& r : (*journal)->recovered()) Replay(r);
 //   ... orchestrator.Run(journal->get()) ...
@@ -51,7 +51,7 @@ namespace upgrade_core::exec {
 inline constexpr uint32_t kJournalFormatVersion = 1;
 
 // Journals are read whole into memory (recovered() holds every record
-// anyway); 1 GiB is about 20 million typical records.
+// anyway); 1 GiB is about 30 million typical records (~33 bytes each).
 inline constexpr uint64_t kDefaultMaxJournalBytes = uint64_t{1} << 30;
 
 enum class JournalSync {
