@@ -277,6 +277,14 @@ class ChartChecker {
     return "; the old chart did not read it either";
   }
 
+  // "; the old chart read it at X" when it did, else "".
+  std::string OldWhere() const {
+    if (evidence_.old_usage == nullptr) return "";
+    chart::ValuesUsage::Verdict v = evidence_.old_usage->Classify(keys_);
+    if (v.use != chart::ValuesUsage::Use::kRead) return "";
+    return absl::StrCat(" at ", v.read->location.ToString());
+  }
+
   // Appended to values.yaml findings when the templates agree.
   std::string TemplateNote() const {
     if (evidence_.new_usage == nullptr) return "";
@@ -314,9 +322,10 @@ class ChartChecker {
         return !gone;
       case Use::kPossiblyRead: {
         NewlyGated(path, key_location);
-        const bool changed = gone || old_read;
-        Add("chart/possibly-read-override",
-            changed ? Severity::kWarning : Severity::kInfo, path,
+        // Passed on whole by both versions and kept in values.yaml: the
+        // upgrade changes nothing about it.
+        if (!gone && !old_read) return false;
+        Add("chart/possibly-read-override", Severity::kWarning, path,
             absl::StrCat(
                 "your override ", path,
                 gone ? " left the new chart's default values; no template "
@@ -325,7 +334,8 @@ class ChartChecker {
                 v.read->location.ToString(), " passes ",
                 chart::ValuesPathToString(v.read->path),
                 " on whole, so it may take effect (evidence: templates",
-                old_read ? "; the old chart read it by name" : "", ")"),
+                old_read ? "; the old chart read it by name" : "", OldWhere(),
+                ")"),
             "render the chart (helm template) and check the value appears "
             "where you expect",
             key_location);

@@ -308,11 +308,9 @@ podSecurityPolicy:
       {"controller.hostPort.enabled", ""},              // read by if
       {"controller.config.use-forwarded-headers", ""},  // range
       {"controller.extraArgs.v", ""},  // range inside the params helper
-      // Whole-map toYaml in both charts: possibly read, nothing changed.
-      {"controller.resources.limits.cpu", "chart/possibly-read-override",
-       Severity::kInfo,
-       "controller-deployment.yaml:22:25 passes "
-       "controller.resources on whole"},
+      // Whole-map toYaml in both charts: possibly read, and the upgrade
+      // changes nothing about it.
+      {"controller.resources.limits.cpu", ""},
       // The template that read it was removed.
       {"controller.existingPsp", "chart/removed-override", Severity::kError,
        "the old chart read it at upgrade_core/chart/testdata/ingress-old/"
