@@ -1,5 +1,6 @@
 // config.* and chart/*: each component's chart values files (old defaults,
-// new defaults, the cluster's overrides) through the compat chart upgrade
+// new defaults, the cluster's overrides), or its two charts (whose templates
+// are evidence too) and the overrides, through the compat chart upgrade
 // check. The files are read through PlannerOptions::read_values, so the check
 // runs on in-memory documents as well as on files.
 #include <optional>
@@ -8,6 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "upgrade_core/chart/chart.h"
 #include "upgrade_core/compat/chart_check.h"
 #include "upgrade_core/document/document.h"
 #include "upgrade_core/plan/checks.h"
@@ -29,10 +31,25 @@ void CheckConfig(CheckContext& ctx) {
     const std::string path = absl::StrCat("components[", i, "].config");
     const proto::SourceLocation* loc =
         config.location().line() > 0 ? &config.location() : nullptr;
-    if (config.old_defaults().empty() || config.new_defaults().empty()) {
+    const bool charts =
+        !config.old_chart().empty() || !config.new_chart().empty();
+    const bool defaults =
+        !config.old_defaults().empty() || !config.new_defaults().empty();
+    if (charts && defaults) {
       ctx.Add(Severity::kError, "config.incomplete", i, path,
-              "a chart values check needs both oldDefaults and newDefaults", "",
-              loc);
+              "give either oldChart and newChart or oldDefaults and "
+              "newDefaults, not both",
+              "", loc);
+      continue;
+    }
+    if (charts ? (config.old_chart().empty() || config.new_chart().empty())
+               : (config.old_defaults().empty() ||
+                  config.new_defaults().empty())) {
+      ctx.Add(Severity::kError, "config.incomplete", i, path,
+              charts ? "a chart check needs both oldChart and newChart"
+                     : "a chart values check needs both oldDefaults and "
+                       "newDefaults (or oldChart and newChart)",
+              "", loc);
       continue;
     }
     // Reads one values file; on failure reports it and returns nullopt.
@@ -48,19 +65,40 @@ void CheckConfig(CheckContext& ctx) {
               std::string(doc.status().message()), "", loc);
       return std::nullopt;
     };
-    std::optional<document::Document> old_defaults =
-        load(config.old_defaults(), "oldDefaults");
-    std::optional<document::Document> new_defaults =
-        load(config.new_defaults(), "newDefaults");
+    // Loads one chart (directory or .tgz); on failure reports it.
+    auto load_chart =
+        [&](const std::string& file,
+            absl::string_view field) -> std::optional<chart::Chart> {
+      absl::StatusOr<chart::Chart> loaded = chart::Chart::Load(file);
+      if (loaded.ok()) return *std::move(loaded);
+      ctx.Add(Severity::kError, "config.unreadable", i,
+              absl::StrCat(path, ".", field),
+              std::string(loaded.status().message()), "", loc);
+      return std::nullopt;
+    };
     std::optional<document::Document> overrides =
         config.overrides().empty()
             ? std::optional<document::Document>(
                   *document::Document::FromYaml("{}", "<no overrides>"))
             : load(config.overrides(), "overrides");
-    if (!old_defaults || !new_defaults || !overrides) continue;
-    absl::StatusOr<compat::ChartUpgradeReport> report =
-        compat::CheckChartUpgrade(*old_defaults, *new_defaults, *overrides, {},
-                                  context);
+    absl::StatusOr<compat::ChartUpgradeReport> report;
+    if (charts) {
+      std::optional<chart::Chart> old_chart =
+          load_chart(config.old_chart(), "oldChart");
+      std::optional<chart::Chart> new_chart =
+          load_chart(config.new_chart(), "newChart");
+      if (!old_chart || !new_chart || !overrides) continue;
+      report = compat::CheckChartUpgrade(*old_chart, *new_chart, *overrides, {},
+                                         context);
+    } else {
+      std::optional<document::Document> old_defaults =
+          load(config.old_defaults(), "oldDefaults");
+      std::optional<document::Document> new_defaults =
+          load(config.new_defaults(), "newDefaults");
+      if (!old_defaults || !new_defaults || !overrides) continue;
+      report = compat::CheckChartUpgrade(*old_defaults, *new_defaults,
+                                         *overrides, {}, context);
+    }
     if (!report.ok()) {
       ctx.Add(Severity::kError, "config.check-failed", i, path,
               std::string(report.status().message()), "", loc);

@@ -220,7 +220,9 @@ void ReadComponent(SchemaReader& r, const document::Node& node,
         } else if (key == "config") {
           proto::ConfigFiles* config = out->mutable_config();
           *config->mutable_location() = r.Loc(v);
-          r.ForFields(v, p, {"oldDefaults", "newDefaults", "overrides"},
+          r.ForFields(v, p,
+                      {"oldDefaults", "newDefaults", "oldChart", "newChart",
+                       "overrides"},
                       [&](const std::string& k, const document::Node& fv,
                           const std::string& fp) {
                         std::string file;
@@ -230,6 +232,8 @@ void ReadComponent(SchemaReader& r, const document::Node& node,
                         if (k == "oldDefaults") config->set_old_defaults(file);
                         if (k == "newDefaults") config->set_new_defaults(file);
                         if (k == "overrides") config->set_overrides(file);
+                        if (k == "oldChart") config->set_old_chart(file);
+                        if (k == "newChart") config->set_new_chart(file);
                       });
         } else if (key == "requires") {
           r.StringMap(v, p, out->mutable_requires());
