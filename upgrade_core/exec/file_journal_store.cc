@@ -254,6 +254,10 @@ FileJournalStore::FileJournalStore(std::string path, int fd, int lock_fd,
 
 FileJournalStore::~FileJournalStore() {
   ::close(fd_);
+  // Clear the pid before letting go, so the next opener never reads a pid
+  // that no longer holds the lock (after a crash the pid stays until the
+  // next holder overwrites it).
+  (void)!::ftruncate(lock_fd_, 0);
   ::close(lock_fd_);  // releases the flock
 }
 

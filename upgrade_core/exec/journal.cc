@@ -134,18 +134,12 @@ absl::StatusOr<JournalContents> ReadJournal(const std::string& path,
   return DecodeJournal(path, bytes);
 }
 
-absl::StatusOr<std::unique_ptr<Journal>> Journal::Open(
-    const std::string& path, const proto::JournalHeader& header,
-    const JournalOptions& options) {
-  UC_ASSIGN_OR_RETURN(std::unique_ptr<FileJournalStore> store,
-                      FileJournalStore::Open(path, kJournalMagic));
-  return Open(std::move(store), header, options);
-}
-
-absl::StatusOr<std::unique_ptr<Journal>> Journal::Open(
-    std::unique_ptr<JournalStore> store, const proto::JournalHeader& header,
-    const JournalOptions& options) {
-  const std::string& name = store->name();
+// Checks what Open was given and returns the serialized header record a
+// new journal starts with; called before the store is opened, so bad
+// arguments create and lock nothing.
+absl::StatusOr<std::string> HeaderRecordFor(absl::string_view name,
+                                            const proto::JournalHeader& header,
+                                            const JournalOptions& options) {
   if (header.plan_hash().empty()) {
     return absl::InvalidArgumentError(
         absl::StrCat("journal ", name,
@@ -165,8 +159,6 @@ absl::StatusOr<std::unique_ptr<Journal>> Journal::Open(
         absl::StrCat("journal ", name, ": group_commit_records is ",
                      options.group_commit_records, "; it must be at least 1"));
   }
-  // The header record a new journal starts with, checked before anything
-  // is read or changed.
   proto::JournalRecord first;
   proto::JournalHeader* h = first.mutable_header();
   *h = header;
@@ -174,14 +166,31 @@ absl::StatusOr<std::unique_ptr<Journal>> Journal::Open(
   if (h->library_version().empty()) {
     h->set_library_version(std::string(upgrade_core::kVersion));
   }
-  const std::string header_payload = SerializeRecord(first);
-  if (header_payload.size() > kMaxHeaderPayloadBytes) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "journal ", name, ": the header is ", header_payload.size(),
-        " bytes serialized, over the limit of ", kMaxHeaderPayloadBytes,
-        " (is the plan name that long?)"));
+  std::string payload = SerializeRecord(first);
+  if (payload.size() > kMaxHeaderPayloadBytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("journal ", name, ": the header is ", payload.size(),
+                     " bytes serialized, over the limit of ",
+                     kMaxHeaderPayloadBytes, " (is the plan name that long?)"));
   }
+  return payload;
+}
 
+absl::StatusOr<std::unique_ptr<Journal>> Journal::Open(
+    const std::string& path, const proto::JournalHeader& header,
+    const JournalOptions& options) {
+  UC_RETURN_IF_ERROR(HeaderRecordFor(path, header, options).status());
+  UC_ASSIGN_OR_RETURN(std::unique_ptr<FileJournalStore> store,
+                      FileJournalStore::Open(path, kJournalMagic));
+  return Open(std::move(store), header, options);
+}
+
+absl::StatusOr<std::unique_ptr<Journal>> Journal::Open(
+    std::unique_ptr<JournalStore> store, const proto::JournalHeader& header,
+    const JournalOptions& options) {
+  const std::string& name = store->name();
+  UC_ASSIGN_OR_RETURN(const std::string header_payload,
+                      HeaderRecordFor(name, header, options));
   UC_ASSIGN_OR_RETURN(const std::string bytes,
                       store->ReadAll(options.max_journal_bytes));
   UC_ASSIGN_OR_RETURN(Decoded decoded, Decode(name, bytes));
@@ -218,7 +227,12 @@ absl::StatusOr<std::unique_ptr<Journal>> Journal::Open(
     // Always synced, whatever the options: a journal without its header is
     // no journal at all.
     UC_RETURN_IF_ERROR(store->Sync());
-    contents.header = std::move(*h);
+    proto::JournalRecord written;
+    if (!written.ParseFromString(header_payload)) {  // what was just written
+      return absl::InternalError(
+          absl::StrCat("journal ", name, ": the header does not round-trip"));
+    }
+    contents.header = std::move(*written.mutable_header());
   }
   return std::unique_ptr<Journal>(new Journal(
       std::move(store), options, std::move(*contents.header),

@@ -524,6 +524,9 @@ TEST(JournalTest, BadHeadersAndRecordsAreRefused) {
   EXPECT_THAT(Journal::Open(path, DefaultHeader(), zero),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("group_commit_records is 0")));
+  // Refused before anything was created.
+  EXPECT_FALSE(Exists(path));
+  EXPECT_FALSE(Exists(path + ".lock"));
 
   absl::StatusOr<std::unique_ptr<Journal>> journal =
       Journal::Open(path, DefaultHeader());
