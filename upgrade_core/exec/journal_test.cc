@@ -5,7 +5,9 @@
 #include "upgrade_core/exec/journal.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -736,6 +738,44 @@ TEST(JournalTest, AFailedAppendIsReported) {
   ASSERT_TRUE(contents.ok()) << contents.status();
   EXPECT_THAT(Serialized(contents->records),
               ElementsAreArray(Serialized({Issued(1, 0), Issued(3, 0)})));
+}
+
+// A real partial write: under a file size limit (RLIMIT_FSIZE, in a child
+// so the limit stays there) a record is only partly written before EFBIG.
+// The journal cuts the part back off, so the next record follows good ones
+// and nothing is dropped on recovery.
+TEST(JournalTest, APartialWriteIsCutBackOff) {
+  const std::string path = NewDir() + "/plan.journal";
+  const std::string before = MakeJournal(path, {Issued(1, 0)});
+  proto::JournalRecord big = Outcome(1, proto::FAILED, std::string(400, 'x'));
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    ::signal(SIGXFSZ, SIG_IGN);  // EFBIG instead of a signal
+    struct rlimit limit;
+    limit.rlim_cur = limit.rlim_max = before.size() + 100;
+    if (::setrlimit(RLIMIT_FSIZE, &limit) != 0) ::_exit(2);
+    absl::StatusOr<std::unique_ptr<Journal>> journal =
+        Journal::Open(path, DefaultHeader());
+    if (!journal.ok()) ::_exit(3);
+    const absl::Status failed = (*journal)->Write(big);
+    if (failed.ok() ||
+        failed.message().find("write failed") == absl::string_view::npos) {
+      ::_exit(4);
+    }
+    if (!(*journal)->Write(Issued(2, 1)).ok()) ::_exit(5);
+    journal->reset();
+    ::_exit(0);
+  }
+  int wstatus = 0;
+  ASSERT_EQ(::waitpid(child, &wstatus, 0), child);
+  ASSERT_TRUE(WIFEXITED(wstatus));
+  ASSERT_EQ(WEXITSTATUS(wstatus), 0);
+  absl::StatusOr<JournalContents> contents = ReadJournal(path);
+  ASSERT_TRUE(contents.ok()) << contents.status();
+  EXPECT_FALSE(contents->tail.has_value());
+  EXPECT_THAT(Serialized(contents->records),
+              ElementsAreArray(Serialized({Issued(1, 0), Issued(2, 1)})));
 }
 
 }  // namespace
