@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <iostream>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -738,6 +739,46 @@ TEST(JournalTest, AFailedAppendIsReported) {
   ASSERT_TRUE(contents.ok()) << contents.status();
   EXPECT_THAT(Serialized(contents->records),
               ElementsAreArray(Serialized({Issued(1, 0), Issued(3, 0)})));
+}
+
+// --- the example in docs/journal.md
+// ---------------------------------------------
+
+absl::StatusOr<std::unique_ptr<exec::Journal>> OpenPlanJournal(
+    const std::string& path, const std::string& plan_name,
+    const std::string& plan_hash) {
+  proto::JournalHeader header;
+  header.set_plan_name(plan_name);
+  header.set_plan_hash(plan_hash);  // exec::PlanHash(plan)
+  exec::JournalOptions options;     // fdatasync per record
+  absl::StatusOr<std::unique_ptr<exec::Journal>> journal =
+      exec::Journal::Open(path, header, options);
+  if (!journal.ok()) return journal.status();  // another plan, locked, damaged
+  if (const std::optional<exec::TailDrop>& drop = (*journal)->tail_drop()) {
+    std::cerr << path << ": " << exec::DescribeTailDrop(*drop) << "\n";
+  }
+  return journal;
+}
+
+TEST(JournalTest, DocExample) {
+  const std::string path = NewDir() + "/upgrade.journal";
+  absl::StatusOr<std::unique_ptr<exec::Journal>> journal =
+      OpenPlanJournal(path, "ingress-nginx", "3f2a9c0d11e4b7aa");
+  ASSERT_TRUE(journal.ok()) << journal.status();
+  proto::JournalRecord issued;
+  issued.mutable_issued()->set_action_id(1);
+  issued.mutable_issued()->set_step(0);
+  issued.mutable_issued()->set_attempt(1);
+  absl::Status status = (*journal)->Write(issued);  // durable when OK
+  EXPECT_THAT(status, IsOk());
+  absl::StatusOr<exec::JournalContents> contents = exec::ReadJournal(path);
+  ASSERT_TRUE(contents.ok()) << contents.status();
+  EXPECT_EQ(contents->records.size(), 1u);
+  journal->reset();
+  // Reopened under another plan's hash: refused.
+  EXPECT_THAT(OpenPlanJournal(path, "other", "abcd"),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("belongs to plan 'ingress-nginx'")));
 }
 
 // A real partial write: under a file size limit (RLIMIT_FSIZE, in a child
