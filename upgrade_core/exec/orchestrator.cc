@@ -389,7 +389,6 @@ class Orchestrator::Impl {
   int64_t holders_ = 0;
   int64_t open_ = 0;
   bool forward_stopped_ = false;
-  bool any_failure_ = false;
   bool rollback_failed_ = false;
   std::vector<int> halted_;
   std::deque<std::string> events_;
@@ -582,8 +581,11 @@ absl::Status Orchestrator::Impl::Init() {
     guards_[c].rollback_on_failure =
         policy_rolls_back && !comps_[c].irreversible;
   }
+  fsm::Callbacks<Guards> plan_callbacks;
+  plan_callbacks.Guard(fsm::kRollbackOnFailureGuard,
+                       [](Guards& g) { return g.rollback_on_failure; });
   UC_ASSIGN_OR_RETURN(Lifecycle plan_lc,
-                      Lifecycle::Create(fsm::PlanLifecycle(), callbacks));
+                      Lifecycle::Create(fsm::PlanLifecycle(), plan_callbacks));
   plan_lc_.emplace(std::move(plan_lc));
   plan_guards_.rollback_on_failure = policy_ == proto::ROLLBACK_ALL;
   // The plan-wide preflight is the components' own preflight steps.
@@ -1060,7 +1062,6 @@ absl::Status Orchestrator::Impl::ApplyFailure(uint64_t id,
                        FormatDuration(delay), " at ", Clock(k.retry_at)));
     return absl::OkStatus();
   }
-  any_failure_ = true;
   k.attempt = 1;
   Event(absl::StrCat(Clock(now), " ", step_id, " failed: ", reason));
   if (a.rollback) {
@@ -1395,7 +1396,12 @@ absl::Status Orchestrator::Impl::AfterChange(int64_t now) {
     UC_RETURN_IF_ERROR(
         FireP(rollback_failed_ ? pl::kRollbackFailed : pl::kRollbackDone));
   } else if (PState() == pl::kRunning) {
-    if (any_failure_) {
+    // Once, at the end: did every component succeed?
+    bool all_succeeded = true;
+    for (size_t c = 0; c < comps_.size() && all_succeeded; ++c) {
+      all_succeeded = CState(c) == lc::kSucceeded;
+    }
+    if (!all_succeeded) {
       UC_RETURN_IF_ERROR(FireP(pl::kStepFailed));
       if (PState() == pl::kRollingBack) {
         // Not expected (rollback-all enters rollback at the failure); keep
