@@ -12,6 +12,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "tools/upgradectl/command.h"
+#include "upgrade_core/chart/chart.h"
 #include "upgrade_core/compat/chart_check.h"
 #include "upgrade_core/compat/manifest_check.h"
 #include "upgrade_core/compat/merge.h"
@@ -23,7 +24,8 @@ namespace upgrade_core::cli {
 
 extern const char kCheckUsage[] =
     "usage: upgradectl check [--old-defaults FILE --new-defaults FILE\n"
-    "                        [--values FILE]...] [--manifests FILE|DIR]...\n"
+    "                         | --old-chart PATH --new-chart PATH]\n"
+    "                        [--values FILE]... [--manifests FILE|DIR]...\n"
     "                        [--kubernetes VERSION] [--rules "
     "FILE|builtin:NAME]...\n"
     "                        [--format text|json|sarif] "
@@ -31,14 +33,21 @@ extern const char kCheckUsage[] =
     "\n"
     "Checks a chart's values and/or rendered manifests before an upgrade\n"
     "(docs/compat-findings.md). Give a chart (--old-defaults and\n"
-    "--new-defaults), manifests, or both. Flags take `--flag VALUE` or\n"
+    "--new-defaults, or --old-chart and --new-chart), manifests, or both.\n"
+    "Flags take `--flag VALUE` or\n"
     "`--flag=VALUE`; a FILE of \"-\" reads standard input (one at most).\n"
     "\n"
     "  --old-defaults FILE   the chart's values.yaml before the upgrade\n"
     "  --new-defaults FILE   the chart's values.yaml after it\n"
+    "  --old-chart PATH      the chart before the upgrade: a chart directory\n"
+    "                        or a packaged .tgz; its templates are read too,\n"
+    "                        to tell which values it really reads\n"
+    "                        (docs/compat-chart-check.md)\n"
+    "  --new-chart PATH      the chart after it\n"
     "  --values FILE         your overrides (repeatable; combined like\n"
     "                        `helm -f a -f b`, later wins); needs the "
     "defaults\n"
+    "                        or the charts\n"
     "  --manifests FILE|DIR  rendered manifests (repeatable); a directory is\n"
     "                        searched recursively for *.yaml, *.yml, *.json\n"
     "  --kubernetes VERSION  the target Kubernetes version, e.g. 1.32.0\n"
@@ -70,6 +79,8 @@ using document::Document;
 struct Flags {
   std::string old_defaults;
   std::string new_defaults;
+  std::string old_chart;
+  std::string new_chart;
   std::vector<std::string> values;
   std::vector<std::string> manifests;
   std::string kubernetes;
@@ -101,6 +112,10 @@ absl::StatusOr<Flags> ParseFlags(const std::vector<std::string>& args) {
       f.old_defaults = value;
     } else if (name == "--new-defaults") {
       f.new_defaults = value;
+    } else if (name == "--old-chart") {
+      f.old_chart = value;
+    } else if (name == "--new-chart") {
+      f.new_chart = value;
     } else if (name == "--values") {
       f.values.push_back(value);
     } else if (name == "--manifests") {
@@ -129,14 +144,29 @@ absl::StatusOr<Flags> ParseFlags(const std::vector<std::string>& args) {
     return absl::InvalidArgumentError(
         "--old-defaults and --new-defaults go together");
   }
-  if (!f.values.empty() && f.old_defaults.empty()) {
+  if (f.old_chart.empty() != f.new_chart.empty()) {
     return absl::InvalidArgumentError(
-        "--values needs --old-defaults and --new-defaults");
+        "--old-chart and --new-chart go together");
   }
-  if (f.old_defaults.empty() && f.manifests.empty()) {
+  if (!f.old_chart.empty() && !f.old_defaults.empty()) {
     return absl::InvalidArgumentError(
-        "nothing to check: give --old-defaults/--new-defaults and/or "
-        "--manifests");
+        "give --old-chart/--new-chart or --old-defaults/--new-defaults, not "
+        "both (a chart brings its own values.yaml)");
+  }
+  if (f.old_chart == "-" || f.new_chart == "-") {
+    return absl::InvalidArgumentError(
+        "--old-chart and --new-chart name a directory or a .tgz file, not "
+        "standard input");
+  }
+  if (!f.values.empty() && f.old_defaults.empty() && f.old_chart.empty()) {
+    return absl::InvalidArgumentError(
+        "--values needs --old-defaults and --new-defaults (or --old-chart "
+        "and --new-chart)");
+  }
+  if (f.old_defaults.empty() && f.old_chart.empty() && f.manifests.empty()) {
+    return absl::InvalidArgumentError(
+        "nothing to check: give --old-defaults/--new-defaults, "
+        "--old-chart/--new-chart and/or --manifests");
   }
   return f;
 }
@@ -198,6 +228,30 @@ absl::StatusOr<Document> Load(const std::string& path, Failure& failure) {
   return Document::FromFile(path);
 }
 
+// chart::Chart::Load, remembering the chart in `failure`.
+absl::StatusOr<chart::Chart> LoadChart(const std::string& path,
+                                       Failure& failure) {
+  failure = {path, ""};
+  return chart::Chart::Load(path);
+}
+
+// The --values files combined like `helm -f a -f b` (later wins).
+absl::StatusOr<Document> LoadOverrides(const std::vector<std::string>& values,
+                                       Failure& failure) {
+  std::vector<Document> files;
+  std::vector<document::Node> roots;
+  for (const std::string& v : values) {
+    absl::StatusOr<Document> d = Load(v, failure);
+    if (!d.ok()) return d.status();
+    files.push_back(*std::move(d));
+    roots.push_back(files.back().root());
+  }
+  failure = {};
+  return files.size() == 1
+             ? files[0]
+             : compat::MergeValues(document::Node(), roots, "<values>");
+}
+
 absl::StatusOr<Report> Check(const Flags& f, Failure& failure) {
   absl::StatusOr<diag::Severity> fail_on = diag::ParseSeverity(f.fail_on);
   if (!fail_on.ok()) return fail_on.status();
@@ -206,27 +260,28 @@ absl::StatusOr<Report> Check(const Flags& f, Failure& failure) {
   compat::RuleContext context;
   if (!f.kubernetes.empty()) context["kubernetes"] = f.kubernetes;
   Report report;
+  if (!f.old_chart.empty()) {
+    absl::StatusOr<chart::Chart> old_chart = LoadChart(f.old_chart, failure);
+    if (!old_chart.ok()) return old_chart.status();
+    absl::StatusOr<chart::Chart> new_chart = LoadChart(f.new_chart, failure);
+    if (!new_chart.ok()) return new_chart.status();
+    absl::StatusOr<Document> overrides = LoadOverrides(f.values, failure);
+    if (!overrides.ok()) return overrides.status();
+    absl::StatusOr<compat::ChartUpgradeReport> checked =
+        compat::CheckChartUpgrade(*old_chart, *new_chart, *overrides, *packs,
+                                  context);
+    if (!checked.ok()) return checked.status();
+    report.findings = std::move(checked->findings);
+  }
   if (!f.old_defaults.empty()) {
     absl::StatusOr<Document> old_defaults = Load(f.old_defaults, failure);
     if (!old_defaults.ok()) return old_defaults.status();
     absl::StatusOr<Document> new_defaults = Load(f.new_defaults, failure);
     if (!new_defaults.ok()) return new_defaults.status();
-    std::vector<Document> files;
-    std::vector<document::Node> roots;
-    for (const std::string& v : f.values) {
-      absl::StatusOr<Document> d = Load(v, failure);
-      if (!d.ok()) return d.status();
-      files.push_back(*std::move(d));
-      roots.push_back(files.back().root());
-    }
-    failure = {};
-    // Several --values files combine like `helm -f a -f b` (later wins).
-    Document overrides =
-        files.size() == 1
-            ? files[0]
-            : compat::MergeValues(document::Node(), roots, "<values>");
+    absl::StatusOr<Document> overrides = LoadOverrides(f.values, failure);
+    if (!overrides.ok()) return overrides.status();
     absl::StatusOr<compat::ChartUpgradeReport> chart =
-        compat::CheckChartUpgrade(*old_defaults, *new_defaults, overrides,
+        compat::CheckChartUpgrade(*old_defaults, *new_defaults, *overrides,
                                   *packs, context);
     if (!chart.ok()) return chart.status();
     report.findings = std::move(chart->findings);

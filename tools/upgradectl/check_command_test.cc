@@ -168,5 +168,79 @@ TEST(CheckCommandTest, FlagsFormatsAndExitCodes) {
   EXPECT_THAT(out.str(), Not(HasSubstr("] controller.image.registry")));
 }
 
+// --old-chart/--new-chart: the charts' templates are evidence too
+// (docs/compat-chart-check.md); fixtures carry the ingress-nginx facts.
+TEST(CheckCommandTest, Charts) {
+  const std::string old_c = "upgrade_core/chart/testdata/ingress-old";
+  const std::string new_c = "upgrade_core/chart/testdata/ingress-new";
+  const std::string user =
+      TempFile("chart-user.yaml",
+               "controller:\n  image:\n    registry: r.example\n"
+               "  existingPsp: psp\n");
+  const std::string not_chart = TempFile("not-a-chart.tgz", "plain text");
+  const Case kCases[] = {
+      {"charts, text",
+       {"--old-chart", old_c, "--new-chart", new_c, "--values", user},
+       kExitFindings,
+       {"chart-user.yaml:3:5: info: controller.image.registry: your override "
+        "controller.image.registry left the new chart's default values, but "
+        "its templates still read it at " +
+            new_c + "/templates/controller-deployment.yaml:12:21",
+        "chart-user.yaml:4:3: error: controller.existingPsp:",
+        "the old chart read it at " + old_c +
+            "/templates/controller-psp.yaml:1:47",
+        "[chart/removed-override]"},
+       ""},
+      {"charts, no overrides",
+       {"--old-chart", old_c, "--new-chart", new_c},
+       kExitOk,
+       {"[chart/default-changed]"},
+       ""},
+      {"half a pair of charts",
+       {"--old-chart", old_c},
+       kExitBadInput,
+       {},
+       "--old-chart and --new-chart go together"},
+      {"charts and defaults",
+       {"--old-chart", old_c, "--new-chart", new_c, "--old-defaults", user,
+        "--new-defaults", user},
+       kExitBadInput,
+       {},
+       "not both"},
+      {"chart on stdin",
+       {"--old-chart", "-", "--new-chart", new_c},
+       kExitBadInput,
+       {},
+       "not standard input"},
+      {"missing chart",
+       {"--old-chart", "/nonexistent", "--new-chart", new_c},
+       kExitBadInput,
+       {},
+       "/nonexistent: no such chart"},
+      {"not a packaged chart",
+       {"--old-chart", not_chart, "--new-chart", new_c},
+       kExitBadInput,
+       {},
+       "not a packaged chart"},
+      {"unreadable chart as JSON",
+       {"--old-chart", not_chart, "--new-chart", new_c, "--format", "json"},
+       kExitBadInput,
+       {"\"code\":\"input.unreadable\"", "not-a-chart.tgz"},
+       ""},
+  };
+  for (const Case& c : kCases) {
+    SCOPED_TRACE(c.name);
+    std::vector<std::string> args = {"check"};
+    args.insert(args.end(), c.args.begin(), c.args.end());
+    std::ostringstream out, err;
+    EXPECT_EQ(RunUpgradectl(args, out, err), c.exit_code)
+        << out.str() << err.str();
+    for (const std::string& want : c.out) {
+      EXPECT_THAT(out.str(), HasSubstr(want));
+    }
+    EXPECT_THAT(err.str(), HasSubstr(c.err));
+  }
+}
+
 }  // namespace
 }  // namespace upgrade_core::cli

@@ -39,11 +39,11 @@ TEST(PlanCommandsTest, ValidateAndPlan) {
         "webhook \"admission-webhook\" (failurePolicy: Fail) does not depend "
         "on its server",
         "my-values.naive.yaml:23:3: error: podSecurityPolicy.enabled",
-        "6 errors, the plan is unsafe"},
+        "5 errors, the plan is unsafe"},
        ""},
       {{"validate", kNaive, "--format=json"},
        kExitFindings,
-       {"{\"version\":2,\"ok\":false,\"summary\":{\"error\":6,",
+       {"{\"version\":2,\"ok\":false,\"summary\":{\"error\":5,",
         "\"diagnostics\":[{\"severity\":\"error\"",
         "\"code\":\"exclusive.surge\""},
        ""},
