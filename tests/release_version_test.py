@@ -58,7 +58,7 @@ class ReleaseVersionTest(unittest.TestCase):
 
     def test_upgradectl_prints_it(self):
         want = (f"upgradectl {self.version} (plan schema upgrade-core/v1, "
-                "JSON output version 2)\n")
+                "JSON output version 3)\n")
         for args in (["--version"], ["version"]):
             with self.subTest(args=args):
                 result = run(*args)

@@ -32,7 +32,7 @@ namespace upgrade_core {
 
 inline constexpr absl::string_view kVersion = "0.1.0";
 
-inline constexpr int kJsonOutputVersion = 2;
+inline constexpr int kJsonOutputVersion = 3;
 
 }  // namespace upgrade_core
 

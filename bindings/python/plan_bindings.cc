@@ -4,14 +4,19 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <algorithm>
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "bindings/python/register.h"
 #include "bindings/python/status_casters.h"
 #include "upgrade_core/diag/report.h"
+#include "upgrade_core/document/document.h"
+#include "upgrade_core/fsm/lifecycles.h"
 #include "upgrade_core/plan/plan.h"
 #include "upgrade_core/plan/planner.h"
 #include "upgrade_core/plan/problem.h"
@@ -52,6 +57,39 @@ T PlanValueOrThrow(absl::StatusOr<T> value) {
   return *std::move(value);
 }
 
+// A step's lifecycle transition as names (str() gives the words).
+struct PyTransition {
+  std::string from_state;
+  std::string event;
+  std::string to;
+  std::string Words() const {
+    return absl::StrCat(from_state, " -> ", to, " on ", event);
+  }
+};
+
+struct PyGateBarrier {
+  std::string reason;  // "exclusive-resource" or "service-floor"
+  std::string name;
+  std::vector<std::string> after;
+};
+
+// A step's gate (proto::Gate) with names instead of indices; str() gives the
+// words ExecutionPlan::WaitsFor renders.
+struct PyGate {
+  std::vector<std::string> after;
+  std::vector<PyGateBarrier> barriers;
+  py::object strategy = py::none();  // rollout steps only
+  int64_t instances = 0;
+  bool per_node = false;
+  int64_t max_surge = 0;
+  int64_t max_unavailable = 0;
+  int64_t ready = 0;
+  int64_t ready_for_ms = 0;
+  std::vector<std::string> verify_checks;
+  std::string version;
+  std::string words;
+};
+
 // A step as Python sees it: ids instead of indices.
 struct PyStep {
   std::string id;
@@ -59,31 +97,122 @@ struct PyStep {
   std::string kind;
   std::vector<std::string> depends_on;
   double timeout = 0;
-  std::string transition;
-  std::string waits_for;
+  PyTransition transition;
+  PyGate gate;
   int wave = 0;
   int batch = 0;
 };
 
+std::vector<std::string> Names(
+    const proto::ExecutionPlan& p,
+    const google::protobuf::RepeatedField<int32_t>& indices) {
+  std::vector<std::string> out;
+  out.reserve(indices.size());
+  for (int32_t i : indices) out.push_back(p.components(i));
+  return out;
+}
+
 std::vector<PyStep> ToPySteps(
     const ExecutionPlan& e,
     const google::protobuf::RepeatedPtrField<proto::Step>& list) {
+  const fsm::StateMachine& lifecycle = fsm::ComponentLifecycle();
+  const proto::ExecutionPlan& p = e.proto();
   std::vector<PyStep> steps;
   steps.reserve(list.size());
   for (const proto::Step& s : list) {
-    PyStep& p = steps.emplace_back();
-    p.id = e.StepId(s);
-    p.component = e.ComponentId(s);
-    p.kind = std::string(plan::StepKindName(s.kind()));
-    for (int32_t d : s.depends_on()) p.depends_on.push_back(e.StepId(list[d]));
-    p.timeout = s.timeout_ms() / 1000.0;
-    p.transition = plan::FormatTransition(e.StepTransition(s));
-    p.waits_for = s.waits_for();
-    p.wave = s.wave();
-    p.batch = s.batch();
+    PyStep& out = steps.emplace_back();
+    out.id = e.StepId(s);
+    out.component = e.ComponentId(s);
+    out.kind = std::string(plan::StepKindName(s.kind()));
+    for (int32_t d : s.depends_on())
+      out.depends_on.push_back(e.StepId(list[d]));
+    out.timeout = s.timeout_ms() / 1000.0;
+    const plan::LifecycleTransition t = e.StepTransition(s);
+    out.transition = {lifecycle.state_name(t.from),
+                      lifecycle.event_name(t.event),
+                      lifecycle.state_name(t.to)};
+    const proto::Gate& g = s.gate();
+    PyGate& gate = out.gate;
+    gate.after = Names(p, g.after_components());
+    for (const proto::GateBarrier& b : g.barriers()) {
+      gate.barriers.push_back({b.reason() == proto::GateBarrier::SERVICE_FLOOR
+                                   ? "service-floor"
+                                   : "exclusive-resource",
+                               b.name(), Names(p, b.after_components())});
+    }
+    if (g.strategy() != proto::STRATEGY_TYPE_UNSPECIFIED) {
+      gate.strategy =
+          py::str(std::string(plan::StrategyTypeName(g.strategy())));
+    }
+    gate.instances = g.instances();
+    gate.per_node = g.per_node();
+    gate.max_surge = g.max_surge();
+    gate.max_unavailable = g.max_unavailable();
+    gate.ready = g.ready();
+    gate.ready_for_ms = g.ready_for_ms();
+    gate.verify_checks.assign(g.verify_checks().begin(),
+                              g.verify_checks().end());
+    gate.version = g.version();
+    gate.words = e.WaitsFor(s);
+    out.wave = s.wave();
+    out.batch = s.batch();
   }
   return steps;
 }
+
+// ---- a compiled plan's components: every setting, defaults applied -------
+//
+// The same values ExecutionPlan::ToJson writes under "components" (the
+// bindings test compares the two).
+
+struct PyStrategy {
+  std::string type;                   // the strategy the planner uses
+  py::object max_surge = py::none();  // as written: int, "25%" or None
+  py::object max_unavailable = py::none();
+};
+
+struct PyReadiness {
+  int64_t timeout_ms = 0;  // the await-ready step's deadline
+  int min_ready_seconds = 0;
+};
+
+struct PyVerifyCheck {
+  std::string name;
+  std::string run;
+  int64_t timeout_ms = 0;  // its own, or the plan's default step timeout
+};
+
+struct PyRetry {
+  int attempts = 1;  // counts the first try
+  int64_t backoff_ms = 0;
+};
+
+struct PyWebhook {
+  std::string failure_policy;  // "Fail" (Kubernetes' default) or "Ignore"
+  std::string served_by;
+};
+
+struct PyPlannedComponent {
+  std::string id;
+  std::string kind;
+  std::string order;  // "start-first" or "terminate-first"
+  bool start_first = false;
+  int wave = 0;
+  bool backup = false;
+  bool irreversible = false;
+  bool checkpoint = false;
+  std::pair<std::string, std::string> version;
+  py::object replicas = py::none();
+  py::object nodes = py::none();
+  PyStrategy strategy;
+  std::vector<std::string> exclusive;
+  std::vector<std::string> depends_on;
+  std::vector<std::string> provides;
+  PyReadiness readiness;
+  std::vector<PyVerifyCheck> verify;
+  PyRetry retry;
+  py::object webhook = py::none();  // PyWebhook for kind Webhook
+};
 
 plan::IntOrString ToIntOrString(const py::handle& value, const char* name) {
   if (value.is_none()) return plan::IntOrString();
@@ -106,6 +235,101 @@ py::object IntOrStringToPy(const proto::IntOrString& v) {
   if (v.value_case() == proto::IntOrString::kStrValue)
     return py::str(v.str_value());
   return py::none();
+}
+
+std::vector<PyPlannedComponent> ToPyComponents(const ExecutionPlan& e) {
+  const proto::ExecutionPlan& p = e.proto();
+  const int n = p.components_size();
+  // Each component has one step of each of these kinds.
+  std::vector<const proto::Step*> rollout(n), ready(n), verify(n);
+  for (const proto::Step& s : p.steps()) {
+    if (s.kind() == proto::TERMINATE_OLD) rollout[s.component()] = &s;
+    if (s.kind() == proto::AWAIT_READY) ready[s.component()] = &s;
+    if (s.kind() == proto::VERIFY) verify[s.component()] = &s;
+  }
+  std::vector<PyPlannedComponent> out(n);
+  for (int i = 0; i < n; ++i) {
+    const proto::Component& c = p.source().components(i);
+    const proto::Step& r =
+        rollout[i] ? *rollout[i] : proto::Step::default_instance();
+    PyPlannedComponent& o = out[i];
+    o.id = p.components(i);
+    o.kind = std::string(plan::ComponentKindName(c.kind()));
+    o.start_first = e.StartFirst(i);
+    o.order = o.start_first ? "start-first" : "terminate-first";
+    o.wave = r.wave();
+    o.backup = e.HasBackup(i);
+    o.irreversible = c.irreversible();
+    o.checkpoint = c.checkpoint();
+    o.version = {c.version().from(), c.version().to()};
+    (c.kind() == proto::DAEMON_SET ? o.nodes : o.replicas) =
+        py::int_(r.gate().instances());
+    o.strategy.type = std::string(plan::StrategyTypeName(r.gate().strategy()));
+    o.strategy.max_surge = IntOrStringToPy(c.strategy().max_surge());
+    o.strategy.max_unavailable =
+        IntOrStringToPy(c.strategy().max_unavailable());
+    o.exclusive.assign(c.exclusive().begin(), c.exclusive().end());
+    o.depends_on.assign(c.depends_on().begin(), c.depends_on().end());
+    o.provides.assign(c.provides().begin(), c.provides().end());
+    o.readiness.timeout_ms = ready[i] ? ready[i]->timeout_ms() : 0;
+    o.readiness.min_ready_seconds = c.readiness().min_ready_seconds();
+    const proto::Gate& checks =
+        verify[i] ? verify[i]->gate() : proto::Gate::default_instance();
+    for (int k = 0; k < c.verify_size(); ++k) {
+      const proto::VerifyCheck& v = c.verify(k);
+      o.verify.push_back({v.name(), v.run(),
+                          k < checks.verify_timeouts_ms_size()
+                              ? checks.verify_timeouts_ms(k)
+                              : v.timeout_ms()});
+    }
+    o.retry.attempts = std::max(1, c.retry().attempts());
+    o.retry.backoff_ms = c.retry().backoff_ms();
+    if (c.kind() == proto::WEBHOOK) {
+      o.webhook = py::cast(PyWebhook{
+          c.webhook().failure_policy() == proto::IGNORE ? "Ignore" : "Fail",
+          c.webhook().served_by()});
+    }
+  }
+  return out;
+}
+
+std::string Repr(const py::object& o) {
+  return py::repr(o).cast<std::string>();
+}
+
+// ---- Plan.from_dict: Python data in the YAML shape -> the same loader -----
+//
+// The data becomes a document through JSON (like StateMachine.from_dict and
+// Document.from_python) and goes through Plan::FromDocument, the walk
+// from_yaml uses, so the two cannot disagree; problems are located by their
+// path ("components[1].dependsOn"), the data having no lines.
+Plan PlanFromDict(py::handle value, const std::string& base_dir,
+                  const std::string& source) {
+  std::string text;
+  try {
+    text = py::module_::import("json")
+               .attr("dumps")(value, py::arg("allow_nan") = false)
+               .cast<std::string>();
+  } catch (const py::error_already_set& e) {
+    if (!e.matches(PyExc_TypeError) && !e.matches(PyExc_ValueError)) throw;
+    ThrowStatus(absl::InvalidArgumentError(absl::StrCat(
+        "a plan must be plain data (dicts with string keys, lists, strings, "
+        "ints, floats, bools, None): ",
+        e.value().attr("__str__")().cast<std::string>())));
+  }
+  plan::LoadOptions options;
+  options.base_dir = base_dir;
+  options.source_name = source;
+  options.line_numbers = false;
+  absl::StatusOr<Plan> plan;
+  {
+    py::gil_scoped_release no_gil;
+    absl::StatusOr<document::Document> doc =
+        document::Document::FromJson(text, source);
+    plan = doc.ok() ? Plan::FromDocument(*doc, options)
+                    : absl::StatusOr<Plan>(doc.status());
+  }
+  return PlanValueOrThrow(std::move(plan));
 }
 
 }  // namespace
@@ -197,6 +421,12 @@ void RegisterPlan(py::module_& m) {
           py::arg("source") = "<input>",
           "Parses a YAML plan; relative config files resolve against "
           "`base_dir`.")
+      .def_static("from_dict", &PlanFromDict, py::arg("data"),
+                  py::arg("base_dir") = "", py::arg("source") = "<dict>",
+                  "A plan from Python data in the YAML shape (dicts, lists, "
+                  "scalars, e.g. from yaml.safe_load or json.load), through "
+                  "the same loader as from_yaml; PlanError names each "
+                  "problem's path.")
       .def_static(
           "from_file",
           [](const std::string& path) {
@@ -239,6 +469,70 @@ void RegisterPlan(py::module_& m) {
                             " components>");
       });
 
+  py::class_<PyTransition>(
+      m, "StepTransition",
+      "The component lifecycle transition a successful step drives; str() "
+      "gives 'from -> to on event'.")
+      .def_readonly("from_state", &PyTransition::from_state,
+                    "The state the step runs in.")
+      .def_readonly("event", &PyTransition::event,
+                    "The event to fire when the step succeeds.")
+      .def_readonly("to", &PyTransition::to, "The state it leads to.")
+      .def("__str__", &PyTransition::Words)
+      .def("__repr__",
+           [](const PyTransition& t) {
+             return absl::StrCat("<StepTransition ", t.Words(), ">");
+           })
+      .def(
+          "__eq__",
+          [](const PyTransition& a, const PyTransition& b) {
+            return a.from_state == b.from_state && a.event == b.event &&
+                   a.to == b.to;
+          },
+          py::is_operator());
+
+  py::class_<PyGateBarrier>(
+      m, "GateBarrier",
+      "Components in an earlier wave a preflight waits for although no "
+      "dependsOn orders them.")
+      .def_readonly("reason", &PyGateBarrier::reason,
+                    "'exclusive-resource' or 'service-floor'.")
+      .def_readonly("name", &PyGateBarrier::name,
+                    "The resource (e.g. 'hostPort:80') or the service.")
+      .def_readonly("after", &PyGateBarrier::after)
+      .def("__repr__", [](const PyGateBarrier& b) {
+        return absl::StrCat("<GateBarrier ", b.reason, " ", b.name, " after ",
+                            absl::StrJoin(b.after, ", "), ">");
+      });
+
+  py::class_<PyGate>(
+      m, "StepGate",
+      "What a step waits for, as data (docs/plan-reference.md, execution plan "
+      "JSON); str() gives the words the text output shows.")
+      .def_readonly("after", &PyGate::after,
+                    "preflight: dependencies verified first; rollback: "
+                    "dependents rolled back first.")
+      .def_readonly("barriers", &PyGate::barriers)
+      .def_readonly("strategy", &PyGate::strategy,
+                    "terminate-old/start-new: the resolved strategy.")
+      .def_readonly("instances", &PyGate::instances)
+      .def_readonly("per_node", &PyGate::per_node)
+      .def_readonly("max_surge", &PyGate::max_surge,
+                    "Resolved to an instance count.")
+      .def_readonly("max_unavailable", &PyGate::max_unavailable,
+                    "Resolved to an instance count.")
+      .def_readonly("ready", &PyGate::ready,
+                    "await-ready: instances that must be ready.")
+      .def_readonly("ready_for_ms", &PyGate::ready_for_ms,
+                    "await-ready: how long they must stay ready.")
+      .def_readonly("verify_checks", &PyGate::verify_checks)
+      .def_readonly("version", &PyGate::version,
+                    "start-new: the target; rollback: the version restored.")
+      .def("__str__", [](const PyGate& g) { return g.words; })
+      .def("__repr__", [](const PyGate& g) {
+        return absl::StrCat("<StepGate ", Repr(py::str(g.words)), ">");
+      });
+
   py::class_<PyStep>(m, "PlanStep", "One step of an ExecutionPlan.")
       .def_readonly("id", &PyStep::id, "'<component>/<kind>'")
       .def_readonly("component", &PyStep::component)
@@ -251,16 +545,135 @@ void RegisterPlan(py::module_& m) {
                     "Seconds (0: waits without a deadline).")
       .def_readonly("transition", &PyStep::transition,
                     "The component lifecycle transition the step drives.")
-      .def_readonly("waits_for", &PyStep::waits_for)
+      .def_readonly("gate", &PyStep::gate, "What the step waits for.")
+      .def_property_readonly(
+          "waits_for", [](const PyStep& s) { return s.gate.words; },
+          "str(gate): the words the text output shows.")
       .def_readonly("wave", &PyStep::wave)
       .def_readonly("batch", &PyStep::batch)
       .def("__repr__", [](const PyStep& s) {
         return absl::StrCat("<PlanStep ", s.id, ">");
       });
 
+  py::class_<PyStrategy>(m, "RolloutStrategy",
+                         "How a compiled plan's component is replaced.")
+      .def_readonly("type", &PyStrategy::type,
+                    "The strategy the planner uses (the kind's default when "
+                    "none is written).")
+      .def_readonly("max_surge", &PyStrategy::max_surge,
+                    "As written: an int, a '25%' string or None.")
+      .def_readonly("max_unavailable", &PyStrategy::max_unavailable,
+                    "As written: an int, a '25%' string or None.")
+      .def("__repr__", [](const PyStrategy& s) {
+        return absl::StrCat("<RolloutStrategy ", s.type,
+                            " maxSurge=", Repr(s.max_surge),
+                            " maxUnavailable=", Repr(s.max_unavailable), ">");
+      });
+
+  py::class_<PyReadiness>(m, "Readiness", "A component's readiness gate.")
+      .def_readonly("timeout_ms", &PyReadiness::timeout_ms,
+                    "The await-ready step's deadline.")
+      .def_readonly("min_ready_seconds", &PyReadiness::min_ready_seconds)
+      .def("__repr__", [](const PyReadiness& r) {
+        return absl::StrCat("<Readiness timeout_ms=", r.timeout_ms,
+                            " min_ready_seconds=", r.min_ready_seconds, ">");
+      });
+
+  py::class_<PyVerifyCheck>(m, "VerifyCheck",
+                            "A post-upgrade check; the runner interprets run.")
+      .def_readonly("name", &PyVerifyCheck::name)
+      .def_readonly("run", &PyVerifyCheck::run)
+      .def_readonly("timeout_ms", &PyVerifyCheck::timeout_ms,
+                    "Its own timeout, or the plan's default step timeout.")
+      .def("__repr__", [](const PyVerifyCheck& v) {
+        return absl::StrCat("<VerifyCheck ", v.name,
+                            " run=", Repr(py::str(v.run)),
+                            " timeout_ms=", v.timeout_ms, ">");
+      });
+
+  py::class_<PyRetry>(m, "RetryPolicy", "Per-step retries for the runner.")
+      .def_readonly("attempts", &PyRetry::attempts,
+                    "Total attempts per step, counting the first (>= 1).")
+      .def_readonly("backoff_ms", &PyRetry::backoff_ms)
+      .def("__repr__", [](const PyRetry& r) {
+        return absl::StrCat("<RetryPolicy attempts=", r.attempts,
+                            " backoff_ms=", r.backoff_ms, ">");
+      });
+
+  py::class_<PyWebhook>(m, "WebhookSpec",
+                        "An admission webhook and who serves it.")
+      .def_readonly("failure_policy", &PyWebhook::failure_policy,
+                    "'Fail' (also when not written, as in Kubernetes) or "
+                    "'Ignore'.")
+      .def_readonly("served_by", &PyWebhook::served_by)
+      .def("__repr__", [](const PyWebhook& w) {
+        return absl::StrCat("<WebhookSpec failure_policy=", w.failure_policy,
+                            " served_by=", w.served_by, ">");
+      });
+
+  py::class_<PyPlannedComponent>(
+      m, "PlannedComponent",
+      "A compiled plan's component with every setting a runner needs, "
+      "defaults applied.")
+      .def_readonly("id", &PyPlannedComponent::id)
+      .def_readonly("kind", &PyPlannedComponent::kind)
+      .def_readonly("order", &PyPlannedComponent::order,
+                    "'start-first' or 'terminate-first'.")
+      .def_readonly("start_first", &PyPlannedComponent::start_first,
+                    "Bind the component lifecycle's 'start_first' guard to "
+                    "it.")
+      .def_readonly("wave", &PyPlannedComponent::wave)
+      .def_readonly("backup", &PyPlannedComponent::backup)
+      .def_readonly("irreversible", &PyPlannedComponent::irreversible)
+      .def_readonly("checkpoint", &PyPlannedComponent::checkpoint)
+      .def_readonly("version", &PyPlannedComponent::version,
+                    "(from, to) as written.")
+      .def_readonly("replicas", &PyPlannedComponent::replicas,
+                    "Instances (None for a DaemonSet).")
+      .def_readonly("nodes", &PyPlannedComponent::nodes,
+                    "DaemonSet: nodes (None for other kinds).")
+      .def_readonly("strategy", &PyPlannedComponent::strategy)
+      .def_readonly("exclusive", &PyPlannedComponent::exclusive)
+      .def_readonly("depends_on", &PyPlannedComponent::depends_on)
+      .def_readonly("provides", &PyPlannedComponent::provides)
+      .def_readonly("readiness", &PyPlannedComponent::readiness)
+      .def_readonly("verify", &PyPlannedComponent::verify)
+      .def_readonly("retry", &PyPlannedComponent::retry)
+      .def_readonly("webhook", &PyPlannedComponent::webhook,
+                    "WebhookSpec for kind Webhook, else None.")
+      .def("__repr__", [](const PyPlannedComponent& c) {
+        return absl::StrCat("<PlannedComponent ", c.id, " ", c.kind, " ",
+                            c.order, " wave ", c.wave,
+                            c.irreversible ? " irreversible" : "",
+                            c.checkpoint ? " checkpoint" : "", ">");
+      });
+
   py::class_<ExecutionPlan>(
       m, "ExecutionPlan",
       "A compiled plan: waves of components and their steps.")
+      .def_property_readonly(
+          "name", [](const ExecutionPlan& e) { return e.proto().name(); })
+      .def_property_readonly(
+          "on_failure",
+          [](const ExecutionPlan& e) {
+            return std::string(plan::FailurePolicyName(e.proto().on_failure()));
+          },
+          "'rollback-all', 'rollback-failed', 'pause' or 'continue'.")
+      .def_property_readonly(
+          "max_parallel",
+          [](const ExecutionPlan& e) { return e.proto().max_parallel(); },
+          "Components per wave at most (0: unlimited).")
+      .def_property_readonly(
+          "labels",
+          [](const ExecutionPlan& e) {
+            const auto& labels = e.proto().source().metadata().labels();
+            return std::map<std::string, std::string>(labels.begin(),
+                                                      labels.end());
+          },
+          "The plan's metadata labels.")
+      .def_property_readonly("components", &ToPyComponents,
+                             "Every component in plan order, with the "
+                             "settings a runner needs.")
       .def_property_readonly(
           "waves",
           [](const ExecutionPlan& e) {

@@ -73,7 +73,7 @@ TEST(CheckCommandTest, FlagsFormatsAndExitCodes) {
         "--values=" + user, "--rules", pack, "--kubernetes", "1.25.0",
         "--format", "json"},
        kExitFindings,
-       {R"({"version":2,"ok":false,)",
+       {R"({"version":3,"ok":false,)",
         R"("code":"ingress-nginx/kubernetes-version")",
         R"("code":"ingress-nginx/daemonset-hostport-surge")"},
        ""},

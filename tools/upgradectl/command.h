@@ -49,7 +49,7 @@ absl::Span<const Command> Commands();
 int RunUpgradectl(const std::vector<std::string>& args, std::ostream& out,
                   std::ostream& err);
 
-// "upgradectl 0.1.0 (plan schema upgrade-core/v1, JSON output version 2)".
+// "upgradectl 0.1.0 (plan schema upgrade-core/v1, JSON output version 3)".
 std::string VersionLine();
 
 // For a bad flag or argument: prints `upgradectl <command>: <message>` and a

@@ -125,7 +125,7 @@ TEST(UpgradectlTest, HelpAndVersionExitZero) {
 TEST(UpgradectlTest, VersionNamesReleaseAndPlanSchema) {
   const std::string want =
       absl::StrCat("upgradectl ", kVersion,
-                   " (plan schema upgrade-core/v1, JSON output version 2)");
+                   " (plan schema upgrade-core/v1, JSON output version 3)");
   EXPECT_EQ(VersionLine(), want);
   for (const std::vector<std::string>& args :
        std::vector<std::vector<std::string>>{{"--version"}, {"version"}}) {
@@ -328,7 +328,7 @@ TEST(UpgradectlTest, JsonInputErrorIsADiagnosticsDocument) {
     const Result r = RunCli(c.args);
     EXPECT_EQ(r.exit_code, kExitBadInput) << r.out << r.err;
     EXPECT_THAT(r.out,
-                StartsWith(R"({"version":2,"ok":false,"summary":{"error":)"));
+                StartsWith(R"({"version":3,"ok":false,"summary":{"error":)"));
     EXPECT_THAT(r.out, HasSubstr(R"("diagnostics":[{"severity":"error",)"));
     for (const std::string& want : c.out) EXPECT_THAT(r.out, HasSubstr(want));
     EXPECT_THAT(r.out, Not(HasSubstr("FromYamlStream")));

@@ -14,7 +14,7 @@ extern const char kVersionUsage[] =
     "\n"
     "Prints upgradectl's version, the plan schema it reads (apiVersion) and\n"
     "the version of its JSON output (the \"version\" field), e.g.\n"
-    "  upgradectl 0.1.0 (plan schema upgrade-core/v1, JSON output version 2)\n"
+    "  upgradectl 0.1.0 (plan schema upgrade-core/v1, JSON output version 3)\n"
     "\n"
     "  -h, --help   show this help\n";
 

@@ -81,7 +81,7 @@ TEST(ReportTest, JsonIsTheSharedDiagnosticsShape) {
   };
   const Case kCases[] = {
       {"sample", Sample(),
-       R"({"version":2,"ok":false,"summary":{"error":1,"warning":1,"info":0},)"
+       R"({"version":3,"ok":false,"summary":{"error":1,"warning":1,"info":0},)"
        R"("diagnostics":[{"severity":"warning","code":"chart/default-changed",)"
        R"("message":"changed","hint":"","path":"a.b","component":"",)"
        R"("location":{"file":"defaults.yaml","line":2,"column":5}},)"
@@ -90,12 +90,12 @@ TEST(ReportTest, JsonIsTheSharedDiagnosticsShape) {
        R"("controller.existingPsp","component":"","location":{"file":)"
        R"("values.yaml","line":12,"column":3}}]})"},
       {"unknown location, component", unknown_location,
-       R"({"version":2,"ok":true,"summary":{"error":0,"warning":0,"info":1},)"
+       R"({"version":3,"ok":true,"summary":{"error":0,"warning":0,"info":1},)"
        R"("diagnostics":[{"severity":"info","code":"version-skew/kubelet",)"
        R"("message":"m","hint":"","path":"","component":"ingress",)"
        R"("location":{"file":"","line":0,"column":0}}]})"},
       {"empty", Report(),
-       R"({"version":2,"ok":true,"summary":{"error":0,"warning":0,"info":0},)"
+       R"({"version":3,"ok":true,"summary":{"error":0,"warning":0,"info":0},)"
        R"("diagnostics":[]})"},
   };
   for (const Case& c : kCases) {

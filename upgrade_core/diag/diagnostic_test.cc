@@ -56,12 +56,12 @@ TEST(DiagnosticsTest, OneJsonShapeWithVersion) {
       {"empty",
        {},
        true,
-       R"({"version":2,"ok":true,"summary":{"error":0,"warning":0,"info":0},)"
+       R"({"version":3,"ok":true,"summary":{"error":0,"warning":0,"info":0},)"
        R"("diagnostics":[]})"},
       {"escaped, every key, unknown location as empty and zero",
        {full, bare},
        false,
-       R"({"version":2,"ok":false,"summary":{"error":1,"warning":1,"info":0},)"
+       R"({"version":3,"ok":false,"summary":{"error":1,"warning":1,"info":0},)"
        R"("diagnostics":[{"severity":"error","code":"exclusive.surge",)"
        R"("message":"\"a\tb\" holds hostPort:80","hint":"maxSurge: 0",)"
        R"("path":"components[0].strategy.maxSurge","component":"a\tb",)"

@@ -6,7 +6,7 @@
 //
 // JSON (docs/compat-findings.md), keys always present and in this order:
 //
-//   {"version":2,"ok":false,"summary":{"error":1,"warning":0,"info":0},
+//   {"version":3,"ok":false,"summary":{"error":1,"warning":0,"info":0},
 //    "diagnostics":[{"severity":"error","code":"exclusive.surge",
 //      "message":"...","hint":"...","path":"components[1].strategy.maxSurge",
 //      "component":"controller",

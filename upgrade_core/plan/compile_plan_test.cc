@@ -48,8 +48,18 @@ TEST(CompilePlanTest, StepsFollowTheStrategy) {
                           "ds/start-new", "ds/await-ready", "ds/verify"));
   // 40% of 5 nodes rounds up to 2 per batch.
   EXPECT_EQ(p.steps(17).batch(), 2);
-  EXPECT_THAT(p.steps(18).waits_for(),
-              HasSubstr("maxSurge 0, maxUnavailable 2 of 5 nodes"));
+  // The gate is data; the words are rendered from it.
+  const proto::Gate& ds_start = p.steps(18).gate();
+  EXPECT_EQ(ds_start.strategy(), proto::ROLLING_UPDATE);
+  EXPECT_EQ(ds_start.instances(), 5);
+  EXPECT_TRUE(ds_start.per_node());
+  EXPECT_EQ(ds_start.max_surge(), 0);
+  EXPECT_EQ(ds_start.max_unavailable(), 2);
+  EXPECT_EQ(compiled->WaitsFor(p.steps(18)),
+            "version (new) applied (RollingUpdate: maxSurge 0, "
+            "maxUnavailable 2 of 5 nodes)");
+  EXPECT_EQ(compiled->WaitsFor(p.steps(17)),
+            "old pods replaced, 2 at a time of 5 nodes");
   EXPECT_EQ(p.steps(12).batch(), 1);
   EXPECT_THAT(DependsOn(*compiled, p.steps(1)), ElementsAre("tf/preflight"));
   // Each step names the lifecycle transition it drives, on its component's
@@ -92,10 +102,12 @@ TEST(CompilePlanTest, StepsFollowTheStrategy) {
   EXPECT_THAT(p.rollback_steps(), SizeIs(4));
   EXPECT_EQ(FormatTransition(compiled->StepTransition(p.rollback_steps(0))),
             "rolling_back -> rolled_back on rollback_done");
-  EXPECT_THAT(compiled->ToJson(),
-              HasSubstr("\"components\":[{\"id\":\"tf\",\"order\":"
-                        "\"terminate-first\",\"backup\":true},{\"id\":\"sf\","
-                        "\"order\":\"start-first\",\"backup\":false},"));
+  const std::string json = compiled->ToJson();
+  EXPECT_THAT(json,
+              HasSubstr("{\"id\":\"tf\",\"kind\":\"Generic\",\"order\":"
+                        "\"terminate-first\",\"wave\":0,\"backup\":true,"));
+  EXPECT_THAT(json, HasSubstr("{\"id\":\"sf\",\"kind\":\"Generic\",\"order\":"
+                              "\"start-first\",\"wave\":0,\"backup\":false,"));
 }
 
 TEST(CompilePlanTest, DependenciesGateAndWavesRespectMaxParallel) {
@@ -117,10 +129,17 @@ TEST(CompilePlanTest, DependenciesGateAndWavesRespectMaxParallel) {
   ASSERT_NE(preflight, nullptr);
   EXPECT_THAT(DependsOn(*compiled, *preflight),
               ElementsAre("a/verify", "b/verify"));
-  EXPECT_EQ(preflight->waits_for(), "dependencies verified: a, b");
+  EXPECT_THAT(preflight->gate().after_components(), ElementsAre(0, 1));
+  EXPECT_EQ(compiled->WaitsFor(*preflight), "dependencies verified: a, b");
   EXPECT_EQ(preflight->timeout_ms(), 60000);
   EXPECT_EQ(ready->timeout_ms(), 90000);
-  EXPECT_EQ(ready->waits_for(), "1/1 ready for 5s");
+  EXPECT_EQ(ready->gate().ready(), 1);
+  EXPECT_EQ(ready->gate().instances(), 1);
+  EXPECT_EQ(ready->gate().ready_for_ms(), 5000);
+  EXPECT_EQ(compiled->WaitsFor(*ready), "1/1 ready for 5s");
+  EXPECT_THAT(verify->gate().verify_checks(), ElementsAre("x", "y"));
+  EXPECT_THAT(verify->gate().verify_timeouts_ms(), ElementsAre(20000, 60000));
+  EXPECT_EQ(compiled->WaitsFor(*verify), "checks pass: x, y");
   EXPECT_EQ(verify->timeout_ms(), 80000);  // 20s + the 1m default
   // Rollback: dependents first.
   EXPECT_EQ(compiled->StepId(p.rollback_steps(0)), "d/rollback");
@@ -221,8 +240,17 @@ TEST(CompilePlanTest, WaveBarriersKeepSharedResourcesApartUnderAScheduler) {
   }
   const proto::Step* b_preflight = FindStep(*compiled, "b/preflight");
   ASSERT_NE(b_preflight, nullptr);
-  EXPECT_THAT(b_preflight->waits_for(),
-              HasSubstr("then after a (holds hostPort:80)"));
+  ASSERT_THAT(b_preflight->gate().barriers(), SizeIs(1));
+  const proto::GateBarrier& barrier = b_preflight->gate().barriers(0);
+  EXPECT_EQ(barrier.reason(), proto::GateBarrier::EXCLUSIVE_RESOURCE);
+  EXPECT_EQ(barrier.name(), "hostPort:80");
+  EXPECT_THAT(barrier.after_components(), ElementsAre(0));  // a
+  EXPECT_EQ(compiled->WaitsFor(*b_preflight),
+            "dependencies verified: c; then after a (holds hostPort:80)");
+  const proto::Step* p2_preflight = FindStep(*compiled, "p2/preflight");
+  ASSERT_NE(p2_preflight, nullptr);
+  EXPECT_EQ(compiled->WaitsFor(*p2_preflight),
+            "dependencies verified: c; then after p1 (provides web)");
   EXPECT_THAT(DependsOn(*compiled, *b_preflight),
               ElementsAre("c/verify", "a/verify"));
 }

@@ -7,21 +7,14 @@
 #include <map>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "absl/types/span.h"
 
 namespace upgrade_core::plan::internal {
 namespace {
-
-std::string ListSome(const std::vector<absl::string_view>& items) {
-  constexpr size_t kMax = 5;
-  if (items.size() <= kMax) return absl::StrJoin(items, ", ");
-  return absl::StrCat(absl::StrJoin(items.begin(), items.begin() + kMax, ", "),
-                      " and ", items.size() - kMax, " more");
-}
 
 // Emits component i's steps. `last_step[d]` is the index of component d's
 // final (verify) step, filled as components are emitted (dependencies come
@@ -62,72 +55,48 @@ void EmitSteps(const proto::UpgradePlan& plan, int i, const Resolved& r,
     switch (kind) {
       case proto::PREFLIGHT: {
         absl::Span<const graph::NodeId> deps = g.dependencies(i);
-        if (deps.empty()) {
-          step->set_waits_for("no dependencies");
-          break;
-        }
-        std::vector<absl::string_view> names;
-        names.reserve(deps.size());
+        if (deps.empty()) break;
+        proto::Gate* gate = step->mutable_gate();
+        gate->mutable_after_components()->Reserve(deps.size());
         for (graph::NodeId d : deps) {
-          names.push_back(plan.components(d).id());
+          gate->add_after_components(d);
           step->add_depends_on(last_step[d]);
         }
-        step->set_waits_for(
-            absl::StrCat("dependencies verified: ", ListSome(names)));
         break;
       }
-      case proto::BACKUP:
-        step->set_waits_for("backup stored");
-        break;
       case proto::TERMINATE_OLD:
-        if (r.strategy == proto::ON_DELETE) {
-          step->set_waits_for(
-              absl::StrCat("operator deletes the old pods (OnDelete), ",
-                           CountNoun(c, r.count)));
+      case proto::START_NEW: {
+        proto::Gate* gate = step->mutable_gate();
+        gate->set_strategy(r.strategy);
+        gate->set_instances(r.count);
+        gate->set_per_node(c.kind() == proto::DAEMON_SET);
+        gate->set_max_surge(r.surge);
+        gate->set_max_unavailable(r.unavailable);
+        if (kind == proto::START_NEW) {
+          gate->set_version(c.version().to());
+        } else if (r.strategy == proto::ON_DELETE) {
           step->set_timeout_ms(0);  // waits for a person
-        } else if (r.strategy == proto::ROLLING_UPDATE) {
-          step->set_waits_for(absl::StrCat("old pods replaced, ", r.batch,
-                                           " at a time of ",
-                                           CountNoun(c, r.count)));
-        } else if (r.strategy == proto::START_FIRST) {
-          step->set_waits_for("old instances stopped after the new are ready");
-        } else {
-          step->set_waits_for(r.count == 1
-                                  ? std::string("old instance stopped and gone")
-                                  : absl::StrCat("all ", CountNoun(c, r.count),
-                                                 " of the old version gone"));
         }
         break;
-      case proto::START_NEW:
-        if (r.strategy == proto::ROLLING_UPDATE) {
-          step->set_waits_for(absl::StrCat(
-              "version ", c.version().to().empty() ? "(new)" : c.version().to(),
-              " applied (RollingUpdate: maxSurge ", r.surge,
-              ", maxUnavailable ", r.unavailable, " of ", CountNoun(c, r.count),
-              ")"));
-        } else {
-          step->set_waits_for(absl::StrCat(
-              "version ", c.version().to().empty() ? "(new)" : c.version().to(),
-              " applied"));
-        }
-        break;
-      case proto::AWAIT_READY:
+      }
+      case proto::AWAIT_READY: {
         if (c.readiness().timeout_ms() > 0) {
           step->set_timeout_ms(c.readiness().timeout_ms());
         }
-        step->set_waits_for(
-            c.readiness().min_ready_seconds() > 0
-                ? absl::StrCat(r.count, "/", r.count, " ready for ",
-                               c.readiness().min_ready_seconds(), "s")
-                : absl::StrCat(r.count, "/", r.count, " ready"));
+        proto::Gate* gate = step->mutable_gate();
+        gate->set_instances(r.count);
+        gate->set_per_node(c.kind() == proto::DAEMON_SET);
+        gate->set_ready(r.count);
+        gate->set_ready_for_ms(int64_t{c.readiness().min_ready_seconds()} *
+                               1000);
         break;
+      }
       case proto::VERIFY: {
-        if (c.verify().empty()) {
-          step->set_waits_for("no verification checks");
-          break;
-        }
+        if (c.verify().empty()) break;
         int64_t total = 0;
-        std::vector<absl::string_view> checks;
+        proto::Gate* gate = step->mutable_gate();
+        gate->mutable_verify_checks()->Reserve(c.verify_size());
+        gate->mutable_verify_timeouts_ms()->Reserve(c.verify_size());
         for (const proto::VerifyCheck& v : c.verify()) {
           // Saturating: plans built in C++ (FromProto) skip the loader's
           // per-check range, and a sum must never wrap negative.
@@ -136,13 +105,13 @@ void EmitSteps(const proto::UpgradePlan& plan, int i, const Resolved& r,
           total = t > std::numeric_limits<int64_t>::max() - total
                       ? std::numeric_limits<int64_t>::max()
                       : total + t;
-          checks.push_back(v.name());
+          gate->add_verify_checks(v.name());
+          gate->add_verify_timeouts_ms(t);
         }
         step->set_timeout_ms(total);
-        step->set_waits_for(absl::StrCat("checks pass: ", ListSome(checks)));
         break;
       }
-      default:
+      default:  // backup: nothing beyond the backup itself
         break;
     }
   }
@@ -160,7 +129,10 @@ void AddWaveBarriers(const proto::UpgradePlan& plan,
                      const std::vector<uint32_t>& wave_of,
                      const std::vector<int32_t>& last_step,
                      proto::ExecutionPlan& out) {
-  std::map<std::string, std::vector<int>> groups;  // ordered: stable output
+  // Ordered (exclusive resources first, then floored services, each by
+  // name): stable output.
+  using Group = std::pair<proto::GateBarrier::Reason, std::string>;
+  std::map<Group, std::vector<int>> groups;
   std::set<std::string> floors;
   for (const proto::AvailabilityFloor& f : plan.policy().availability()) {
     floors.insert(f.service());
@@ -168,17 +140,19 @@ void AddWaveBarriers(const proto::UpgradePlan& plan,
   for (int i = 0; i < plan.components_size(); ++i) {
     const proto::Component& c = plan.components(i);
     for (const std::string& e : c.exclusive()) {
-      groups[absl::StrCat("holds ", e)].push_back(i);
+      groups[{proto::GateBarrier::EXCLUSIVE_RESOURCE, e}].push_back(i);
     }
     for (const std::string& s : c.provides()) {
-      if (floors.count(s)) groups[absl::StrCat("provides ", s)].push_back(i);
+      if (floors.count(s)) {
+        groups[{proto::GateBarrier::SERVICE_FLOOR, s}].push_back(i);
+      }
     }
   }
   std::vector<int32_t> first_step(plan.components_size(), -1);
   for (int32_t k = out.steps_size(); k-- > 0;) {
     first_step[out.steps(k).component()] = k;
   }
-  for (auto& [reason, members] : groups) {
+  for (auto& [group, members] : groups) {
     std::stable_sort(members.begin(), members.end(),
                      [&](int a, int b) { return wave_of[a] < wave_of[b]; });
     members.erase(std::unique(members.begin(), members.end()), members.end());
@@ -192,17 +166,18 @@ void AddWaveBarriers(const proto::UpgradePlan& plan,
       if (begin > 0) {
         for (size_t m = begin; m < end; ++m) {
           proto::Step* preflight = out.mutable_steps(first_step[members[m]]);
-          std::vector<absl::string_view> after;
+          proto::GateBarrier* barrier =
+              preflight->mutable_gate()->add_barriers();
+          barrier->set_reason(group.first);
+          barrier->set_name(group.second);
           for (size_t q = prev_begin; q < begin; ++q) {
             const int32_t verify = last_step[members[q]];
             const auto& deps = preflight->depends_on();
             if (std::find(deps.begin(), deps.end(), verify) == deps.end()) {
               preflight->add_depends_on(verify);
             }
-            after.push_back(plan.components(members[q]).id());
+            barrier->add_after_components(members[q]);
           }
-          absl::StrAppend(preflight->mutable_waits_for(), "; then after ",
-                          absl::StrJoin(after, ", "), " (", reason, ")");
         }
       }
       prev_begin = begin;
@@ -226,15 +201,12 @@ void AddRollbackSteps(const CheckContext& ctx, int64_t default_timeout,
     step->set_kind(proto::ROLLBACK);
     step->set_timeout_ms(default_timeout);
     step->set_wave(ctx.wave_of[c]);
+    proto::Gate* gate = step->mutable_gate();
+    gate->set_version(ctx.plan.components(c).version().from());
     for (graph::NodeId d : g.dependents(c)) {
       step->add_depends_on(rollback_index[d]);
+      gate->add_after_components(d);
     }
-    const std::string& from = ctx.plan.components(c).version().from();
-    step->set_waits_for(
-        g.dependents(c).empty()
-            ? absl::StrCat("restore ", from.empty() ? "the old version" : from)
-            : absl::StrCat("restore ", from.empty() ? "the old version" : from,
-                           " after its dependents"));
   }
 }
 

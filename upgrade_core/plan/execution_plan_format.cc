@@ -2,12 +2,14 @@
 // deterministic: it follows the order of the plan's waves and steps.
 #include <algorithm>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "upgrade_core/diag/report.h"
+#include "upgrade_core/fsm/lifecycles.h"
 #include "upgrade_core/graph/graph_format.h"
 #include "upgrade_core/plan/planner.h"
 #include "upgrade_core/plan/problem.h"
@@ -18,6 +20,186 @@ namespace upgrade_core::plan {
 namespace {
 
 using StepList = google::protobuf::RepeatedPtrField<proto::Step>;
+
+// At most five names, then "and N more": a preflight of a component with
+// 10k dependencies stays one readable line.
+template <typename Names>
+std::string ListSome(const Names& names) {
+  constexpr int kMax = 5;
+  const int n = static_cast<int>(names.size());
+  if (n <= kMax) return absl::StrJoin(names, ", ");
+  return absl::StrCat(absl::StrJoin(names.begin(), names.begin() + kMax, ", "),
+                      " and ", n - kMax, " more");
+}
+
+std::vector<absl::string_view> ComponentNames(
+    const proto::ExecutionPlan& p,
+    const google::protobuf::RepeatedField<int32_t>& indices) {
+  std::vector<absl::string_view> names;
+  names.reserve(indices.size());
+  for (int32_t i : indices) names.push_back(p.components(i));
+  return names;
+}
+
+// "1 node" / "3 nodes" for a DaemonSet, "1 instance" / "3 instances" else.
+std::string Count(const proto::Gate& g) {
+  const int64_t n = g.instances();
+  if (g.per_node()) return absl::StrCat(n, n == 1 ? " node" : " nodes");
+  return absl::StrCat(n, n == 1 ? " instance" : " instances");
+}
+
+// The one place a gate's words are made (ExecutionPlan::WaitsFor).
+std::string GateWords(const proto::ExecutionPlan& p, const proto::Step& s) {
+  const proto::Gate& g = s.gate();
+  const std::string version = g.version().empty() ? "" : g.version();
+  switch (s.kind()) {
+    case proto::PREFLIGHT: {
+      std::string out =
+          g.after_components().empty()
+              ? std::string("no dependencies")
+              : absl::StrCat("dependencies verified: ",
+                             ListSome(ComponentNames(p, g.after_components())));
+      for (const proto::GateBarrier& b : g.barriers()) {
+        absl::StrAppend(
+            &out, "; then after ",
+            absl::StrJoin(ComponentNames(p, b.after_components()), ", "), " (",
+            b.reason() == proto::GateBarrier::SERVICE_FLOOR ? "provides "
+                                                            : "holds ",
+            b.name(), ")");
+      }
+      return out;
+    }
+    case proto::BACKUP:
+      return "backup stored";
+    case proto::TERMINATE_OLD:
+      switch (g.strategy()) {
+        case proto::ON_DELETE:
+          return absl::StrCat("operator deletes the old pods (OnDelete), ",
+                              Count(g));
+        case proto::ROLLING_UPDATE:
+          return absl::StrCat("old pods replaced, ", s.batch(),
+                              " at a time of ", Count(g));
+        case proto::START_FIRST:
+          return "old instances stopped after the new are ready";
+        default:
+          return g.instances() == 1
+                     ? std::string("old instance stopped and gone")
+                     : absl::StrCat("all ", Count(g),
+                                    " of the old version gone");
+      }
+    case proto::START_NEW: {
+      std::string out = absl::StrCat(
+          "version ", version.empty() ? "(new)" : version, " applied");
+      if (g.strategy() == proto::ROLLING_UPDATE) {
+        absl::StrAppend(&out, " (RollingUpdate: maxSurge ", g.max_surge(),
+                        ", maxUnavailable ", g.max_unavailable(), " of ",
+                        Count(g), ")");
+      }
+      return out;
+    }
+    case proto::AWAIT_READY: {
+      std::string out = absl::StrCat(g.ready(), "/", g.instances(), " ready");
+      if (g.ready_for_ms() > 0) {
+        absl::StrAppend(&out, " for ",
+                        g.ready_for_ms() % 1000 == 0
+                            ? absl::StrCat(g.ready_for_ms() / 1000, "s")
+                            : FormatDurationMs(g.ready_for_ms()));
+      }
+      return out;
+    }
+    case proto::VERIFY:
+      if (g.verify_checks().empty()) return "no verification checks";
+      return absl::StrCat("checks pass: ", ListSome(g.verify_checks()));
+    case proto::ROLLBACK:
+      return absl::StrCat(
+          "restore ", version.empty() ? "the old version" : version,
+          g.after_components().empty() ? "" : " after its dependents");
+    default:
+      return "";
+  }
+}
+
+void AppendNames(std::string& out, const proto::ExecutionPlan& p,
+                 const google::protobuf::RepeatedField<int32_t>& indices) {
+  out.push_back('[');
+  for (int i = 0; i < indices.size(); ++i) {
+    if (i > 0) out.push_back(',');
+    AppendJsonString(&out, p.components(indices[i]));
+  }
+  out.push_back(']');
+}
+
+void AppendStrings(
+    std::string& out,
+    const google::protobuf::RepeatedPtrField<std::string>& strings) {
+  out.push_back('[');
+  for (int i = 0; i < strings.size(); ++i) {
+    if (i > 0) out.push_back(',');
+    AppendJsonString(&out, strings[i]);
+  }
+  out.push_back(']');
+}
+
+// The gate as JSON: a fixed set of keys per step kind (proto::Gate), names
+// instead of indices.
+void AppendGate(std::string& out, const proto::ExecutionPlan& p,
+                const proto::Step& s) {
+  const proto::Gate& g = s.gate();
+  out.push_back('{');
+  switch (s.kind()) {
+    case proto::PREFLIGHT:
+      out += "\"after\":";
+      AppendNames(out, p, g.after_components());
+      out += ",\"barriers\":[";
+      for (int i = 0; i < g.barriers_size(); ++i) {
+        const proto::GateBarrier& b = g.barriers(i);
+        if (i > 0) out.push_back(',');
+        absl::StrAppend(&out, "{\"reason\":\"",
+                        b.reason() == proto::GateBarrier::SERVICE_FLOOR
+                            ? "service-floor"
+                            : "exclusive-resource",
+                        "\",\"name\":");
+        AppendJsonString(&out, b.name());
+        out += ",\"after\":";
+        AppendNames(out, p, b.after_components());
+        out.push_back('}');
+      }
+      out.push_back(']');
+      break;
+    case proto::TERMINATE_OLD:
+    case proto::START_NEW:
+      out += "\"strategy\":";
+      AppendJsonString(&out, StrategyTypeName(g.strategy()));
+      absl::StrAppend(&out, ",\"instances\":", g.instances(),
+                      ",\"perNode\":", g.per_node() ? "true" : "false",
+                      ",\"maxSurge\":", g.max_surge(),
+                      ",\"maxUnavailable\":", g.max_unavailable());
+      if (s.kind() == proto::START_NEW) {
+        out += ",\"version\":";
+        AppendJsonString(&out, g.version());
+      }
+      break;
+    case proto::AWAIT_READY:
+      absl::StrAppend(&out, "\"instances\":", g.instances(),
+                      ",\"perNode\":", g.per_node() ? "true" : "false",
+                      ",\"ready\":", g.ready(),
+                      ",\"readyForMs\":", g.ready_for_ms());
+      break;
+    case proto::VERIFY:
+      out += "\"checks\":";
+      AppendStrings(out, g.verify_checks());
+      break;
+    case proto::ROLLBACK:
+      out += "\"after\":";
+      AppendNames(out, p, g.after_components());
+      out += ",\"version\":";
+      AppendJsonString(&out, g.version());
+      break;
+    default:  // backup: nothing to wait for beyond the backup
+      break;
+  }
+  out.push_back('}');
+}
 
 void AppendComponents(std::string& out, const proto::ExecutionPlan& p,
                       const proto::Wave& w) {
@@ -45,10 +227,124 @@ void AppendStep(std::string& out, const ExecutionPlan& plan,
   absl::StrAppend(&out, "],\"timeoutMs\":", s.timeout_ms(),
                   ",\"wave\":", s.wave());
   if (s.batch() > 0) absl::StrAppend(&out, ",\"batch\":", s.batch());
-  out += ",\"transition\":";
-  AppendJsonString(&out, FormatTransition(plan.StepTransition(s)));
+  const LifecycleTransition t = plan.StepTransition(s);
+  const fsm::StateMachine& lifecycle = fsm::ComponentLifecycle();
+  out += ",\"transition\":{\"from\":";
+  AppendJsonString(&out, lifecycle.state_name(t.from));
+  out += ",\"event\":";
+  AppendJsonString(&out, lifecycle.event_name(t.event));
+  out += ",\"to\":";
+  AppendJsonString(&out, lifecycle.state_name(t.to));
+  out += "},\"gate\":";
+  AppendGate(out, plan.proto(), s);
   out += ",\"waitsFor\":";
-  AppendJsonString(&out, s.waits_for());
+  AppendJsonString(&out, plan.WaitsFor(s));
+  out += "}";
+}
+
+void AppendIntOrString(std::string& out, const proto::IntOrString& v) {
+  if (v.value_case() == proto::IntOrString::kIntValue) {
+    absl::StrAppend(&out, v.int_value());
+  } else if (v.value_case() == proto::IntOrString::kStrValue) {
+    AppendJsonString(&out, v.str_value());
+  } else {
+    out += "null";
+  }
+}
+
+absl::string_view Bool(bool b) { return b ? "true" : "false"; }
+
+// Where each component's steps are (indices into steps; each component has
+// exactly one step of each of these kinds).
+struct ComponentSteps {
+  int32_t terminate_old = -1;
+  int32_t await_ready = -1;
+  int32_t verify = -1;
+};
+
+std::vector<ComponentSteps> IndexSteps(const proto::ExecutionPlan& p) {
+  std::vector<ComponentSteps> out(p.components_size());
+  for (int32_t k = 0; k < p.steps_size(); ++k) {
+    const proto::Step& s = p.steps(k);
+    ComponentSteps& c = out[s.component()];
+    if (s.kind() == proto::TERMINATE_OLD) c.terminate_old = k;
+    if (s.kind() == proto::AWAIT_READY) c.await_ready = k;
+    if (s.kind() == proto::VERIFY) c.verify = k;
+  }
+  return out;
+}
+
+// Component i with every value a runner needs, defaults applied (strategy
+// type, instance count, timeouts, retry attempts, webhook failurePolicy);
+// maxSurge/maxUnavailable as written (the resolved numbers are on the
+// terminate-old and start-new gates).
+void AppendComponent(std::string& out, const proto::ExecutionPlan& p, int i,
+                     const ComponentSteps& at) {
+  const proto::Component& c = p.source().components(i);
+  static const proto::Step kNoStep;
+  const proto::Step& rollout =
+      at.terminate_old >= 0 ? p.steps(at.terminate_old) : kNoStep;
+  const proto::Step& ready =
+      at.await_ready >= 0 ? p.steps(at.await_ready) : kNoStep;
+  const proto::Gate& verify =
+      at.verify >= 0 ? p.steps(at.verify).gate() : kNoStep.gate();
+  out += "{\"id\":";
+  AppendJsonString(&out, p.components(i));
+  out += ",\"kind\":";
+  AppendJsonString(&out, ComponentKindName(c.kind()));
+  absl::StrAppend(
+      &out, ",\"order\":\"",
+      p.start_first(i) ? "start-first" : "terminate-first",
+      "\",\"wave\":", rollout.wave(), ",\"backup\":", Bool(p.backup(i)),
+      ",\"irreversible\":", Bool(c.irreversible()),
+      ",\"checkpoint\":", Bool(c.checkpoint()), ",\"version\":{\"from\":");
+  AppendJsonString(&out, c.version().from());
+  out += ",\"to\":";
+  AppendJsonString(&out, c.version().to());
+  absl::StrAppend(
+      &out, "},\"", c.kind() == proto::DAEMON_SET ? "nodes" : "replicas",
+      "\":", rollout.gate().instances(), ",\"strategy\":{\"type\":");
+  AppendJsonString(&out, StrategyTypeName(rollout.gate().strategy()));
+  out += ",\"maxSurge\":";
+  AppendIntOrString(out, c.strategy().max_surge());
+  out += ",\"maxUnavailable\":";
+  AppendIntOrString(out, c.strategy().max_unavailable());
+  out += "},\"exclusive\":";
+  AppendStrings(out, c.exclusive());
+  out += ",\"dependsOn\":";
+  AppendStrings(out, c.depends_on());
+  out += ",\"provides\":";
+  AppendStrings(out, c.provides());
+  absl::StrAppend(&out, ",\"readiness\":{\"timeoutMs\":", ready.timeout_ms(),
+                  ",\"minReadySeconds\":", c.readiness().min_ready_seconds(),
+                  "},\"verify\":[");
+  for (int k = 0; k < c.verify_size(); ++k) {
+    const proto::VerifyCheck& v = c.verify(k);
+    if (k > 0) out.push_back(',');
+    out += "{\"name\":";
+    AppendJsonString(&out, v.name());
+    out += ",\"run\":";
+    AppendJsonString(&out, v.run());
+    absl::StrAppend(&out, ",\"timeoutMs\":",
+                    k < verify.verify_timeouts_ms_size()
+                        ? verify.verify_timeouts_ms(k)
+                        : v.timeout_ms(),
+                    "}");
+  }
+  absl::StrAppend(
+      &out, "],\"retry\":{\"attempts\":", std::max(1, c.retry().attempts()),
+      ",\"backoffMs\":", c.retry().backoff_ms(), "},\"webhook\":");
+  if (c.kind() == proto::WEBHOOK) {
+    out += "{\"failurePolicy\":";
+    AppendJsonString(&out, c.webhook().failure_policy() == proto::IGNORE
+                               ? "Ignore"
+                               : "Fail");  // Kubernetes' default
+    out += ",\"servedBy\":";
+    AppendJsonString(&out, c.webhook().served_by());
+    out += "}";
+  } else {
+    out += "null";
+  }
   out += "}";
 }
 
@@ -105,6 +401,10 @@ std::string DotLines(absl::string_view first, absl::string_view second) {
 
 }  // namespace
 
+std::string ExecutionPlan::WaitsFor(const proto::Step& step) const {
+  return GateWords(*proto_, step);
+}
+
 std::string ExecutionPlan::ToText() const {
   const proto::ExecutionPlan& p = *proto_;
   std::string out = absl::StrFormat(
@@ -140,7 +440,7 @@ std::string ExecutionPlan::ToText() const {
   };
   auto step_row = [&](const proto::Step& s) {
     return row(StepId(s), Timeout(s.timeout_ms()),
-               FormatTransition(StepTransition(s)), s.waits_for());
+               FormatTransition(StepTransition(s)), WaitsFor(s));
   };
   for (const proto::Wave& w : p.waves()) {
     std::vector<absl::string_view> ids;
@@ -178,16 +478,26 @@ std::string ExecutionPlan::ToJson() const {
   absl::StrAppend(&out, ",\"maxParallel\":", p.max_parallel(),
                   ",\"onFailure\":");
   AppendJsonString(&out, FailurePolicyName(p.on_failure()));
-  // Each component's lifecycle path: what an executor binds the component
-  // lifecycle's start_first guard to, and whether preflight fires `backup`.
-  out += ",\"components\":[";
+  // The plan's labels, by key (a proto map has no order).
+  out += ",\"labels\":{";
+  std::vector<std::pair<absl::string_view, absl::string_view>> labels(
+      p.source().metadata().labels().begin(),
+      p.source().metadata().labels().end());
+  std::sort(labels.begin(), labels.end());
+  for (size_t i = 0; i < labels.size(); ++i) {
+    if (i > 0) out.push_back(',');
+    AppendJsonString(&out, labels[i].first);
+    out.push_back(':');
+    AppendJsonString(&out, labels[i].second);
+  }
+  // Each component with what a runner needs: its lifecycle path (what an
+  // executor binds the start_first guard to, whether preflight fires
+  // `backup`), checks, readiness, retry, webhook, points of no return.
+  out += "},\"components\":[";
+  const std::vector<ComponentSteps> at = IndexSteps(p);
   for (int i = 0; i < p.components_size(); ++i) {
     if (i > 0) out.push_back(',');
-    out += "{\"id\":";
-    AppendJsonString(&out, p.components(i));
-    absl::StrAppend(&out, ",\"order\":\"",
-                    p.start_first(i) ? "start-first" : "terminate-first",
-                    "\",\"backup\":", p.backup(i) ? "true" : "false", "}");
+    AppendComponent(out, p, i, at[i]);
   }
   out += "],\"waves\":[";
   for (int w = 0; w < p.waves_size(); ++w) {

@@ -76,7 +76,7 @@ TEST(ExecutionPlanFormatTest, TextNamesTheRealFailurePolicy) {
 TEST(ExecutionPlanFormatTest, JsonHasVersionOkAndDiagnostics) {
   const std::string json = Compile("").ToJson();
   for (const char* want : {
-           R"({"version":2,"ok":true,"name":"t",)",
+           R"({"version":3,"ok":true,"name":"t",)",
            R"(,"summary":{"error":0,"warning":1,"info":0},"diagnostics":[)",
            R"({"severity":"warning","code":"strategy.on-delete",)",
            R"(,"component":"db","location":{"file":"p.yaml","line":)",
@@ -85,6 +85,98 @@ TEST(ExecutionPlanFormatTest, JsonHasVersionOkAndDiagnostics) {
     EXPECT_THAT(json, HasSubstr(want));
   }
   EXPECT_THAT(json, Not(HasSubstr("\"warnings\"")));
+}
+
+// The execution plan JSON carries, as data, everything a runner needs: each
+// step's transition as names, its gate (the facts its words come from), and
+// every component setting with defaults applied.
+TEST(ExecutionPlanFormatTest, JsonCarriesTransitionsGatesAndComponents) {
+  LoadOptions options;
+  options.source_name = "p.yaml";
+  absl::StatusOr<Plan> plan = Plan::FromYaml(
+      "apiVersion: upgrade-core/v1\nkind: UpgradePlan\n"
+      "metadata: {name: t, labels: {team: infra, app: web}}\n"
+      "policy: {maxParallel: 3, onFailure: pause, defaultTimeout: 1m}\n"
+      "components:\n"
+      "  - id: crds\n    kind: CRD\n    irreversible: true\n"
+      "    checkpoint: true\n    version: {from: \"1\", to: \"2\"}\n"
+      "  - id: ds\n    kind: DaemonSet\n    nodes: 4\n    dependsOn: [crds]\n"
+      "    strategy: {type: RollingUpdate, maxUnavailable: \"50%\"}\n"
+      "    exclusive: [\"hostPort:80\"]\n    provides: [ingress]\n"
+      "    readiness: {timeout: 90s, minReadySeconds: 5}\n"
+      "    verify: [{name: a, run: \"curl x\", timeout: 20s}, {name: b}]\n"
+      "    retry: {attempts: 3, backoff: 2s}\n    backup: true\n"
+      "  - id: hook\n    kind: Webhook\n    dependsOn: [ds]\n"
+      "    webhook: {failurePolicy: Ignore, servedBy: ds}\n",
+      options);
+  ASSERT_THAT(plan.status(), IsOk());
+  absl::StatusOr<ExecutionPlan> compiled = CompilePlan(*plan);
+  ASSERT_THAT(compiled.status(), IsOk());
+  const std::string json = compiled->ToJson();
+  struct Case {
+    const char* name;
+    const char* want;
+  };
+  const Case kCases[] = {
+      {"plan", R"("name":"t","maxParallel":3,"onFailure":"pause",)"
+               R"("labels":{"app":"web","team":"infra"},"components":[)"},
+      {"irreversible checkpoint component",
+       R"({"id":"crds","kind":"CRD","order":"terminate-first","wave":0,)"
+       R"("backup":false,"irreversible":true,"checkpoint":true,)"
+       R"("version":{"from":"1","to":"2"},"replicas":1,)"
+       R"("strategy":{"type":"TerminateFirst","maxSurge":null,)"
+       R"("maxUnavailable":null},"exclusive":[],"dependsOn":[],)"
+       R"("provides":[],"readiness":{"timeoutMs":60000,"minReadySeconds":0},)"
+       R"("verify":[],"retry":{"attempts":1,"backoffMs":0},"webhook":null})"},
+      {"daemonset component",
+       R"({"id":"ds","kind":"DaemonSet","order":"terminate-first","wave":1,)"
+       R"("backup":true,"irreversible":false,"checkpoint":false,)"
+       R"("version":{"from":"","to":""},"nodes":4,)"
+       R"("strategy":{"type":"RollingUpdate","maxSurge":null,)"
+       R"("maxUnavailable":"50%"},"exclusive":["hostPort:80"],)"
+       R"("dependsOn":["crds"],"provides":["ingress"],)"
+       R"("readiness":{"timeoutMs":90000,"minReadySeconds":5},)"
+       R"("verify":[{"name":"a","run":"curl x","timeoutMs":20000},)"
+       R"({"name":"b","run":"","timeoutMs":60000}],)"
+       R"("retry":{"attempts":3,"backoffMs":2000},"webhook":null})"},
+      {"webhook component",
+       R"("webhook":{"failurePolicy":"Ignore","servedBy":"ds"}})"},
+      {"transition as names",
+       R"("id":"ds/preflight","component":"ds","kind":"preflight",)"
+       R"("dependsOn":["crds/verify"],"timeoutMs":60000,"wave":1,)"
+       R"("transition":{"from":"preflight","event":"backup",)"
+       R"("to":"backing_up"},"gate":{"after":["crds"],"barriers":[]},)"
+       R"("waitsFor":"dependencies verified: crds"})"},
+      {"backup gate", R"("gate":{},"waitsFor":"backup stored"})"},
+      {"terminate-old gate",
+       R"("batch":2,"transition":{"from":"terminating_old",)"
+       R"("event":"step_done","to":"starting_new"},)"
+       R"("gate":{"strategy":"RollingUpdate","instances":4,"perNode":true,)"
+       R"("maxSurge":0,"maxUnavailable":2},)"
+       R"("waitsFor":"old pods replaced, 2 at a time of 4 nodes"})"},
+      {"start-new gate",
+       R"("gate":{"strategy":"TerminateFirst","instances":1,)"
+       R"("perNode":false,"maxSurge":0,"maxUnavailable":1,"version":"2"},)"
+       R"("waitsFor":"version 2 applied"})"},
+      {"await-ready gate",
+       R"("gate":{"instances":4,"perNode":true,"ready":4,)"
+       R"("readyForMs":5000},"waitsFor":"4/4 ready for 5s"})"},
+      {"verify gate",
+       R"("timeoutMs":80000,"wave":1,"transition":{"from":"verifying",)"
+       R"("event":"step_done","to":"succeeded"},"gate":{"checks":["a","b"]},)"
+       R"("waitsFor":"checks pass: a, b"})"},
+      {"rollback gate",
+       R"("id":"crds/rollback","component":"crds","kind":"rollback",)"
+       R"("dependsOn":["ds/rollback"],"timeoutMs":60000,"wave":0,)"
+       R"("transition":{"from":"rolling_back","event":"rollback_done",)"
+       R"("to":"rolled_back"},"gate":{"after":["ds"],"version":"1"},)"
+       R"("waitsFor":"restore 1 after its dependents"})"},
+  };
+  for (const Case& c : kCases) {
+    SCOPED_TRACE(c.name);
+    EXPECT_THAT(json, HasSubstr(c.want));
+  }
+  EXPECT_THAT(json, Not(HasSubstr("\"transition\":\"")));
 }
 
 // Issue 9: the Mermaid flowchart draws execution order (db -> api), the

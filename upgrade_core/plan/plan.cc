@@ -39,11 +39,13 @@ void CheckStructure(const proto::UpgradePlan& plan,
     p.code = "schema.duplicate-id";
     p.path = absl::StrCat("components[", i, "].id");
     p.component = c.id();
+    // Without a line (a plan built in code or from data) the index says
+    // more than the file name alone.
+    const proto::SourceLocation& where = plan.components(it->second).location();
     p.message = absl::StrCat(
         "duplicate component id \"", c.id(), "\" (first defined at ",
-        FormatLocation(plan.components(it->second).location()).empty()
-            ? absl::StrCat("components[", it->second, "]")
-            : FormatLocation(plan.components(it->second).location()),
+        where.line() > 0 ? FormatLocation(where)
+                         : absl::StrCat("components[", it->second, "]"),
         ")");
     p.location = ToLocation(c.location());
     problems.push_back(std::move(p));
@@ -90,11 +92,21 @@ absl::StatusOr<Plan> Plan::FromYaml(absl::string_view text,
     p.message = std::string(message);
     return ProblemsToStatus(absl::StrCat("invalid plan ", source, ":"), {p});
   }
-  internal::SchemaReader reader(source, options.base_dir, options.allowed_dirs);
+  LoadOptions named = options;
+  named.source_name = source;
+  return FromDocument(*doc, named);
+}
+
+absl::StatusOr<Plan> Plan::FromDocument(const document::Document& doc,
+                                        const LoadOptions& options) {
+  const std::string source =
+      options.source_name.empty() ? "<input>" : options.source_name;
+  internal::SchemaReader reader(source, options.base_dir, options.allowed_dirs,
+                                options.line_numbers);
   proto::UpgradePlan plan;
   plan.set_source(source);
   plan.set_base_dir(options.base_dir);
-  internal::ReadPlanDocument(reader, doc->root(), &plan);
+  internal::ReadPlanDocument(reader, doc.root(), &plan);
   CheckStructure(plan, reader.problems());
   if (!reader.problems().empty()) {
     return ProblemsToStatus(

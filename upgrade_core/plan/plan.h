@@ -23,6 +23,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "google/protobuf/repeated_ptr_field.h"
+#include "upgrade_core/document/document.h"
 #include "upgrade_core/proto/plan.pb.h"
 
 namespace upgrade_core::plan {
@@ -41,6 +42,9 @@ struct LoadOptions {
   // out) or an absolute path is a located error unless it lies under one of
   // these directories (`upgradectl --allow-outside DIR`).
   std::vector<std::string> allowed_dirs;
+  // False for data without source lines (a document built from Python
+  // dicts): problems are located by source_name and their path only.
+  bool line_numbers = true;
 };
 
 class Plan {
@@ -49,6 +53,11 @@ class Plan {
   // in the message and as a proto::ProblemList payload) on bad input.
   static absl::StatusOr<Plan> FromYaml(absl::string_view text,
                                        const LoadOptions& options = {});
+  // The same schema walk over an already parsed document (e.g. JSON built
+  // from Python data by Plan.from_dict), so no form can drift from the YAML
+  // one. Errors as FromYaml's.
+  static absl::StatusOr<Plan> FromDocument(const document::Document& doc,
+                                           const LoadOptions& options = {});
   // Reads `path` through the bounded reader ("-" is standard input);
   // relative references resolve against its directory. `options` may allow
   // directories outside it; its source_name and base_dir are set from `path`

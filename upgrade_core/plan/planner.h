@@ -102,6 +102,11 @@ class ExecutionPlan {
   // component's order and backup (step_lifecycle.h); FormatTransition()
   // renders it.
   LifecycleTransition StepTransition(const proto::Step& step) const;
+  // What `step` waits for, in words rendered from its gate (proto::Gate):
+  // "dependencies verified: a, b", "3/3 ready for 5s", "restore 1.11.8
+  // after its dependents"... The text output's WAITS FOR column and JSON
+  // "waitsFor"; a runner reads step.gate() instead.
+  std::string WaitsFor(const proto::Step& step) const;
   // True when component `i`'s steps run start-first: bind the component
   // lifecycle's fsm::kStartFirstGuard to this. REQUIRES: i in range.
   bool StartFirst(int i) const { return proto_->start_first(i); }

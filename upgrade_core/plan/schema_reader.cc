@@ -61,7 +61,7 @@ std::string SchemaReader::Resolve(const std::string& file) const {
 proto::SourceLocation SchemaReader::Loc(const document::Location& where) const {
   proto::SourceLocation loc;
   loc.set_file(file_);
-  if (where.line > 0) {
+  if (line_numbers_ && where.line > 0) {
     loc.set_line(where.line);
     loc.set_column(where.column);
   }

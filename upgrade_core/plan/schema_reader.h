@@ -107,11 +107,14 @@ class SchemaReader {
   // `file` names the source in every location. Relative config file
   // references resolve against `base_dir` ("" keeps them as written) and
   // must stay inside it unless under one of `allowed_dirs`.
+  // `line_numbers` false: the document has no meaningful lines (built from
+  // data), so locations name the file only.
   SchemaReader(std::string file, std::string base_dir,
-               std::vector<std::string> allowed_dirs)
+               std::vector<std::string> allowed_dirs, bool line_numbers = true)
       : file_(std::move(file)),
         base_dir_(std::move(base_dir)),
-        allowed_dirs_(std::move(allowed_dirs)) {}
+        allowed_dirs_(std::move(allowed_dirs)),
+        line_numbers_(line_numbers) {}
 
   // Every problem recorded so far, in document order.
   std::vector<diag::Diagnostic>& problems() { return problems_; }
@@ -241,6 +244,7 @@ class SchemaReader {
   std::string file_;
   std::string base_dir_;
   std::vector<std::string> allowed_dirs_;
+  bool line_numbers_ = true;
   std::vector<diag::Diagnostic> problems_;
 };
 

@@ -154,7 +154,7 @@ class ChartCheckTest(unittest.TestCase):
         self.assertIn(("changed", "controller.image.tag"),
                       {(c.kind, c.path) for c in report.changes})
         parsed = json.loads(report.to_json())
-        self.assertEqual(parsed["version"], 2)
+        self.assertEqual(parsed["version"], 3)
         self.assertEqual(len(parsed["diagnostics"]), len(report.findings))
         sarif = json.loads(report.to_sarif())
         self.assertEqual(sarif["version"], "2.1.0")

@@ -5,6 +5,8 @@ import json
 import os
 import unittest
 
+import yaml
+
 import upgrade_core
 
 EXAMPLE = os.path.join("examples", "rke2-ingress-nginx")
@@ -228,17 +230,218 @@ components:
             runs[component].fire("start")
         for step in fixed.steps:
             with self.subTest(step=step.id):
-                state, arrow, to, on, event = step.transition.split(" ")
+                t = step.transition
+                self.assertEqual(str(t), f"{t.from_state} -> {t.to} on {t.event}")
                 run = runs[step.component]
-                self.assertEqual(run.state, state)
-                run.fire(event)
-                self.assertEqual(run.state, to)
+                self.assertEqual(run.state, t.from_state)
+                run.fire(t.event)
+                self.assertEqual(run.state, t.to)
         self.assertEqual({c: r.state for c, r in runs.items()},
                          {c: "succeeded" for c in runs})
         order = [s.id for s in fixed.steps if s.component == "default-backend"]
         self.assertEqual(order, ["default-backend/preflight", "default-backend/start-new",
                                  "default-backend/await-ready", "default-backend/terminate-old",
                                  "default-backend/verify"])
+
+
+RUNNER = """apiVersion: upgrade-core/v1
+kind: UpgradePlan
+metadata: {name: runner, labels: {team: infra}}
+policy: {maxParallel: 3, onFailure: pause, defaultTimeout: 1m}
+components:
+  - {id: crds, kind: CRD, irreversible: true, checkpoint: true,
+     version: {from: "1", to: "2"}}
+  - id: ds
+    kind: DaemonSet
+    nodes: 4
+    dependsOn: [crds]
+    strategy: {type: RollingUpdate, maxUnavailable: "50%"}
+    exclusive: ["hostPort:80"]
+    provides: [ingress]
+    readiness: {timeout: 90s, minReadySeconds: 5}
+    verify: [{name: a, run: curl x, timeout: 20s}, {name: b}]
+    retry: {attempts: 3, backoff: 2s}
+    backup: true
+  - {id: hook, kind: Webhook, dependsOn: [ds],
+     webhook: {failurePolicy: Ignore, servedBy: ds}}
+  - {id: ds2, kind: DaemonSet, nodes: 2, exclusive: ["hostPort:80"],
+     dependsOn: [hook], strategy: {type: TerminateFirst}}
+"""
+
+
+class CompiledPlanTest(unittest.TestCase):
+    """Everything a runner needs is on the compiled plan as typed attributes:
+    no YAML re-read, no parsing of to_json() or of words."""
+
+    def setUp(self):
+        self.plan = upgrade_core.compile_plan(upgrade_core.Plan.from_yaml(RUNNER))
+
+    def test_plan_level(self):
+        self.assertEqual(self.plan.name, "runner")
+        self.assertEqual(self.plan.on_failure, "pause")
+        self.assertEqual(self.plan.max_parallel, 3)
+        self.assertEqual(self.plan.labels, {"team": "infra"})
+        self.assertEqual([c.id for c in self.plan.components], ["crds", "ds", "hook", "ds2"])
+
+    def test_components(self):
+        crds, ds, hook, ds2 = self.plan.components
+        self.assertIsInstance(ds, upgrade_core.PlannedComponent)
+        self.assertEqual((crds.kind, crds.irreversible, crds.checkpoint), ("CRD", True, True))
+        self.assertEqual((ds.irreversible, ds.checkpoint, ds.backup), (False, False, True))
+        self.assertEqual(crds.version, ("1", "2"))
+        self.assertEqual((crds.replicas, crds.nodes), (1, None))
+        self.assertEqual((ds.replicas, ds.nodes), (None, 4))
+        self.assertEqual(crds.strategy.type, "TerminateFirst")  # the kind's default
+        self.assertEqual((ds.strategy.type, ds.strategy.max_surge, ds.strategy.max_unavailable),
+                         ("RollingUpdate", None, "50%"))
+        self.assertEqual((ds.order, ds.start_first, ds.wave), ("terminate-first", False, 1))
+        self.assertEqual((ds.exclusive, ds.depends_on, ds.provides),
+                         (["hostPort:80"], ["crds"], ["ingress"]))
+        self.assertEqual((ds.readiness.timeout_ms, ds.readiness.min_ready_seconds), (90000, 5))
+        self.assertEqual(crds.readiness.timeout_ms, 60000)  # policy.defaultTimeout
+        self.assertEqual([(v.name, v.run, v.timeout_ms) for v in ds.verify],
+                         [("a", "curl x", 20000), ("b", "", 60000)])
+        self.assertEqual((ds.retry.attempts, ds.retry.backoff_ms), (3, 2000))
+        self.assertEqual(crds.retry.attempts, 1)
+        self.assertIsNone(ds.webhook)
+        self.assertEqual((hook.webhook.failure_policy, hook.webhook.served_by), ("Ignore", "ds"))
+        self.assertEqual(ds2.exclusive, ["hostPort:80"])
+        for obj, text in [
+            (crds, "<PlannedComponent crds CRD terminate-first wave 0 irreversible checkpoint>"),
+            (ds.strategy, "<RolloutStrategy RollingUpdate maxSurge=None maxUnavailable='50%'>"),
+            (ds.readiness, "<Readiness timeout_ms=90000 min_ready_seconds=5>"),
+            (ds.verify[0], "<VerifyCheck a run='curl x' timeout_ms=20000>"),
+            (ds.retry, "<RetryPolicy attempts=3 backoff_ms=2000>"),
+            (hook.webhook, "<WebhookSpec failure_policy=Ignore served_by=ds>"),
+        ]:
+            with self.subTest(text=text):
+                self.assertEqual(repr(obj), text)
+
+    def test_attributes_agree_with_to_json(self):
+        doc = json.loads(self.plan.to_json())
+        self.assertEqual(doc["labels"], self.plan.labels)
+        for c, j in zip(self.plan.components, doc["components"]):
+            with self.subTest(component=c.id):
+                count = c.nodes if c.kind == "DaemonSet" else c.replicas
+                self.assertEqual(j, {
+                    "id": c.id, "kind": c.kind, "order": c.order, "wave": c.wave,
+                    "backup": c.backup, "irreversible": c.irreversible,
+                    "checkpoint": c.checkpoint,
+                    "version": {"from": c.version[0], "to": c.version[1]},
+                    ("nodes" if c.kind == "DaemonSet" else "replicas"): count,
+                    "strategy": {"type": c.strategy.type, "maxSurge": c.strategy.max_surge,
+                                 "maxUnavailable": c.strategy.max_unavailable},
+                    "exclusive": c.exclusive, "dependsOn": c.depends_on,
+                    "provides": c.provides,
+                    "readiness": {"timeoutMs": c.readiness.timeout_ms,
+                                  "minReadySeconds": c.readiness.min_ready_seconds},
+                    "verify": [{"name": v.name, "run": v.run, "timeoutMs": v.timeout_ms}
+                               for v in c.verify],
+                    "retry": {"attempts": c.retry.attempts, "backoffMs": c.retry.backoff_ms},
+                    "webhook": None if c.webhook is None else {
+                        "failurePolicy": c.webhook.failure_policy,
+                        "servedBy": c.webhook.served_by},
+                })
+        for step, j in zip(self.plan.steps + self.plan.rollback_steps,
+                           doc["steps"] + doc["rollbackSteps"]):
+            with self.subTest(step=step.id):
+                self.assertEqual(j["transition"], {"from": step.transition.from_state,
+                                                   "event": step.transition.event,
+                                                   "to": step.transition.to})
+                self.assertEqual(j["waitsFor"], str(step.gate))
+                self.assertEqual(j["waitsFor"], step.waits_for)
+                self.assertEqual(j["gate"].get("after", step.gate.after), step.gate.after)
+                self.assertEqual(j["gate"].get("checks", step.gate.verify_checks),
+                                 step.gate.verify_checks)
+                self.assertEqual(j["gate"].get("strategy", step.gate.strategy), step.gate.strategy)
+
+    def test_steps_carry_transition_and_gate_objects(self):
+        steps = {s.id: s for s in self.plan.steps + self.plan.rollback_steps}
+        preflight = steps["ds/preflight"]
+        self.assertIsInstance(preflight.transition, upgrade_core.StepTransition)
+        self.assertEqual((preflight.transition.from_state, preflight.transition.event,
+                          preflight.transition.to), ("preflight", "backup", "backing_up"))
+        self.assertEqual(str(preflight.transition), "preflight -> backing_up on backup")
+        self.assertEqual(repr(preflight.transition),
+                         "<StepTransition preflight -> backing_up on backup>")
+        self.assertEqual(preflight.transition, steps["ds/preflight"].transition)
+        self.assertNotEqual(preflight.transition, steps["ds/backup"].transition)
+        self.assertNotEqual(preflight.transition, str(preflight.transition))
+        gate = preflight.gate
+        self.assertIsInstance(gate, upgrade_core.StepGate)
+        self.assertEqual((gate.after, gate.barriers), (["crds"], []))
+        self.assertEqual(str(gate), "dependencies verified: crds")
+        self.assertEqual(repr(gate), "<StepGate 'dependencies verified: crds'>")
+        rollout = steps["ds/terminate-old"].gate
+        self.assertEqual((rollout.strategy, rollout.instances, rollout.per_node,
+                          rollout.max_surge, rollout.max_unavailable),
+                         ("RollingUpdate", 4, True, 0, 2))
+        self.assertEqual(str(rollout), "old pods replaced, 2 at a time of 4 nodes")
+        ready = steps["ds/await-ready"].gate
+        self.assertEqual((ready.ready, ready.instances, ready.ready_for_ms), (4, 4, 5000))
+        self.assertIsNone(ready.strategy)
+        self.assertEqual(str(ready), "4/4 ready for 5s")
+        self.assertEqual(steps["ds/verify"].gate.verify_checks, ["a", "b"])
+        self.assertEqual(steps["crds/start-new"].gate.version, "2")
+        barrier, = steps["ds2/preflight"].gate.barriers
+        self.assertIsInstance(barrier, upgrade_core.GateBarrier)
+        self.assertEqual((barrier.reason, barrier.name, barrier.after),
+                         ("exclusive-resource", "hostPort:80", ["ds"]))
+        self.assertEqual(str(steps["ds2/preflight"].gate),
+                         "dependencies verified: hook; then after ds (holds hostPort:80)")
+        rollback = steps["crds/rollback"].gate
+        self.assertEqual((rollback.after, rollback.version), (["ds"], "1"))
+        self.assertEqual(str(rollback), "restore 1 after its dependents")
+
+
+class PlanFromDictTest(unittest.TestCase):
+    """Plan.from_dict goes through the loader from_yaml uses."""
+
+    def test_same_plan_as_from_yaml(self):
+        with open(os.path.join(EXAMPLE, "plan.yaml"), encoding="utf-8") as f:
+            text = f.read()
+        data = yaml.safe_load(text)
+        from_dict = upgrade_core.Plan.from_dict(data, base_dir=EXAMPLE, source="plan.yaml")
+        from_yaml = upgrade_core.Plan.from_yaml(text, base_dir=EXAMPLE, source="plan.yaml")
+        self.assertEqual(upgrade_core.compile_plan(from_dict).to_json(),
+                         upgrade_core.compile_plan(from_yaml).to_json())
+        runner = upgrade_core.Plan.from_dict(yaml.safe_load(RUNNER))
+        self.assertEqual(upgrade_core.compile_plan(runner).to_json(),
+                         upgrade_core.compile_plan(upgrade_core.Plan.from_yaml(RUNNER)).to_json())
+
+    def test_problems_are_plan_errors_located_by_path(self):
+        data = {"apiVersion": "upgrade-core/v1", "kind": "UpgradePlan",
+                "components": [{"id": "a", "dependOn": ["b"], "replicas": "3"},
+                               {"id": "a", "checkpoint": True},
+                               {"id": "c", "backup": "yes"}]}
+        with self.assertRaises(upgrade_core.PlanError) as ctx:
+            upgrade_core.Plan.from_dict(data)
+        problems = [(p.rule, p.path) for p in ctx.exception.problems]
+        self.assertEqual(problems, [
+            ("schema.unknown-field", "components[0].dependOn"),
+            ("schema.type", "components[0].replicas"),
+            ("schema.checkpoint", "components[1].checkpoint"),
+            ("schema.type", "components[2].backup"),
+            ("schema.duplicate-id", "components[1].id"),
+        ])
+        first = ctx.exception.problems[0]
+        self.assertEqual((first.location.source, first.location.line), ("<dict>", 0))
+        self.assertIn('did you mean "dependsOn"?', first.message)
+        self.assertIn("first defined at components[0]", ctx.exception.problems[-1].message)
+        self.assertIn("<dict>: error: components[0].dependOn", str(ctx.exception))
+        with self.assertRaises(upgrade_core.PlanError) as ctx:
+            upgrade_core.Plan.from_dict({"kind": "UpgradePlan"}, source="mine")
+        self.assertIn("mine", str(ctx.exception))
+
+    def test_not_plain_data(self):
+        cases = [({"components": [object()]}, "must be plain data"),
+                 ({"apiVersion": float("nan")}, "must be plain data"),
+                 (None, "the plan is empty"),
+                 ([1, 2], "expected a mapping")]
+        for data, want in cases:
+            with self.subTest(data=repr(data)):
+                with self.assertRaisesRegex(upgrade_core.InputError, want):
+                    upgrade_core.Plan.from_dict(data)
 
 
 class DiagnosticsJsonTest(unittest.TestCase):
@@ -249,7 +452,7 @@ class DiagnosticsJsonTest(unittest.TestCase):
     LOCATION_KEYS = ["file", "line", "column"]
 
     def assert_shape(self, doc, ok):
-        self.assertEqual(doc["version"], 2)
+        self.assertEqual(doc["version"], 3)
         self.assertIs(doc["ok"], ok)
         self.assertEqual(sorted(doc["summary"]), ["error", "info", "warning"])
         self.assertEqual(sum(doc["summary"].values()), len(doc["diagnostics"]))
