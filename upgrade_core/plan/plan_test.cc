@@ -1,10 +1,12 @@
 #include "upgrade_core/plan/plan.h"
 
 #include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "upgrade_core/document/document.h"
 #include "upgrade_core/plan/problem.h"
 #include "upgrade_core/util/status_matchers.h"
 
@@ -375,6 +377,51 @@ TEST(PlanTest, RejectsBadInputWithLocations) {
                   HasSubstr(c.problems[i]));
     }
   }
+}
+
+// FromDocument is the walk FromYaml uses: a JSON document of the same plan
+// loads the same model, and without line numbers (data from Python) problems
+// are located by source and path alone.
+TEST(PlanTest, FromDocumentIsTheSameLoader) {
+  LoadOptions options;
+  options.source_name = "plan.yaml";
+  options.base_dir = "/plans";
+  options.allowed_dirs = {"/etc"};
+  absl::StatusOr<Plan> from_yaml = Plan::FromYaml(kFullPlan, options);
+  ASSERT_TRUE(from_yaml.ok()) << from_yaml.status();
+  absl::StatusOr<document::Document> yaml_doc =
+      document::Document::FromYaml(kFullPlan, "plan.yaml");
+  ASSERT_TRUE(yaml_doc.ok()) << yaml_doc.status();
+  absl::StatusOr<Plan> from_doc = Plan::FromDocument(*yaml_doc, options);
+  ASSERT_TRUE(from_doc.ok()) << from_doc.status();
+  EXPECT_EQ(from_doc->proto().SerializeAsString(),
+            from_yaml->proto().SerializeAsString());
+
+  absl::StatusOr<document::Document> json = document::Document::FromJson(
+      R"({"apiVersion": "upgrade-core/v1", "kind": "UpgradePlan",
+          "components": [{"id": "a", "dependOn": ["b"]},
+                         {"id": "a", "checkpoint": true}]})",
+      "<dict>");
+  ASSERT_TRUE(json.ok()) << json.status();
+  LoadOptions data;
+  data.source_name = "<dict>";
+  data.line_numbers = false;
+  absl::StatusOr<Plan> bad = Plan::FromDocument(*json, data);
+  const std::vector<diag::Diagnostic> problems =
+      ProblemsFromStatus(bad.status());
+  ASSERT_THAT(problems, SizeIs(3));
+  EXPECT_EQ(problems[0].path, "components[0].dependOn");
+  EXPECT_EQ(problems[1].code, "schema.checkpoint");
+  EXPECT_THAT(problems[2].message,
+              HasSubstr("duplicate component id \"a\" (first defined at "
+                        "components[0])"));
+  for (const diag::Diagnostic& p : problems) {
+    EXPECT_EQ(p.location.source, "<dict>");
+    EXPECT_EQ(p.location.line, 0) << p.path;
+  }
+  EXPECT_THAT(std::string(bad.status().message()),
+              HasSubstr("<dict>: error: components[0].dependOn: unknown "
+                        "field \"dependOn\""));
 }
 
 TEST(PlanTest, FromFileReportsMissingFile) {
