@@ -5,12 +5,16 @@
 #include <pybind11/stl.h>
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "bindings/python/register.h"
 #include "bindings/python/status_casters.h"
+#include "upgrade_core/chart/chart.h"
+#include "upgrade_core/chart/template_reader.h"
 #include "upgrade_core/compat/chart_check.h"
 #include "upgrade_core/compat/diff.h"
 #include "upgrade_core/compat/drift.h"
@@ -452,19 +456,107 @@ void RegisterCompat(py::module_& m) {
           py::arg("context") = std::map<std::string, std::string>{},
           "Runs every rule on the documents.");
 
+  py::class_<chart::Chart>(
+      m, "Chart",
+      "A Helm chart: Chart.yaml, values.yaml, values.schema.json, templates "
+      "and dependencies, loaded from a chart directory or a packaged .tgz "
+      "(docs/compat-chart-check.md).")
+      .def_static(
+          "from_path",
+          [](const std::string& path) {
+            absl::StatusOr<chart::Chart> c;
+            {
+              py::gil_scoped_release no_gil;
+              c = chart::Chart::Load(path);
+            }
+            return ValueOrThrow(std::move(c));
+          },
+          py::arg("path"),
+          "Loads a chart directory or a packaged chart (.tgz); "
+          "InputFileNotFoundError when missing, InputError for a file that "
+          "is not a chart, a malformed file, an unsafe archive or a limit.")
+      .def_property_readonly("name", &chart::Chart::name)
+      .def_property_readonly("version", &chart::Chart::version)
+      .def_property_readonly("source", &chart::Chart::source)
+      .def_property_readonly("values", &chart::Chart::values,
+                             "values.yaml as a Document.")
+      .def_property_readonly(
+          "schema",
+          [](const chart::Chart& c) -> std::optional<Document> {
+            return c.schema();
+          },
+          "values.schema.json as a Document, or None.")
+      .def_property_readonly(
+          "templates",
+          [](const chart::Chart& c) {
+            std::vector<std::string> names;
+            for (const chart::TemplateFile& t : c.templates()) {
+              names.push_back(t.name);
+            }
+            return names;
+          },
+          "Names of the template files ('templates/_helpers.tpl', ...).")
+      .def_property_readonly("dependencies", &chart::Chart::dependencies,
+                             "The charts under charts/.")
+      .def(
+          "reads",
+          [](const chart::Chart& c, const std::string& path) {
+            chart::ValuesPath keys;
+            for (absl::string_view k : absl::StrSplit(path, '.')) {
+              keys.emplace_back(k);
+            }
+            chart::ValuesUsage usage;
+            {
+              py::gil_scoped_release no_gil;
+              usage = chart::ReadValuesUsage(c);
+            }
+            switch (usage.Classify(keys).use) {
+              case chart::ValuesUsage::Use::kRead:
+                return "read";
+              case chart::ValuesUsage::Use::kPossiblyRead:
+                return "possibly-read";
+              case chart::ValuesUsage::Use::kNotAnalysed:
+                return "not-analysed";
+              case chart::ValuesUsage::Use::kNotRead:
+                break;
+            }
+            return "not-read";
+          },
+          py::arg("path"),
+          "How the templates use a values path ('a.b.c', dots between "
+          "keys): 'read', 'possibly-read' (inside a map passed on whole), "
+          "'not-analysed' or 'not-read'.")
+      .def("__repr__", [](const chart::Chart& c) {
+        return absl::StrCat("Chart('", c.name(), "', '", c.version(), "', ",
+                            c.templates().size(), " templates)");
+      });
+
   m.def(
       "check_chart_upgrade",
-      [](const Document& old_defaults, const Document& new_defaults,
+      [](const py::object& old_defaults, const py::object& new_defaults,
          const Document& overrides, const std::vector<RulePack>& packs,
          const std::map<std::string, std::string>& context,
          std::optional<std::vector<std::string>> keys) {
         compat::ChartUpgradeOptions o;
         if (keys) o.identity_keys = *keys;
         absl::StatusOr<ChartUpgradeReport> r;
-        {
+        const bool charts = py::isinstance<chart::Chart>(old_defaults) &&
+                            py::isinstance<chart::Chart>(new_defaults);
+        if (charts) {
+          const chart::Chart& a = old_defaults.cast<const chart::Chart&>();
+          const chart::Chart& b = new_defaults.cast<const chart::Chart&>();
           py::gil_scoped_release no_gil;
-          r = compat::CheckChartUpgrade(old_defaults, new_defaults, overrides,
-                                        packs, context, o);
+          r = compat::CheckChartUpgrade(a, b, overrides, packs, context, o);
+        } else if (py::isinstance<Document>(old_defaults) &&
+                   py::isinstance<Document>(new_defaults)) {
+          const Document& a = old_defaults.cast<const Document&>();
+          const Document& b = new_defaults.cast<const Document&>();
+          py::gil_scoped_release no_gil;
+          r = compat::CheckChartUpgrade(a, b, overrides, packs, context, o);
+        } else {
+          throw py::type_error(
+              "check_chart_upgrade: old_defaults and new_defaults must both "
+              "be Documents (values.yaml files) or both be Charts");
         }
         return ValueOrThrow(std::move(r));
       },
@@ -473,7 +565,8 @@ void RegisterCompat(py::module_& m) {
       py::arg("context") = std::map<std::string, std::string>{},
       py::arg("keys") = py::none(),
       "Checks the user's overrides against a chart upgrade; returns a "
-      "ChartReport.");
+      "ChartReport. Given two Charts instead of two values Documents, their "
+      "templates are read as evidence too (docs/compat-chart-check.md).");
 
   m.def(
       "check_manifests",

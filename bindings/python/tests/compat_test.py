@@ -194,5 +194,47 @@ class DriftTest(unittest.TestCase):
             upgrade_core.drift(desired, live, ignore=["a..b"])
 
 
+CHARTS = os.path.join(os.path.dirname(__file__), "..", "..", "..",
+                      "upgrade_core", "chart", "testdata")
+
+
+class ChartTemplatesTest(unittest.TestCase):
+    """Charts (directory or .tgz) and the template-aware chart check."""
+
+    def test_chart_from_path(self):
+        chart = upgrade_core.Chart.from_path(os.path.join(CHARTS, "ingress-new"))
+        self.assertEqual((chart.name, chart.version), ("ingress-nginx", "4.12.8"))
+        self.assertIn("templates/_helpers.tpl", chart.templates)
+        self.assertIsNone(chart.schema)
+        self.assertEqual(chart.dependencies, [])
+        self.assertEqual(chart.values.get("global.image.registry"), "registry.k8s.io")
+        # The registry left controller.image's defaults but is still read.
+        self.assertEqual(chart.reads("controller.image.registry"), "read")
+        self.assertEqual(chart.reads("controller.resources.limits.cpu"),
+                         "possibly-read")
+        self.assertEqual(chart.reads("controller.existingPsp"), "not-read")
+        with self.assertRaises(upgrade_core.InputFileNotFoundError):
+            upgrade_core.Chart.from_path(os.path.join(CHARTS, "nope"))
+        with self.assertRaises(ValueError):
+            upgrade_core.Chart.from_path(__file__)  # not a packaged chart
+
+    def test_check_with_charts(self):
+        old = upgrade_core.Chart.from_path(os.path.join(CHARTS, "ingress-old"))
+        new = upgrade_core.Chart.from_path(os.path.join(CHARTS, "ingress-new"))
+        user = Document.from_yaml(
+            "controller:\n  image: {registry: r.example}\n  existingPsp: p\n",
+            source="user.yaml")
+        report = upgrade_core.check_chart_upgrade(old, new, user)
+        found = {(f.code, f.path) for f in report.findings}
+        self.assertIn(("chart/override-still-read", "controller.image.registry"), found)
+        self.assertIn(("chart/removed-override", "controller.existingPsp"), found)
+        self.assertNotIn(("chart/renamed-override", "controller.image.registry"), found)
+        # values.yaml alone says otherwise.
+        values_only = upgrade_core.check_chart_upgrade(old.values, new.values, user)
+        self.assertIn("chart/renamed-override", {f.code for f in values_only.findings})
+        with self.assertRaises(TypeError):
+            upgrade_core.check_chart_upgrade(old, new.values, user)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -43,6 +43,7 @@ from upgrade_core._core import (
 # Config compatibility (docs/compat-*.md).
 from upgrade_core._core import (
     Change,
+    Chart,
     ChartReport,
     Diagnostic,
     Document,
@@ -82,6 +83,7 @@ __version__: str = _core.__version__
 
 __all__ = [
     "Change",
+    "Chart",
     "ChartReport",
     "Constraint",
     "CriticalPath",
