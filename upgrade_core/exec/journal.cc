@@ -56,8 +56,8 @@ absl::StatusOr<Decoded> Decode(absl::string_view name,
     if (i == 0) {
       if (!record.has_header()) {
         return absl::InvalidArgumentError(absl::StrCat(
-            name, ": first record (offset ", raw.offset, ") is an '",
-            KindName(record), "' record, not the journal header"));
+            name, ": first record (offset ", raw.offset, ") is of kind '",
+            KindName(record), "', not the journal header"));
       }
       if (record.header().format_version() > kJournalFormatVersion) {
         return absl::FailedPreconditionError(absl::StrCat(

@@ -442,10 +442,10 @@ TEST(JournalTest, FirstRecordMustBeTheHeader) {
       kJournalMagic, FrameRecord(RecordType::kJournalRecord,
                                  Issued(1, 0).SerializeAsString()));
   WriteFile(path, bytes);
-  const auto matcher = StatusIs(
-      absl::StatusCode::kInvalidArgument,
-      HasSubstr("first record (offset 8) is an 'issued' record, not the "
-                "journal header"));
+  const auto matcher =
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               HasSubstr("first record (offset 8) is of kind 'issued', not the "
+                         "journal header"));
   EXPECT_THAT(ReadJournal(path), matcher);
   EXPECT_THAT(Journal::Open(path, DefaultHeader()), matcher);
   EXPECT_EQ(ReadFile(path), bytes);
