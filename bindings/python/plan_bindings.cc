@@ -389,6 +389,12 @@ void RegisterPlan(py::module_& m) {
                                return std::vector<std::string>(
                                    c.provides().begin(), c.provides().end());
                              })
+      .def_property_readonly("backup", &proto::Component::backup)
+      .def_property_readonly("irreversible", &proto::Component::irreversible,
+                             "Its upgrade cannot be rolled back.")
+      .def_property_readonly("checkpoint", &proto::Component::checkpoint,
+                             "An irreversible component the plan accepts as "
+                             "its point of no return.")
       .def_property_readonly("location",
                              [](const proto::Component& c) {
                                return plan::FormatLocation(c.location());

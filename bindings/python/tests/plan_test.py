@@ -276,6 +276,12 @@ class CompiledPlanTest(unittest.TestCase):
     def setUp(self):
         self.plan = upgrade_core.compile_plan(upgrade_core.Plan.from_yaml(RUNNER))
 
+    def test_loaded_plan_components_name_points_of_no_return(self):
+        loaded = upgrade_core.Plan.from_yaml(RUNNER).components
+        self.assertEqual([(c.id, c.backup, c.irreversible, c.checkpoint) for c in loaded],
+                         [("crds", False, True, True), ("ds", True, False, False),
+                          ("hook", False, False, False), ("ds2", False, False, False)])
+
     def test_plan_level(self):
         self.assertEqual(self.plan.name, "runner")
         self.assertEqual(self.plan.on_failure, "pause")
