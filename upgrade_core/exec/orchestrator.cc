@@ -365,6 +365,9 @@ class Orchestrator::Impl {
   std::optional<Lifecycle> plan_lc_;
   Guards plan_guards_;
 
+  // plan::StepTransition() by [kind][start_first][backup], looked up once.
+  plan::LifecycleTransition transitions_[proto::StepKind_ARRAYSIZE][2][2];
+
   std::vector<SS> ss_;
   std::vector<uint32_t> pending_;
   std::vector<int32_t> dep_off_, deps_;  // dependents of forward steps
@@ -482,6 +485,16 @@ absl::Status Orchestrator::Impl::Init() {
     if (!seen[c]) {
       return absl::InvalidArgumentError(
           absl::StrCat("component '", Name(c), "' has no steps"));
+    }
+  }
+
+  for (int kind = 0; kind < proto::StepKind_ARRAYSIZE; ++kind) {
+    for (int sf = 0; sf < 2; ++sf) {
+      for (int b = 0; b < 2; ++b) {
+        transitions_[kind][sf][b] =
+            plan::StepTransition(proto::StepKind(kind), sf, b)
+                .value_or(plan::LifecycleTransition{});
+      }
     }
   }
 
@@ -916,8 +929,9 @@ absl::Status Orchestrator::Impl::Report(uint64_t id, const Outcome& outcome,
         " at ", Clock(a.finished_at), " (", a.finished_at,
         " ms); an action takes one final outcome"));
   }
-  UC_RETURN_IF_ERROR(
-      CheckTime(now, absl::StrCat("Report for ", ActionName(id))));
+  if (last_now_.has_value() && now < *last_now_) {  // the message only then
+    return CheckTime(now, absl::StrCat("Report for ", ActionName(id)));
+  }
   if (!replaying_) {
     last_now_ = now;
     UC_RETURN_IF_ERROR(ExpireDeadlines(now));
@@ -1003,7 +1017,8 @@ absl::Status Orchestrator::Impl::ApplySuccess(uint64_t id, int64_t observed,
   const proto::Step& step = p_.steps(a.step);
   const int c = step.component();
   Comp& k = comps_[c];
-  const plan::LifecycleTransition t = plan_.StepTransition(step);
+  const plan::LifecycleTransition& t =
+      transitions_[step.kind()][p_.start_first(c)][p_.backup(c)];
   if (CState(c) != t.from) {
     return absl::InternalError(
         absl::StrCat(plan_.StepId(step), " succeeded in lifecycle state ",
