@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "upgrade_core/chart/template_reader.h"
 #include "upgrade_core/compat/merge.h"
+#include "upgrade_core/compat/values_schema.h"
 #include "upgrade_core/document/path.h"
 #include "upgrade_core/util/status_macros.h"
 
@@ -568,9 +569,15 @@ absl::StatusOr<ChartUpgradeReport> CheckChartUpgrade(
       report.findings.push_back(std::move(d));
     }
   }
-  return RunCheck(old_chart.values(), new_chart.values(), overrides, packs,
-                  context, options, {&old_usage, &new_usage},
-                  std::move(report));
+  absl::StatusOr<ChartUpgradeReport> checked =
+      RunCheck(old_chart.values(), new_chart.values(), overrides, packs,
+               context, options, {&old_usage, &new_usage}, std::move(report));
+  if (!checked.ok() || !new_chart.schema()) return checked;
+  // Helm validates the merged values against the chart's schema.
+  ValidateValuesSchema(*new_chart.schema(), checked->effective_after,
+                       &checked->findings);
+  checked->Normalize();
+  return checked;
 }
 
 }  // namespace upgrade_core::compat

@@ -426,6 +426,61 @@ INSTANTIATE_TEST_SUITE_P(
       return info.param.name;
     });
 
+TEST(ChartSchemaTest, ViolationsAtTheUsersLines) {
+  std::map<std::string, std::string> files =
+      Files("replicas: 1\nimage:\n  tag: v1\n", "x: {{ .Values.replicas }}");
+  files["values.schema.json"] = R"({
+    "$schema": "http://json-schema.org/draft-07/schema#",
+    "type": "object",
+    "properties": {
+      "replicas": {"type": "integer", "minimum": 1},
+      "image": {"type": "object", "required": ["tag"],
+                "properties": {"tag": {"type": "string"}}}
+    }
+  })";
+  absl::StatusOr<chart::Chart> old_chart = chart::Chart::FromFiles(
+      Files("replicas: 1\n", "x: {{ .Values.replicas }}"), "old");
+  absl::StatusOr<chart::Chart> new_chart =
+      chart::Chart::FromFiles(files, "new");
+  ASSERT_TRUE(old_chart.ok() && new_chart.ok()) << new_chart.status();
+  absl::StatusOr<ChartUpgradeReport> r =
+      CheckChartUpgrade(*old_chart, *new_chart,
+                        Yaml("replicas: 0\nimage:\n  tag: 5\n", "user.yaml"));
+  ASSERT_TRUE(r.ok()) << r.status();
+  std::vector<std::string> got;
+  for (const Diagnostic& d : r->findings) {
+    if (d.code == "chart/schema-violation") {
+      got.push_back(d.location.ToString() + " " + d.path);
+      EXPECT_EQ(d.severity, Severity::kError);
+      EXPECT_THAT(d.message, HasSubstr("violate the new chart's "
+                                       "values.schema.json"));
+    }
+  }
+  EXPECT_THAT(got, ::testing::UnorderedElementsAre("user.yaml:1:11 replicas",
+                                                   "user.yaml:3:8 image.tag"))
+      << r->ToText();
+
+  // Values that satisfy the schema: no violation.
+  absl::StatusOr<ChartUpgradeReport> fine = CheckChartUpgrade(
+      *old_chart, *new_chart, Yaml("replicas: 3\n", "user.yaml"));
+  ASSERT_TRUE(fine.ok());
+  for (const Diagnostic& d : fine->findings) {
+    EXPECT_NE(d.code, "chart/schema-violation") << fine->ToText();
+  }
+
+  // A schema valijson cannot use is one warning, not a failure.
+  files["values.schema.json"] = R"({"type": 12})";
+  absl::StatusOr<chart::Chart> bad = chart::Chart::FromFiles(files, "bad");
+  ASSERT_TRUE(bad.ok());
+  absl::StatusOr<ChartUpgradeReport> unusable =
+      CheckChartUpgrade(*old_chart, *bad, Yaml("replicas: 3\n", "user.yaml"));
+  ASSERT_TRUE(unusable.ok());
+  const Diagnostic* w = FindingAt(*unusable, "chart/schema-unusable", "");
+  ASSERT_NE(w, nullptr) << unusable->ToText();
+  EXPECT_EQ(w->severity, Severity::kWarning);
+  EXPECT_EQ(w->location.source, "bad/values.schema.json");
+}
+
 TEST(ChartCheckTest, NoOverridesOnlyDefaultChanges) {
   Document a = Yaml("x: {enabled: false}\n", "a");
   Document b = Yaml("x: {enabled: true}\n", "b");

@@ -67,6 +67,10 @@ constexpr HelpEntry kBuiltinHelp[] = {
     {"chart/schema-violation",
      "Your values, merged with the new chart's defaults, violate the chart's "
      "values.schema.json: Helm refuses to install or upgrade with them."},
+    {"chart/schema-unusable",
+     "The new chart's values.schema.json cannot be used by the validator "
+     "(not a JSON Schema, or a remote $ref), so the values are not checked "
+     "against it."},
     // Drift (drift.h).
     {"drift/unexpected",
      "The live object sets a value the desired state does not. Remove it, or "
