@@ -26,6 +26,7 @@
 #include <set>
 #include <utility>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -1114,13 +1115,12 @@ absl::Status Orchestrator::Impl::ApplyFailure(uint64_t id,
     case proto::ROLLBACK_FAILED: {
       if (CState(c) == lc::kRollingBack) {
         // The failed component and whatever depends on it that was touched.
+        // (A walk over the touched dependents only: no per-plan scan.)
         std::vector<int> set = {c};
-        std::vector<bool> seen(comps_.size(), false);
-        seen[c] = true;
+        absl::flat_hash_set<int> seen = {c};
         for (size_t i = 0; i < set.size(); ++i) {
           for (graph::NodeId d : plan_.graph().dependents(set[i])) {
-            if (!seen[d] && comps_[d].touched) {
-              seen[d] = true;
+            if (comps_[d].touched && seen.insert(int(d)).second) {
               set.push_back(d);
             }
           }
@@ -1288,15 +1288,14 @@ absl::Status Orchestrator::Impl::AddToRollback(const std::vector<int>& comps,
   }
   if (added.empty()) return absl::OkStatus();
   // Counts over every active member, old and new: dependents first.
-  std::vector<bool> is_new(rs_.size(), false);
-  for (int32_t r : added) is_new[r] = true;
+  absl::flat_hash_set<int32_t> is_new(added.begin(), added.end());
   for (int32_t r : added) {
     uint32_t n = comps_[p_.rollback_steps(r).component()].rb_await ? 1 : 0;
     for (int32_t d : p_.rollback_steps(r).depends_on()) n += RbActive(rs_[d]);
     rb_pending_[r] = n;
     for (int32_t i = rb_dep_off_[r]; i < rb_dep_off_[r + 1]; ++i) {
       const int32_t older = rb_deps_[i];
-      if (is_new[older]) continue;
+      if (is_new.count(older)) continue;
       if (rs_[older] == RS::kWaiting || rs_[older] == RS::kReady) {
         ++rb_pending_[older];
         rs_[older] = RS::kWaiting;

@@ -202,6 +202,16 @@ TEST(OrchestratorTest, ExclusiveHoldersNeverRunTogether) {
       "  - {id: ly, exclusive: [\"lock:leader\"]}\n",
       "maxParallel: 2");
   ASSERT_TRUE(plan);
+  // The compiled steps already keep them apart: ly's preflight waits for
+  // lx's verify although ly does not depend on lx.
+  const proto::ExecutionPlan& p = plan->proto();
+  std::vector<std::string> ly_waits;
+  for (const proto::Step& s : p.steps()) {
+    if (plan->StepId(s) != "ly/preflight") continue;
+    for (int32_t d : s.depends_on())
+      ly_waits.push_back(plan->StepId(p.steps(d)));
+  }
+  EXPECT_THAT(ly_waits, ::testing::Contains("lx/verify"));
   auto o = Make(*plan);
   absl::StatusOr<std::vector<Action>> first = Make(*plan)->NextActions(0);
   ASSERT_THAT(first, IsOk());
@@ -841,6 +851,37 @@ TEST(OrchestratorTest, RecoverRefusesRecordsThatDoNotFit) {
   EXPECT_THAT(Orchestrator::Recover(*plan, {proto::JournalRecord()}),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("an empty record")));
+  proto::JournalRecord early;
+  early.mutable_outcome()->set_action_id(1);
+  early.mutable_outcome()->set_kind(proto::TIMED_OUT);
+  early.mutable_outcome()->set_at_ms(11);
+  EXPECT_THAT(
+      Orchestrator::Recover(*plan, {issued(1, 0, 10, 10 + kTimeout), early}),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               HasSubstr("journal record 1: action 1 (a/preflight, attempt 1) "
+                         "timed out at 11 before its deadline 600010")));
+  proto::JournalRecord no_kind;
+  no_kind.mutable_outcome()->set_action_id(1);
+  EXPECT_THAT(
+      Orchestrator::Recover(*plan, {issued(1, 0, 10, 10 + kTimeout), no_kind}),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("has no kind")));
+  proto::JournalRecord backwards;
+  backwards.mutable_control()->set_kind(proto::ControlCommand::PAUSE);
+  backwards.mutable_control()->set_at_ms(5);
+  EXPECT_THAT(
+      Orchestrator::Recover(*plan,
+                            {issued(1, 0, 10, 10 + kTimeout), backwards}),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               HasSubstr("journal record 1: Pause: time went backwards")));
+  proto::JournalRecord rollback = issued(1, 7, 0, kTimeout);
+  rollback.mutable_issued()->set_rollback(true);
+  EXPECT_THAT(Orchestrator::Recover(*plan, {rollback}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("action 1 names rollback step 7 of 2")));
+  header.mutable_header()->set_plan_hash(PlanHash(*plan));
+  EXPECT_THAT(Orchestrator::Recover(*plan, {issued(1, 0, 0, kTimeout), header}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("a header in the middle")));
 }
 
 TEST(OrchestratorTest, InDoubtActionsAreReportedNotReissued) {
