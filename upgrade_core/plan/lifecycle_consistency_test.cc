@@ -6,7 +6,9 @@
 // component's emitted steps in order: each step runs in exactly the state its
 // transition claims, the claimed event is accepted and lands where claimed,
 // and every component ends in `succeeded`; its rollback step then takes it
-// from rolling_back to rolled_back.
+// from rolling_back to rolled_back. The events are fired by hand here (plan/
+// cannot use exec/); //upgrade_core/exec:orchestrator_lifecycle_test checks
+// the same property through the Orchestrator, which issues the steps.
 #include <string>
 #include <utility>
 #include <vector>
