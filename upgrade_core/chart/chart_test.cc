@@ -233,6 +233,33 @@ TEST(ChartDirectory, Errors) {
                                           HasSubstr("symbolic link")));
 }
 
+TEST(ChartFiles, DependenciesAliasesConditionsAndNesting) {
+  std::map<std::string, std::string> files = {
+      {"Chart.yaml",
+       "name: top\nversion: 1.0.0\ndependencies:\n"
+       "  - name: db\n    alias: primary\n    condition: primary.enabled\n"
+       "  - name: cache\n    tags: [backend]\n"},
+      {"charts/db/Chart.yaml", "name: db\nversion: 1.0.0\n"},
+      {"charts/db/templates/x.yaml", "{{ .Values.port }}"},
+      {"charts/cache/Chart.yaml", "name: cache\nversion: 1.0.0\n"},
+      {"charts/cache/charts/inner/Chart.yaml", "name: inner\nversion: 1\n"},
+      {"charts/cache/charts/inner/templates/y.yaml",
+       "{{ .Values.deep }}{{ .Values.global.g }}"},
+  };
+  absl::StatusOr<Chart> chart = Chart::FromFiles(files, "top");
+  ASSERT_TRUE(chart.ok()) << chart.status();
+  ValuesUsage u = ReadValuesUsage(*chart);
+  using Use = ValuesUsage::Use;
+  EXPECT_EQ(u.Classify({"primary", "port"}).use, Use::kRead);
+  EXPECT_EQ(u.Classify({"db", "port"}).use, Use::kNotRead);
+  ValuesUsage::Verdict cond = u.Classify({"primary", "enabled"});
+  ASSERT_EQ(cond.use, Use::kRead);
+  EXPECT_EQ(cond.read->location.ToString(), "top/Chart.yaml:6:16");
+  EXPECT_EQ(u.Classify({"tags", "backend"}).use, Use::kRead);
+  EXPECT_EQ(u.Classify({"cache", "inner", "deep"}).use, Use::kRead);
+  EXPECT_EQ(u.Classify({"global", "g"}).use, Use::kRead);
+}
+
 TEST(ChartFiles, WantedFiles) {
   EXPECT_TRUE(internal::WantedChartFile("Chart.yaml"));
   EXPECT_TRUE(internal::WantedChartFile("templates/a/b.tpl"));

@@ -16,9 +16,11 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "upgrade_core/chart/template_functions.h"
 #include "upgrade_core/chart/template_parser.h"
 #include "upgrade_core/document/path.h"
@@ -53,8 +55,8 @@ constexpr size_t kMaxPathsPerValue = 64;
 
 struct Sym {
   std::vector<ValuesPath> paths;
-  bool root = false;        // the chart's top-level context
-  std::string sub;          // root: its chart's values prefix ("" = top)
+  bool root = false;  // the chart's top-level context
+  ValuesPath sub;     // root: its chart's values prefix ({} = the top chart)
   bool sub_values = false;  // paths[0] is a subchart's .Values
   std::shared_ptr<const std::map<std::string, Sym>> fields;  // dict
   std::optional<std::string> literal;
@@ -101,12 +103,8 @@ Sym Union(const Sym& a, const Sym& b) {
 Sym Get(const Sym& s, const std::string& name) {
   Sym out;
   if (s.root && name == "Values") {
-    if (s.sub.empty()) {
-      out.paths.push_back({});
-    } else {
-      out.paths.push_back({s.sub});
-      out.sub_values = true;
-    }
+    out.paths.push_back(s.sub);
+    out.sub_values = !s.sub.empty();
   }
   for (size_t i = 0; i < s.paths.size(); ++i) {
     if (i == 0 && s.sub_values && name == "global") {
@@ -129,8 +127,8 @@ void AppendKey(const Sym& s, std::string* out) {
   std::vector<std::string> parts;
   for (const ValuesPath& p : s.paths) parts.push_back(absl::StrJoin(p, "\x1f"));
   std::sort(parts.begin(), parts.end());
-  absl::StrAppend(out, absl::StrJoin(parts, "\x1e"), s.root ? "|R" : "|", s.sub,
-                  s.sub_values ? "|S" : "|");
+  absl::StrAppend(out, absl::StrJoin(parts, "\x1e"), s.root ? "|R" : "|",
+                  absl::StrJoin(s.sub, "\x1f"), s.sub_values ? "|S" : "|");
   if (s.fields) {
     out->append("{");
     for (const auto& [k, v] : *s.fields) {
@@ -144,7 +142,7 @@ void AppendKey(const Sym& s, std::string* out) {
 
 struct File {
   std::string source;
-  std::string sub;  // values prefix of the chart the file belongs to
+  ValuesPath sub;  // values prefix of the chart the file belongs to
   bool render = false;
   ParsedTemplate parsed;
 };
@@ -154,7 +152,7 @@ class Reader {
   Reader(ValuesUsage* out, const ReaderLimits& limits)
       : out_(out), limits_(limits) {}
 
-  void AddFile(std::string source, absl::string_view text, std::string sub,
+  void AddFile(std::string source, absl::string_view text, ValuesPath sub,
                bool render) {
     File& f = files_.emplace_back();
     f.source = std::move(source);
@@ -166,8 +164,7 @@ class Reader {
     for (const internal::ParseError& e : f.parsed.errors) {
       document::Location loc = Loc(f, e.pos);
       out_->problems.push_back({loc, e.message});
-      ValuesPath all;
-      if (!f.sub.empty()) all.push_back(f.sub);
+      ValuesPath all = f.sub;
       out_->unresolved.push_back(
           {all,
            absl::StrCat("the template does not parse past ", e.pos.line, ":",
@@ -178,6 +175,12 @@ class Reader {
     for (const Define& d : f.parsed.defines) {
       defines_[d.name] = {&d, &f};  // the last definition wins, as in Helm
     }
+  }
+
+  // A read the chart makes outside its templates (a dependency's condition
+  // in Chart.yaml).
+  void AddRead(ValuesPath path, ReadKind kind, document::Location location) {
+    out_->reads.push_back({std::move(path), kind, std::move(location), -1});
   }
 
   void Run() {
@@ -230,8 +233,7 @@ class Reader {
     for (const ValuesPath& p : s.paths)
       out_->unresolved.push_back({p, reason, loc});
     if (s.root) {
-      ValuesPath all;
-      if (!s.sub.empty()) all.push_back(s.sub);
+      ValuesPath all = s.sub;
       out_->unresolved.push_back({all, reason, loc});
     }
     if (s.fields) {
@@ -245,8 +247,7 @@ class Reader {
     }
     if (s.root && kind != ReadKind::kTest) {
       // The whole context rendered (toYaml .): every value possibly read.
-      ValuesPath all;
-      if (!s.sub.empty()) all.push_back(s.sub);
+      ValuesPath all = s.sub;
       out_->reads.push_back(
           {all, ReadKind::kWhole, Loc(*ctx.file, pos), ctx.gate});
     }
@@ -584,8 +585,21 @@ class Reader {
   static constexpr int kMaxLevel = 256;
 };
 
-void AddChart(Reader& reader, const Chart& chart, const std::string& sub,
-              int depth) {
+// The dependency entry of Chart.yaml for `dep`, if any.
+std::optional<document::Node> DependencyEntry(const Chart& chart,
+                                              const Chart& dep) {
+  std::optional<document::Node> deps =
+      chart.metadata().root().Get("dependencies");
+  if (!deps || !deps->is_list()) return std::nullopt;
+  for (size_t i = 0; i < deps->size(); ++i) {
+    document::Node e = deps->child(i);
+    std::optional<document::Node> name = e.Get("name");
+    if (name && name->is_scalar() && name->text() == dep.name()) return e;
+  }
+  return std::nullopt;
+}
+
+void AddChart(Reader& reader, const Chart& chart, const ValuesPath& sub) {
   for (const TemplateFile& t : chart.templates()) {
     absl::string_view base = t.name;
     if (size_t slash = base.rfind('/'); slash != absl::string_view::npos) {
@@ -594,9 +608,42 @@ void AddChart(Reader& reader, const Chart& chart, const std::string& sub,
     // Helm renders every template but the `_` helpers files.
     reader.AddFile(t.source, t.text, sub, !absl::StartsWith(base, "_"));
   }
-  if (depth > 0) return;  // a dependency's own dependencies: see the docs
+  // Loading bounds the nesting of dependencies (ChartLimits).
   for (const Chart& dep : chart.dependencies()) {
-    AddChart(reader, dep, dep.name(), depth + 1);
+    ValuesPath dep_sub = sub;
+    std::optional<document::Node> entry = DependencyEntry(chart, dep);
+    std::optional<document::Node> alias =
+        entry ? entry->Get("alias") : std::nullopt;
+    dep_sub.push_back(alias && alias->is_scalar() && !alias->text().empty()
+                          ? std::string(alias->text())
+                          : dep.name());
+    if (entry) {
+      // Helm itself reads `condition` (comma-separated values paths) and
+      // `tags` to decide whether the dependency is rendered at all.
+      if (std::optional<document::Node> c = entry->Get("condition");
+          c && c->is_scalar()) {
+        for (absl::string_view p : absl::StrSplit(c->text(), ',')) {
+          p = absl::StripAsciiWhitespace(p);
+          if (p.empty()) continue;
+          ValuesPath path = sub;
+          for (absl::string_view k : absl::StrSplit(p, '.')) {
+            path.emplace_back(k);
+          }
+          reader.AddRead(std::move(path), ReadKind::kTest, c->location());
+        }
+      }
+      if (std::optional<document::Node> tags = entry->Get("tags");
+          tags && tags->is_list()) {
+        for (size_t i = 0; i < tags->size(); ++i) {
+          ValuesPath path = sub;
+          path.push_back("tags");
+          path.emplace_back(tags->child(i).text());
+          reader.AddRead(std::move(path), ReadKind::kTest,
+                         tags->child(i).location());
+        }
+      }
+    }
+    AddChart(reader, dep, dep_sub);
   }
 }
 
@@ -679,7 +726,7 @@ std::vector<const Gate*> ValuesUsage::GatesOf(const ValueRead& read) const {
 ValuesUsage ReadValuesUsage(const Chart& chart, const ReaderLimits& limits) {
   ValuesUsage usage;
   Reader reader(&usage, limits);
-  AddChart(reader, chart, "", 0);
+  AddChart(reader, chart, {});
   reader.Run();
   return usage;
 }
@@ -689,7 +736,7 @@ ValuesUsage ReadTemplateValuesUsage(absl::string_view text,
                                     const ReaderLimits& limits) {
   ValuesUsage usage;
   Reader reader(&usage, limits);
-  reader.AddFile(std::string(source), text, "", true);
+  reader.AddFile(std::string(source), text, {}, true);
   reader.Run();
   return usage;
 }

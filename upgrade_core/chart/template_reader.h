@@ -119,8 +119,11 @@ class ValuesUsage {
   std::vector<const Gate*> GatesOf(const ValueRead& read) const;
 };
 
-// Reads every template of `chart` and of its dependencies (whose `.Values`
-// is the parent's `.Values.<name>`, with `global` shared).
+// Reads every template of `chart` and of its dependencies, at any depth
+// (whose `.Values` is the parent's `.Values.<name or alias>`, with `global`
+// shared), and counts the values Helm itself reads for a dependency (its
+// `condition` paths and `tags` in Chart.yaml) as read at their Chart.yaml
+// line.
 ValuesUsage ReadValuesUsage(const Chart& chart,
                             const ReaderLimits& limits = {});
 
