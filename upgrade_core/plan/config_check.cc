@@ -76,17 +76,20 @@ void CheckConfig(CheckContext& ctx) {
               std::string(loaded.status().message()), "", loc);
       return std::nullopt;
     };
-    std::optional<document::Document> overrides =
-        config.overrides().empty()
-            ? std::optional<document::Document>(
-                  *document::Document::FromYaml("{}", "<no overrides>"))
-            : load(config.overrides(), "overrides");
+    // Reads the overrides (none: an empty mapping).
+    auto load_overrides = [&]() -> std::optional<document::Document> {
+      if (config.overrides().empty()) {
+        return *document::Document::FromYaml("{}", "<no overrides>");
+      }
+      return load(config.overrides(), "overrides");
+    };
     absl::StatusOr<compat::ChartUpgradeReport> report;
     if (charts) {
       std::optional<chart::Chart> old_chart =
           load_chart(config.old_chart(), "oldChart");
       std::optional<chart::Chart> new_chart =
           load_chart(config.new_chart(), "newChart");
+      std::optional<document::Document> overrides = load_overrides();
       if (!old_chart || !new_chart || !overrides) continue;
       report = compat::CheckChartUpgrade(*old_chart, *new_chart, *overrides, {},
                                          context);
@@ -95,6 +98,7 @@ void CheckConfig(CheckContext& ctx) {
           load(config.old_defaults(), "oldDefaults");
       std::optional<document::Document> new_defaults =
           load(config.new_defaults(), "newDefaults");
+      std::optional<document::Document> overrides = load_overrides();
       if (!old_defaults || !new_defaults || !overrides) continue;
       report = compat::CheckChartUpgrade(*old_defaults, *new_defaults,
                                          *overrides, {}, context);
