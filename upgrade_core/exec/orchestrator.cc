@@ -1820,6 +1820,7 @@ OrchestratorStatus Orchestrator::Impl::Status() const {
     cs.id = Name(c);
     cs.state = CStateName(c);
     cs.since_ms = k.since;
+    cs.finished = k.resolved;
     cs.note = k.note;
     st.components.push_back(std::move(cs));
     if (k.resolved || k.in_flight != 0) continue;

@@ -147,10 +147,14 @@ struct ComponentStatus {
   std::string state;
   // Caller time of the last lifecycle change; nullopt before any.
   std::optional<int64_t> since_ms;
+  // True when nothing more will happen to it in this run (succeeded and not
+  // to be rolled back, failed, rolled back, skipped, or stopped because the
+  // plan rolled back), whatever its lifecycle state says.
+  bool finished = false;
   // Why it is where it is, when the state alone does not say: "skipped:
-  // depends on ingress-controller, which failed", "not started: plan rolled
-  // back", "stale readiness ignored (...)", the last failure reason or
-  // progress text. Empty otherwise.
+  // depends on ingress-controller, which failed", "not started: the plan is
+  // rolling back", "stale readiness ignored (...)", the last failure reason
+  // or progress text. Empty otherwise.
   std::string note;
 };
 
@@ -222,11 +226,12 @@ class Orchestrator {
   // action not recorded; actions recorded before it are returned).
   absl::StatusOr<std::vector<Action>> NextActions(int64_t now_ms);
 
-  // Applies one outcome of an issued, unfinished action. Deadlines are
-  // checked first (an action timed out at now_ms cannot succeed afterwards).
-  // InvalidArgument for an id never issued, time going backwards, or a
-  // PROGRESS/stale report where it makes no sense; FailedPrecondition for an
-  // action already finished. Errors change nothing.
+  // Applies one outcome of an issued, unfinished action (every report,
+  // progress and stale readiness included, is recorded). Deadlines passed at
+  // now_ms are applied first, so a report after its action's deadline finds
+  // it timed out (FailedPrecondition saying when). InvalidArgument for an id
+  // never issued or time going backwards; FailedPrecondition for an action
+  // already finished. Otherwise errors change nothing.
   absl::Status Report(uint64_t action_id, const Outcome& outcome,
                       int64_t now_ms);
 

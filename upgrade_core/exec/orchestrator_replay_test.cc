@@ -3,7 +3,8 @@
 // policy) is recorded to an in-memory sink; Recover() at every prefix of the
 // records gives the Status() and in-flight actions the live orchestrator had
 // at that point, and from every call boundary a recovered orchestrator
-// continues exactly as the live one did (same results, same records).
+// continues exactly as the live one did (same results, same records). On
+// every path the gates hold (one holder of a lock, max parallel).
 #include <memory>
 #include <random>
 #include <string>
@@ -83,6 +84,10 @@ void RunAndCheck(const plan::ExecutionPlan& plan, uint64_t seed) {
   ASSERT_TRUE(created.ok()) << created.status();
   live = *std::move(created);
 
+  // The gates hold on every path: b and e share lock:x, at most 3
+  // components in flight.
+  test_util::Driver gates(live.get());
+  gates.exclusive_groups = {{"b", "e"}};
   std::mt19937_64 rng(seed);
   std::vector<Call> calls;
   std::vector<Result> results;
@@ -125,9 +130,11 @@ void RunAndCheck(const plan::ExecutionPlan& plan, uint64_t seed) {
     }
     calls.push_back(call);
     results.push_back(Apply(*live, call));
+    gates.CheckActive();
     records_after.push_back(sink.records.size());
     now += rng() % 10 == 0 ? 2500 : int64_t(rng() % 300);
   }
+  EXPECT_LE(gates.max_active, 3);
   snapshots.push_back({live->Status().ToText(), live->InFlight()});
   ASSERT_EQ(snapshots.size(), sink.records.size() + 1);
   SCOPED_TRACE(absl::StrCat("seed ", seed, ", ", calls.size(), " calls, ",

@@ -108,15 +108,16 @@ struct Driver {
         rolling_back_now[o->plan().proto().components(a.component)] = true;
       }
     }
-    // Active: between its first step and its end, or running its rollback
-    // (a component waiting in rolling_back for its turn holds nothing).
+    // Active: between its first step and its end (not stopped by a
+    // rollback), or running its rollback (a component waiting in
+    // rolling_back for its turn holds nothing).
     int active = 0;
     std::map<std::string, bool> is_active;
     for (const ComponentStatus& c : st.components) {
       const bool a = c.state == "rolling_back"
                          ? rolling_back_now[c.id]
-                         : c.state != "pending" && c.state != "succeeded" &&
-                               c.state != "failed" &&
+                         : !c.finished && c.state != "pending" &&
+                               c.state != "succeeded" && c.state != "failed" &&
                                c.state != "rolled_back" && c.state != "halted";
       is_active[c.id] = a;
       active += a;
