@@ -50,6 +50,34 @@ TEST(CheckPlanTest, ConfigFilesThatCannotBeRead) {
       HasSubstr("t.yaml:6:13: error: components[0].config.oldDefaults"));
 }
 
+// config: {oldChart, newChart}: the two charts (directories here) and their
+// templates; the pairs are required together and exclude each other.
+TEST(CheckPlanTest, ChartsInConfig) {
+  const Plan plan = Load(
+      "  - id: a\n    config: {oldChart: upgrade_core/chart/testdata/"
+      "ingress-old, newChart: upgrade_core/chart/testdata/ingress-new}\n"
+      "  - id: b\n    config: {oldChart: upgrade_core/chart/testdata/"
+      "ingress-old}\n"
+      "  - id: c\n    config: {oldChart: c1, newChart: c2, oldDefaults: a.yaml, "
+      "newDefaults: b.yaml}\n"
+      "  - id: d\n    config: {oldChart: nonexistent/old, newChart: "
+      "upgrade_core/chart/testdata/ingress-new}\n");
+  const std::vector<diag::Diagnostic> problems = CheckPlan(plan);
+  const std::string all = All(problems);
+  EXPECT_THAT(Codes(problems), ::testing::Contains("chart/default-changed"))
+      << all;
+  // The changed default is read by the new chart's params helper.
+  EXPECT_THAT(all, HasSubstr("\"a\" values: the default of "
+                             "controller.enableAnnotationValidations changed"));
+  EXPECT_THAT(all, HasSubstr("ingress-new/templates/_helpers.tpl:12:5"));
+  EXPECT_THAT(all, HasSubstr("components[1].config: a chart check needs both "
+                             "oldChart and newChart"));
+  EXPECT_THAT(all, HasSubstr("components[2].config: give either oldChart and "
+                             "newChart or oldDefaults and newDefaults"));
+  EXPECT_THAT(all, HasSubstr("components[3].config.oldChart: nonexistent/old: "
+                             "no such chart"));
+}
+
 // The values files come through PlannerOptions::read_values: here a map of
 // path -> YAML, so the config check runs without any file on disk (none of
 // these paths exists).
