@@ -178,6 +178,9 @@ struct ActionRec {
   bool finished = false;
   proto::ActionOutcomeKind result = proto::ACTION_OUTCOME_KIND_UNSPECIFIED;
   int64_t finished_at = 0;
+  // The list of unfinished actions, in id order (0 = none): InFlight() walks
+  // only what is in flight.
+  uint64_t prev = 0, next = 0;
 };
 
 struct Comp {
@@ -390,6 +393,7 @@ class Orchestrator::Impl {
   std::vector<ActionRec> actions_;
   std::optional<int64_t> last_now_;
   int64_t in_flight_ = 0;
+  uint64_t first_in_flight_ = 0, last_in_flight_ = 0;  // action ids, 0 = none
   int64_t holders_ = 0;
   int64_t open_ = 0;
   bool forward_stopped_ = false;
@@ -844,6 +848,14 @@ absl::Status Orchestrator::Impl::Issue(uint64_t key, int64_t now,
   }
   k.in_flight = id;
   ++in_flight_;
+  // Ids grow: a new action goes at the end of the in-flight list.
+  actions_[id - 1].prev = last_in_flight_;
+  if (last_in_flight_ != 0) {
+    actions_[last_in_flight_ - 1].next = id;
+  } else {
+    first_in_flight_ = id;
+  }
+  last_in_flight_ = id;
   if (deadline > 0) Push(deadlines_, deadline, id);
   if (out != nullptr) out->push_back(MakeAction(id));
   return absl::OkStatus();
@@ -993,6 +1005,16 @@ absl::Status Orchestrator::Impl::Complete(uint64_t id, bool success,
   a.finished = true;
   a.finished_at = now;
   --in_flight_;
+  if (a.prev != 0) {
+    actions_[a.prev - 1].next = a.next;
+  } else {
+    first_in_flight_ = a.next;
+  }
+  if (a.next != 0) {
+    actions_[a.next - 1].prev = a.prev;
+  } else {
+    last_in_flight_ = a.prev;
+  }
   const int c =
       (a.rollback ? p_.rollback_steps(a.step) : p_.steps(a.step)).component();
   comps_[c].in_flight = 0;
@@ -1682,11 +1704,10 @@ std::optional<int64_t> Orchestrator::Impl::NextWakeup() const {
 
 std::vector<Action> Orchestrator::Impl::InFlight() const {
   std::vector<Action> out;
-  for (const Comp& k : comps_) {
-    if (k.in_flight != 0) out.push_back(MakeAction(k.in_flight));
+  out.reserve(in_flight_);
+  for (uint64_t id = first_in_flight_; id != 0; id = actions_[id - 1].next) {
+    out.push_back(MakeAction(id));
   }
-  std::sort(out.begin(), out.end(),
-            [](const Action& a, const Action& b) { return a.id < b.id; });
   return out;
 }
 

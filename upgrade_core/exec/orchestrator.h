@@ -258,7 +258,8 @@ class Orchestrator {
   // command can change anything.
   std::optional<int64_t> NextWakeup() const;
 
-  // The actions issued and not yet finished, by id.
+  // The actions issued and not yet finished, by id (work proportional to
+  // their number).
   std::vector<Action> InFlight() const;
 
   // exec::PlanHash(plan) of the plan this orchestrator runs.
