@@ -83,8 +83,10 @@ struct DirectoryWalk {
       struct stat st;
       if (lstat(full.c_str(), &st) != 0) continue;  // vanished: not ours
       if (S_ISLNK(st.st_mode)) {
-        // A link to a file is read through the bounded reader (which refuses
-        // anything but a regular file); a link to a directory could loop.
+        // A link to a file is followed, as the plan loader follows links
+        // (Bazel runfiles and mounted ConfigMaps are link farms), and read
+        // through the bounded reader, which refuses anything but a regular
+        // file; a link to a directory could loop, and is refused.
         struct stat target;
         if (stat(full.c_str(), &target) == 0 && S_ISDIR(target.st_mode)) {
           if (internal::WantedChartFile(rel + "/Chart.yaml") ||
