@@ -361,6 +361,49 @@ TEST(OrchestratorTest, RetriesBackOffExponentiallyWithSeededJitter) {
   EXPECT_TRUE(differs);
 }
 
+TEST(OrchestratorTest, NextWakeupSkipsRetriesWhilePaused) {
+  auto plan = Compile(
+      "  - {id: a, retry: {attempts: 2, backoff: 10s}}\n"
+      "  - {id: b}\n");
+  ASSERT_TRUE(plan);
+  auto o = Make(*plan);
+  absl::StatusOr<std::vector<Action>> first = o->NextActions(0);
+  ASSERT_THAT(first, IsOk());
+  ASSERT_THAT(StepIds(*first), ElementsAre("a/preflight", "b/preflight"));
+  ASSERT_THAT(o->Report(1, Outcome::Failed("flaky"), 0), IsOk());
+  const std::optional<int64_t> retry = o->NextWakeup();
+  ASSERT_TRUE(retry.has_value());
+  EXPECT_GE(*retry, 5000);
+  EXPECT_LE(*retry, 10000);
+  EXPECT_THAT(o->Status().blocked,
+              ElementsAre(absl::StrCat("a/preflight retry (attempt 2) at ",
+                                       "00:00:0", *retry / 1000)));
+  // Paused, the retry changes nothing: only b's deadline can.
+  ASSERT_THAT(o->Pause(1), IsOk());
+  EXPECT_EQ(o->NextWakeup(), (*first)[1].deadline_ms);
+  ASSERT_THAT(o->Resume(2), IsOk());
+  EXPECT_EQ(o->NextWakeup(), retry);
+  absl::StatusOr<std::vector<Action>> again = o->NextActions(*retry);
+  ASSERT_THAT(again, IsOk());
+  ASSERT_EQ(again->size(), 1u);
+  EXPECT_EQ((*again)[0].step_id, "a/preflight");
+  EXPECT_EQ((*again)[0].attempt, 2);
+}
+
+TEST(OrchestratorTest, ActionsCarryTheBatch) {
+  auto plan = Compile(
+      "  - {id: ds, kind: DaemonSet, nodes: 5, strategy: {type: "
+      "RollingUpdate, maxSurge: 0, maxUnavailable: 2}}\n");
+  ASSERT_TRUE(plan);
+  auto o = Make(*plan);
+  int64_t now = 0;
+  Action terminate = RunUntil(*o, now, "ds/terminate-old");
+  EXPECT_EQ(terminate.batch, 2);
+  EXPECT_EQ(terminate.kind, proto::TERMINATE_OLD);
+  EXPECT_EQ(terminate.component, 0);
+  EXPECT_FALSE(terminate.rollback);
+}
+
 // ---------------------------------------------------------------------------
 // Failure policies: a, b depends on a, c independent; a step of b fails.
 
