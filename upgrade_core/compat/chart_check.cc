@@ -569,6 +569,27 @@ absl::StatusOr<ChartUpgradeReport> CheckChartUpgrade(
       report.findings.push_back(std::move(d));
     }
   }
+  // Where the new chart's templates could not be followed: listed once per
+  // place, so a user sees where the evidence has gaps even when no override
+  // of theirs falls into one.
+  std::set<std::string> listed;
+  for (const chart::Unresolved& u : new_usage.unresolved) {
+    const std::string path = chart::ValuesPathToString(u.path);
+    if (!listed.insert(absl::StrCat(u.location.ToString(), "\n", path))
+             .second) {
+      continue;
+    }
+    Diagnostic d;
+    d.code = "chart/not-analysed";
+    d.severity = Severity::kInfo;
+    d.path = path;
+    d.message = absl::StrCat(
+        "not analysed: ", path.empty() ? "any value" : path, " ", u.reason,
+        "; overrides there are reported as not analysed, never as ignored");
+    d.hint = "render the chart (helm template) to see what it reads there";
+    d.location = u.location;
+    report.findings.push_back(std::move(d));
+  }
   absl::StatusOr<ChartUpgradeReport> checked =
       RunCheck(old_chart.values(), new_chart.values(), overrides, packs,
                context, options, {&old_usage, &new_usage}, std::move(report));

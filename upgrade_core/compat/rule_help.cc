@@ -61,6 +61,11 @@ constexpr HelpEntry kBuiltinHelp[] = {
     {"chart/newly-gated-override",
      "The new chart reads a value you override only under a condition on a "
      "key it added. Keep that key at a value that enables the block."},
+    {"chart/not-analysed",
+     "A place where the template reader could not follow which values a "
+     "template reads (a computed include, an unknown function, the rest of "
+     "a template that does not parse). Overrides there are reported as not "
+     "analysed, never as ignored."},
     {"chart/template-error",
      "A chart template does not parse or calls a function Helm does not "
      "have. The check continues with what it could read."},
