@@ -52,6 +52,13 @@ using internal::TemplateNode;
 
 // Past this many paths an abstract value stops growing (a union of unions).
 constexpr size_t kMaxPathsPerValue = 64;
+// Dicts nested deeper than this (`$d = dict "a" $d` in a loop of actions)
+// are not followed: every operation on a value recurses through its dicts.
+constexpr int kMaxDictDepth = 32;
+// Paths stop growing at this many keys (`$x = $x.a` in a loop of actions
+// would otherwise copy ever longer paths); what is read below is then
+// "possibly read" (a whole-map read of the path reached).
+constexpr size_t kMaxPathKeys = 64;
 
 struct Sym {
   std::vector<ValuesPath> paths;
@@ -59,6 +66,8 @@ struct Sym {
   ValuesPath sub;     // root: its chart's values prefix ({} = the top chart)
   bool sub_values = false;  // paths[0] is a subchart's .Values
   std::shared_ptr<const std::map<std::string, Sym>> fields;  // dict
+  int dict_depth = 0;      // dicts nested in `fields`, this one included
+  bool saturated = false;  // a path reached kMaxPathKeys
   std::optional<std::string> literal;
   bool numeric = false;  // literal is a number, bool or nil
 
@@ -82,6 +91,7 @@ Sym Union(const Sym& a, const Sym& b) {
     out.sub = b.sub;
   }
   out.sub_values = false;
+  out.saturated = a.saturated || b.saturated;
   if (b.fields) {
     auto merged = std::make_shared<std::map<std::string, Sym>>();
     if (a.fields) *merged = *a.fields;
@@ -94,6 +104,7 @@ Sym Union(const Sym& a, const Sym& b) {
       }
     }
     out.fields = std::move(merged);
+    out.dict_depth = std::max(a.dict_depth, b.dict_depth);
   }
   return out;
 }
@@ -111,10 +122,16 @@ Sym Get(const Sym& s, const std::string& name) {
       AddPath(&out, {"global"});
       continue;
     }
+    if (s.paths[i].size() >= kMaxPathKeys) {
+      out.saturated = true;
+      AddPath(&out, s.paths[i]);
+      continue;
+    }
     ValuesPath p = s.paths[i];
     p.push_back(name);
     AddPath(&out, std::move(p));
   }
+  if (s.saturated) out.saturated = true;
   if (s.fields) {
     auto it = s.fields->find(name);
     if (it != s.fields->end()) out = Union(out, it->second);
@@ -190,8 +207,8 @@ class Reader {
       root.root = true;
       root.sub = f.sub;
       Ctx ctx{&f, root, -1, 0};
-      vars_.clear();
-      vars_.push_back({"$", root});
+      PopVars(0);
+      PushVar("$", root);
       Walk(f.parsed.root, ctx);
     }
   }
@@ -242,6 +259,7 @@ class Reader {
   }
 
   void Record(const Sym& s, ReadKind kind, const Ctx& ctx, Pos pos) {
+    if (s.saturated) kind = ReadKind::kWhole;
     for (const ValuesPath& p : s.paths) {
       out_->reads.push_back({p, kind, Loc(*ctx.file, pos), ctx.gate});
     }
@@ -256,11 +274,26 @@ class Reader {
     }
   }
 
-  Sym* FindVar(const std::string& name) {
-    for (size_t i = vars_.size(); i-- > 0;) {
-      if (vars_[i].first == name) return &vars_[i].second;
+  // Variables in scope, innermost last, with an index by name: a template
+  // may declare many variables and use old ones often.
+  void PushVar(const std::string& name, Sym value) {
+    var_index_[name].push_back(vars_.size());
+    vars_.emplace_back(name, std::move(value));
+  }
+
+  void PopVars(size_t mark) {
+    while (vars_.size() > mark) {
+      auto it = var_index_.find(vars_.back().first);
+      it->second.pop_back();
+      if (it->second.empty()) var_index_.erase(it);
+      vars_.pop_back();
     }
-    return nullptr;
+  }
+
+  Sym* FindVar(const std::string& name) {
+    auto it = var_index_.find(name);
+    if (it == var_index_.end()) return nullptr;
+    return &vars_[it->second.back()].second;
   }
 
   void Walk(const std::vector<TemplateNode>& nodes, Ctx& ctx) {
@@ -293,7 +326,7 @@ class Reader {
   void Bind(const Pipeline& pipe, const Sym& v, const Ctx& ctx, Pos pos) {
     for (const std::string& name : pipe.variables) {
       if (pipe.declares) {
-        vars_.push_back({name, v});
+        PushVar(name, v);
       } else if (Sym* existing = FindVar(name)) {
         *existing = v;
       } else {
@@ -347,18 +380,18 @@ class Reader {
     if (is_range) {
       body.dot = element;
       if (node.pipe.variables.size() == 1) {
-        vars_.push_back({node.pipe.variables[0], element});
+        PushVar(node.pipe.variables[0], element);
       } else if (node.pipe.variables.size() == 2) {
-        vars_.push_back({node.pipe.variables[0], Sym()});
-        vars_.push_back({node.pipe.variables[1], element});
+        PushVar(node.pipe.variables[0], Sym());
+        PushVar(node.pipe.variables[1], element);
       }
     }
     const size_t body_mark = vars_.size();
     Walk(node.body, body);
-    vars_.resize(body_mark);
+    PopVars(body_mark);
     Ctx other{ctx.file, ctx.dot, gate_id, ctx.depth};
     Walk(node.else_body, other);
-    vars_.resize(mark);
+    PopVars(mark);
   }
 
   Sym EvalPipeline(const Pipeline& pipe, Ctx& ctx) {
@@ -484,6 +517,16 @@ class Reader {
         Record(arg(0), ReadKind::kWhole, ctx, pos);
         return Sym();
       case FunctionClass::kDict: {
+        int depth = 0;
+        for (const Sym& a : args) depth = std::max(depth, a.dict_depth);
+        if (depth >= kMaxDictDepth) {
+          for (const Sym& a : args) {
+            Unresolve(a, ctx, pos,
+                      absl::StrCat("held in dicts nested deeper than ",
+                                   kMaxDictDepth));
+          }
+          return Sym();
+        }
         auto fields = std::make_shared<std::map<std::string, Sym>>();
         for (size_t i = 0; i + 1 < args.size(); i += 2) {
           if (args[i].literal && !args[i].numeric) {
@@ -493,7 +536,10 @@ class Reader {
           }
         }
         Sym out;
-        if (!fields->empty()) out.fields = std::move(fields);
+        if (!fields->empty()) {
+          out.fields = std::move(fields);
+          out.dict_depth = depth + 1;
+        }
         return out;
       }
       case FunctionClass::kIndex:
@@ -561,14 +607,18 @@ class Reader {
     AppendKey(arg, &key);
     if (!walked_.insert(std::move(key)).second) return;
     const auto [define, file] = it->second;
+    // A helper sees only its own `$`.
     std::vector<std::pair<std::string, Sym>> saved;
+    absl::flat_hash_map<std::string, std::vector<size_t>> saved_index;
     saved.swap(vars_);
-    vars_.push_back({"$", arg});
+    saved_index.swap(var_index_);
+    PushVar("$", arg);
     Ctx inner{file, arg, ctx.gate, ctx.depth + 1};
     ++level_;
     Walk(define->body, inner);
     --level_;
     vars_.swap(saved);
+    var_index_.swap(saved_index);
   }
 
   ValuesUsage* out_;
@@ -578,6 +628,7 @@ class Reader {
       defines_;
   absl::flat_hash_set<std::string> walked_;
   std::vector<std::pair<std::string, Sym>> vars_;
+  absl::flat_hash_map<std::string, std::vector<size_t>> var_index_;
   uint64_t steps_ = 0;
   bool exhausted_ = false;
   // Blocks plus includes currently open.

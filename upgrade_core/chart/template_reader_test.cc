@@ -187,6 +187,35 @@ TEST(TemplateReader, DeepNestingIsBounded) {
   ASSERT_FALSE(p.problems.empty());
 }
 
+TEST(TemplateReader, DictsNestedThroughVariablesAreBounded) {
+  std::string text = "{{ $d := dict \"v\" .Values.a }}";
+  for (int i = 0; i < 20000; ++i) text += "{{ $d = dict \"a\" $d }}";
+  text += "{{ toYaml $d }}";
+  ValuesUsage u = ReadTemplateValuesUsage(text, "t.yaml");
+  EXPECT_EQ(u.Classify(P("a")).use, Use::kNotAnalysed);
+}
+
+TEST(TemplateReader, VeryLongPathsAreBounded) {
+  std::string text = "{{ $x := .Values.a }}";
+  for (int i = 0; i < 100000; ++i) text += "{{ $x = $x.b }}";
+  text += "{{ $x }}";
+  ValuesUsage u = ReadTemplateValuesUsage(text, "t.yaml");
+  ValuesPath deep = {"a"};
+  for (int i = 0; i < 200; ++i) deep.push_back("b");
+  EXPECT_EQ(u.Classify(deep).use, Use::kPossiblyRead);
+}
+
+TEST(TemplateReader, ManyVariablesStayFast) {
+  std::string text = "{{ $first := .Values.f }}";
+  for (int i = 0; i < 50000; ++i) {
+    text +=
+        "{{ $v" + std::to_string(i) + " := 1 }}{{ $first.x }}{{ $.Values.y }}";
+  }
+  ValuesUsage u = ReadTemplateValuesUsage(text, "t.yaml");
+  EXPECT_EQ(u.Classify(P("f.x")).use, Use::kRead);
+  EXPECT_EQ(u.Classify(P("y")).use, Use::kRead);
+}
+
 TEST(TemplateReader, RecursiveHelpersAreBounded) {
   // Each helper includes the next twice: exponential without memoizing.
   std::string text;
