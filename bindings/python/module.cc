@@ -18,4 +18,5 @@ PYBIND11_MODULE(_core, m) {
   upgrade_core::python::RegisterFsm(m);
   upgrade_core::python::RegisterGraph(m);
   upgrade_core::python::RegisterCompat(m);
+  upgrade_core::python::RegisterExec(m);
 }

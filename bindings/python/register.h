@@ -22,6 +22,9 @@ void RegisterGraph(pybind11::module_& m);  // graph_bindings.cc
 
 void RegisterCompat(pybind11::module_& m);  // compat_bindings.cc
 
+// Orchestrator, Action, OrchestratorStatus... (exec_bindings.cc).
+void RegisterExec(pybind11::module_& m);
+
 }  // namespace upgrade_core::python
 
 #endif  // UPGRADE_CORE_BINDINGS_PYTHON_REGISTER_H_

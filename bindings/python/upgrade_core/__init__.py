@@ -77,11 +77,29 @@ from upgrade_core._core import (
     resolve_rollout_budget,
 )
 
+# Running a compiled plan (docs/exec.md): the sans-IO orchestrator, with a
+# crash-safe journal.
+from upgrade_core._core import (
+    Action,
+    ComponentStatus,
+    Orchestrator,
+    OrchestratorStatus,
+    RollbackCoverage,
+)
+from upgrade_core._exec import Outcome, PlanOutcome
+
 # The release, from the C++ core (upgrade_core/version_info.h, the one place it
 # is defined; docs/versioning.md). `upgradectl --version` prints the same.
 __version__: str = _core.__version__
 
 __all__ = [
+    "Action",
+    "ComponentStatus",
+    "Orchestrator",
+    "OrchestratorStatus",
+    "Outcome",
+    "PlanOutcome",
+    "RollbackCoverage",
     "Change",
     "Chart",
     "ChartReport",
