@@ -23,6 +23,7 @@ PACKAGES=(
   python3-yaml       # plan_schema_test: reads the example plans
   python3-jsonschema # plan_schema_test: validates plans against the UpgradePlan JSON Schema
   zlib1g-dev         # crc32 for the journal
+  libssl-dev         # libcrypto's SHA-256 for the plan hash in journal headers
   libarchive-dev     # chart/: reads packaged charts (.tgz) with bounds, not a hand-written tar reader
   libvalijson-dev    # compat/: validates chart values against values.schema.json (header-only)
   # Fuzzing (fuzz/, tools/fuzz.sh, `--config=fuzz`): libFuzzer exists only for clang. gcc

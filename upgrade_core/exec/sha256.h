@@ -1,9 +1,8 @@
 // File: sha256.h
 // -----------------------------------------------------------------------------
-// SHA-256 (FIPS 180-4) of a byte string, as lower-case hex. A small local
-// implementation: the plan hash (exec::PlanHash) needs a digest that is the
-// same in every process, and the project's dependencies (Debian's Abseil,
-// protobuf) offer none.
+// SHA-256 (FIPS 180-4) of a byte string, as lower-case hex, from OpenSSL's
+// libcrypto: the plan hash (exec::PlanHash) needs a digest that is the same
+// in every process, and Debian's Abseil and protobuf offer none.
 #ifndef UPGRADE_CORE_EXEC_SHA256_H_
 #define UPGRADE_CORE_EXEC_SHA256_H_
 
