@@ -120,6 +120,27 @@ diag::Severity FromPySeverity(const py::handle& value) {
   return static_cast<diag::Severity>(level);
 }
 
+// "a.b.c" -> {"a", "b", "c"}.
+chart::ValuesPath KeysOf(const std::string& path) {
+  chart::ValuesPath keys;
+  for (absl::string_view k : absl::StrSplit(path, '.')) keys.emplace_back(k);
+  return keys;
+}
+
+const char* UseName(chart::ValuesUsage::Use use) {
+  switch (use) {
+    case chart::ValuesUsage::Use::kRead:
+      return "read";
+    case chart::ValuesUsage::Use::kPossiblyRead:
+      return "possibly-read";
+    case chart::ValuesUsage::Use::kNotAnalysed:
+      return "not-analysed";
+    case chart::ValuesUsage::Use::kNotRead:
+      break;
+  }
+  return "not-read";
+}
+
 absl::Status AsInput(absl::Status s) {
   if (s.ok() || s.code() == absl::StatusCode::kInvalidArgument) return s;
   return absl::InvalidArgumentError(s.message());
@@ -456,6 +477,69 @@ void RegisterCompat(py::module_& m) {
           py::arg("context") = std::map<std::string, std::string>{},
           "Runs every rule on the documents.");
 
+  py::class_<chart::TemplateProblem>(
+      m, "TemplateProblem",
+      "A chart template that does not parse or calls an unknown function.")
+      .def_readonly("message", &chart::TemplateProblem::message)
+      .def_property_readonly(
+          "location",
+          [](const chart::TemplateProblem& p) {
+            return LocationOrNone(p.location);
+          },
+          "Location, or None.")
+      .def("__repr__", [](const chart::TemplateProblem& p) {
+        return absl::StrCat("TemplateProblem(", p.location.ToString(), ": ",
+                            p.message, ")");
+      });
+
+  py::class_<chart::Unresolved>(
+      m, "NotAnalysed",
+      "A place where the template reader could not follow what a template "
+      "reads: `path` is the values subtree ('' = any value).")
+      .def_property_readonly("path",
+                             [](const chart::Unresolved& u) {
+                               return chart::ValuesPathToString(u.path);
+                             })
+      .def_readonly("reason", &chart::Unresolved::reason)
+      .def_property_readonly(
+          "location",
+          [](const chart::Unresolved& u) { return LocationOrNone(u.location); },
+          "Location, or None.")
+      .def("__repr__", [](const chart::Unresolved& u) {
+        return absl::StrCat("NotAnalysed(", chart::ValuesPathToString(u.path),
+                            ": ", u.reason, ")");
+      });
+
+  py::class_<chart::ValuesUsage>(
+      m, "ValuesUsage",
+      "Which values a chart's templates can read (Chart.values_usage()).")
+      .def(
+          "classify",
+          [](const chart::ValuesUsage& u, const std::string& path) {
+            return UseName(u.Classify(KeysOf(path)).use);
+          },
+          py::arg("path"),
+          "'read', 'possibly-read' (inside a map passed on whole), "
+          "'not-analysed' or 'not-read', for a values path like 'a.b.c'.")
+      .def(
+          "where",
+          [](const chart::ValuesUsage& u, const std::string& path) {
+            chart::ValuesUsage::Verdict v = u.Classify(KeysOf(path));
+            if (v.read != nullptr) return LocationOrNone(v.read->location);
+            if (v.unresolved != nullptr) {
+              return LocationOrNone(v.unresolved->location);
+            }
+            return py::object(py::none());
+          },
+          py::arg("path"),
+          "The template location behind classify()'s answer, or None.")
+      .def_readonly("problems", &chart::ValuesUsage::problems)
+      .def_readonly("not_analysed", &chart::ValuesUsage::unresolved)
+      .def_property_readonly(
+          "read_count",
+          [](const chart::ValuesUsage& u) { return u.reads.size(); },
+          "Number of reads found (each value use in each template).");
+
   py::class_<chart::Chart>(
       m, "Chart",
       "A Helm chart: Chart.yaml, values.yaml, values.schema.json, templates "
@@ -499,28 +583,22 @@ void RegisterCompat(py::module_& m) {
       .def_property_readonly("dependencies", &chart::Chart::dependencies,
                              "The charts under charts/.")
       .def(
+          "values_usage",
+          [](const chart::Chart& c) {
+            py::gil_scoped_release no_gil;
+            return chart::ReadValuesUsage(c);
+          },
+          "Reads the templates (and the dependencies'): a ValuesUsage to "
+          "classify many paths with.")
+      .def(
           "reads",
           [](const chart::Chart& c, const std::string& path) {
-            chart::ValuesPath keys;
-            for (absl::string_view k : absl::StrSplit(path, '.')) {
-              keys.emplace_back(k);
-            }
             chart::ValuesUsage usage;
             {
               py::gil_scoped_release no_gil;
               usage = chart::ReadValuesUsage(c);
             }
-            switch (usage.Classify(keys).use) {
-              case chart::ValuesUsage::Use::kRead:
-                return "read";
-              case chart::ValuesUsage::Use::kPossiblyRead:
-                return "possibly-read";
-              case chart::ValuesUsage::Use::kNotAnalysed:
-                return "not-analysed";
-              case chart::ValuesUsage::Use::kNotRead:
-                break;
-            }
-            return "not-read";
+            return UseName(usage.Classify(KeysOf(path)).use);
           },
           py::arg("path"),
           "How the templates use a values path ('a.b.c', dots between "

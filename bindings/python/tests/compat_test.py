@@ -213,10 +213,37 @@ class ChartTemplatesTest(unittest.TestCase):
         self.assertEqual(chart.reads("controller.resources.limits.cpu"),
                          "possibly-read")
         self.assertEqual(chart.reads("controller.existingPsp"), "not-read")
+        usage = chart.values_usage()
+        self.assertEqual(usage.classify("controller.image.registry"), "read")
+        where = usage.where("controller.image.registry")
+        self.assertTrue(where.source.endswith(
+            "ingress-new/templates/controller-deployment.yaml"))
+        self.assertEqual((where.line, where.column), (12, 21))
+        self.assertIsNone(usage.where("controller.existingPsp"))
+        self.assertEqual((usage.problems, usage.not_analysed), ([], []))
+        self.assertGreater(usage.read_count, 10)
         with self.assertRaises(upgrade_core.InputFileNotFoundError):
             upgrade_core.Chart.from_path(os.path.join(CHARTS, "nope"))
         with self.assertRaises(ValueError):
             upgrade_core.Chart.from_path(__file__)  # not a packaged chart
+
+    def test_template_problems_and_gaps_are_listed(self):
+        import tempfile
+        with tempfile.TemporaryDirectory() as tmp:
+            os.makedirs(os.path.join(tmp, "templates"))
+            with open(os.path.join(tmp, "Chart.yaml"), "w") as f:
+                f.write("name: demo\nversion: 1.0.0\n")
+            with open(os.path.join(tmp, "templates", "a.yaml"), "w") as f:
+                f.write("x: {{ include .Values.name .Values.a }}\n{{ nope }}\n")
+            usage = upgrade_core.Chart.from_path(tmp).values_usage()
+        self.assertEqual(usage.classify("a.b"), "not-analysed")
+        [gap] = usage.not_analysed
+        self.assertEqual(gap.path, "a")
+        self.assertIn("computed at render time", gap.reason)
+        self.assertEqual(gap.location.line, 1)
+        [problem] = usage.problems
+        self.assertIn('function "nope" not defined', problem.message)
+        self.assertEqual((problem.location.line, problem.location.column), (2, 4))
 
     def test_check_with_charts(self):
         old = upgrade_core.Chart.from_path(os.path.join(CHARTS, "ingress-old"))
