@@ -6,10 +6,13 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -18,12 +21,15 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "bindings/python/register.h"
 #include "bindings/python/status_casters.h"
+#include "upgrade_core/exec/executor.h"
 #include "upgrade_core/exec/journal.h"
 #include "upgrade_core/exec/orchestrator.h"
+#include "upgrade_core/exec/run_journal.h"
 #include "upgrade_core/plan/plan.h"
 #include "upgrade_core/plan/planner.h"
 
@@ -158,36 +164,71 @@ struct PyOrchestrator {
   std::string journal_path;              // "" without a journal
   std::optional<std::string> tail_drop;  // what Open cut off, described
   std::string plan_name;
+  // Set while an Executor runs it: the Executor's thread calls the
+  // orchestrator without `mu`, so only that thread (the progress callback)
+  // may read it meanwhile, and nothing may change it.
+  bool executor_running ABSL_GUARDED_BY(mu) = false;
+  std::thread::id executor_thread ABSL_GUARDED_BY(mu);
 };
 
+enum class Access { kRead, kWrite };
+
+absl::Status BusyError(const PyOrchestrator& o) {
+  return absl::FailedPreconditionError(absl::StrCat(
+      "the orchestrator of plan ", o.plan_name,
+      " is being run by an Executor: only its on_progress callback may read "
+      "it (status(), in_flight(), ...) until run() returns; executor.cancel() "
+      "stops the run"));
+}
+
 // Runs f(orchestrator) with the GIL released and `mu` held; raises
-// upgrade_core.Error when the orchestrator was closed.
+// upgrade_core.Error when the orchestrator was closed or an Executor runs it
+// (reads from the Executor's own thread, the progress callback, are fine).
 template <typename F>
-auto WithOrchestrator(PyOrchestrator& o, F f) {
+auto WithOrchestrator(PyOrchestrator& o, F f, Access access = Access::kRead) {
   using Result = decltype(f(std::declval<Orchestrator&>()));
   std::optional<Result> result;
+  absl::Status error;
   {
     py::gil_scoped_release no_gil;
     absl::MutexLock lock(&o.mu);
-    if (o.orchestrator != nullptr) result.emplace(f(*o.orchestrator));
+    if (o.orchestrator == nullptr) {
+      error = absl::FailedPreconditionError(absl::StrCat(
+          "the orchestrator of plan ", o.plan_name,
+          " is closed (close() released its journal); recover it from the "
+          "journal to go on"));
+    } else if (o.executor_running &&
+               (access == Access::kWrite ||
+                std::this_thread::get_id() != o.executor_thread)) {
+      error = BusyError(o);
+    } else {
+      result.emplace(f(*o.orchestrator));
+    }
   }
-  if (!result.has_value()) {
-    ThrowStatus(absl::FailedPreconditionError(absl::StrCat(
-        "the orchestrator of plan ", o.plan_name,
-        " is closed (close() released its journal); recover it from the "
-        "journal to go on")));
-  }
+  ThrowIfError(error);
   return *std::move(result);
+}
+
+void Close(PyOrchestrator& o) {
+  absl::Status error;
+  {
+    py::gil_scoped_release no_gil;
+    absl::MutexLock lock(&o.mu);
+    if (o.executor_running) {
+      error = BusyError(o);
+    } else {
+      o.orchestrator.reset();
+      o.journal.reset();
+    }
+  }
+  ThrowIfError(error);
 }
 
 absl::StatusOr<std::unique_ptr<exec::Journal>> OpenJournal(
     const ExecutionPlan& plan, const std::string& path) {
-  proto::JournalHeader header;
-  header.set_plan_name(plan.proto().name());
-  header.set_plan_hash(exec::PlanHash(plan));
   // The header's clock is informational; a Python script's is the wall clock.
-  header.set_created_at_ms(absl::ToUnixMillis(absl::Now()));
-  return exec::Journal::Open(path, header);
+  return exec::Journal::Open(
+      path, exec::PlanJournalHeader(plan, absl::ToUnixMillis(absl::Now())));
 }
 
 std::string JournalPath(const py::object& journal) {
@@ -278,6 +319,226 @@ std::string ListRepr(const std::vector<std::string>& items) {
   quoted.reserve(items.size());
   for (const std::string& s : items) quoted.push_back(Quoted(s));
   return absl::StrCat("[", absl::StrJoin(quoted, ", "), "]");
+}
+
+// ---- the executor
+// ------------------------------------------------------------
+
+// Unix epoch milliseconds that never go backwards (within this process): what
+// a Python script's own reports naturally use (time.time() * 1000), what
+// renders as UTC wall time in Status(), and what still moves forward when a
+// journal is resumed after a reboot (a monotonic clock restarts at boot).
+class WallClock final : public exec::Clock {
+ public:
+  int64_t NowMs() override {
+    const int64_t wall = absl::ToUnixMillis(absl::Now());
+    int64_t last = last_ms_.load();
+    while (wall > last && !last_ms_.compare_exchange_weak(last, wall)) {
+    }
+    return std::max(wall, last);
+  }
+  void WaitUntil(absl::Mutex& mu, const absl::Condition& wake,
+                 std::optional<int64_t> wake_at_ms,
+                 bool actions_running) override {
+    if (!wake_at_ms.has_value()) {
+      mu.Await(wake);
+      return;
+    }
+    for (;;) {  // re-checked on this clock: a wait never ends early
+      const int64_t left = *wake_at_ms - NowMs();
+      if (left <= 0) return;
+      if (mu.AwaitWithTimeout(wake, absl::Milliseconds(left))) return;
+    }
+  }
+
+ private:
+  std::atomic<int64_t> last_ms_{0};
+};
+
+// "RuntimeError: image pull backoff" from the exception being handled.
+// REQUIRES: the GIL is held.
+std::string ExceptionText(const py::error_already_set& e) {
+  std::string type = "exception";
+  std::string text;
+  try {
+    type = py::str(e.type().attr("__name__")).cast<std::string>();
+    text = py::str(e.value()).cast<std::string>();
+  } catch (const py::error_already_set&) {
+    // An exception whose str() raises: its type name is all there is.
+  }
+  return text.empty() ? type : absl::StrCat(type, ": ", text);
+}
+
+constexpr char kRunnerWords[] =
+    "'succeeded'/True, 'failed'/False, an Outcome, or a tuple (outcome, "
+    "reason) / (outcome, observed)";
+
+// What a Python runner returned, as an exec::Outcome. Anything unexpected is
+// a failure saying what was returned and what was expected (the run goes
+// on; the action is retried or rolled back per the plan).
+// REQUIRES: the GIL is held.
+exec::Outcome RunnerOutcome(const py::object& returned) {
+  py::object kind = returned;
+  py::object detail = py::none();
+  if (py::isinstance<py::tuple>(returned) && py::len(returned) == 2) {
+    py::tuple pair = returned.cast<py::tuple>();
+    kind = pair[0];
+    detail = pair[1];
+  }
+  if (py::isinstance<py::bool_>(kind)) {
+    kind = py::str(kind.cast<bool>() ? "succeeded" : "failed");
+  }
+  absl::StatusOr<exec::OutcomeKind> parsed = ParseOutcomeKind(kind);
+  if (!parsed.ok() || *parsed == exec::OutcomeKind::kProgress) {
+    return exec::Outcome::Failed(absl::StrCat(
+        "the runner returned ", Repr(returned), "; expected ", kRunnerWords));
+  }
+  if (*parsed == exec::OutcomeKind::kFailed) {
+    if (detail.is_none()) return exec::Outcome::Failed("the runner failed");
+    return exec::Outcome::Failed(py::str(detail).cast<std::string>());
+  }
+  if (detail.is_none()) return exec::Outcome::Succeeded();
+  if (!py::isinstance<py::int_>(detail) || py::isinstance<py::bool_>(detail)) {
+    return exec::Outcome::Failed(absl::StrCat(
+        "the runner returned ", Repr(returned),
+        ": a success carries an int `observed` (readiness freshness)"));
+  }
+  return exec::Outcome::Succeeded(detail.cast<int64_t>());
+}
+
+// Executor(orchestrator, runner, workers, on_progress): the C++ Executor is
+// made by each run(), on its own thread, so the calling thread can wait with
+// the GIL released and still see Ctrl-C.
+struct PyExecutor {
+  py::object orchestrator_object;  // keeps the PyOrchestrator alive
+  PyOrchestrator* orchestrator = nullptr;
+  py::object runner;
+  py::object on_progress;  // None or a callable
+  int workers = 4;
+
+  absl::Mutex mu;
+  exec::Executor* running ABSL_GUARDED_BY(mu) = nullptr;
+  bool cancel_requested ABSL_GUARDED_BY(mu) = false;
+
+  void Cancel() {
+    absl::MutexLock lock(&mu);
+    cancel_requested = true;
+    if (running != nullptr) running->Cancel();
+  }
+};
+
+struct PyProgress {
+  exec::Progress progress;
+};
+
+py::object RunExecutor(PyExecutor& self) {
+  PyOrchestrator& o = *self.orchestrator;
+  // The orchestrator: open, not already run by another Executor.
+  {
+    absl::Status busy;
+    {
+      py::gil_scoped_release no_gil;
+      absl::MutexLock lock(&o.mu);
+      if (o.orchestrator == nullptr) {
+        busy = absl::FailedPreconditionError(
+            absl::StrCat("the orchestrator of plan ", o.plan_name,
+                         " is closed; recover it from its journal to run it"));
+      } else if (o.executor_running) {
+        busy = BusyError(o);
+      } else {
+        o.executor_running = true;
+      }
+    }
+    ThrowIfError(busy);
+  }
+
+  // What the run's callbacks raised (the first progress callback error
+  // cancels the run and is raised by run()).
+  std::optional<py::error_already_set> progress_error;
+
+  exec::FunctionRunner runner(
+      [&self, &o](const exec::Action& action, const exec::CancellationToken&) {
+        py::gil_scoped_acquire gil;
+        try {
+          // o.orchestrator is not reset while executor_running; its plan is
+          // immutable.
+          py::object returned =
+              self.runner(ToPyAction(o.orchestrator->plan(), action));
+          return RunnerOutcome(returned);
+        } catch (py::error_already_set& e) {
+          return exec::Outcome::Failed(ExceptionText(e));
+        }
+      });
+
+  WallClock clock;
+  exec::ExecutorOptions options;
+  options.workers = self.workers;
+  options.clock = &clock;
+  {
+    absl::MutexLock lock(&o.mu);
+    options.journal = o.journal.get();
+  }
+  if (!self.on_progress.is_none()) {
+    options.on_progress = [&self, &progress_error](const exec::Progress& p) {
+      py::gil_scoped_acquire gil;
+      if (progress_error.has_value()) return;
+      try {
+        self.on_progress(PyProgress{p});
+      } catch (py::error_already_set& e) {
+        progress_error.emplace(std::move(e));
+        self.Cancel();
+      }
+    };
+  }
+
+  absl::StatusOr<exec::PlanOutcome> result =
+      absl::InternalError("the executor did not run");
+  absl::Notification finished;
+  std::optional<py::error_already_set> interrupted;
+  {
+    py::gil_scoped_release no_gil;
+    std::thread thread([&] {
+      exec::Executor executor(*o.orchestrator, runner, options);
+      {
+        absl::MutexLock lock(&o.mu);
+        o.executor_thread = std::this_thread::get_id();
+      }
+      bool cancelled;
+      {
+        absl::MutexLock lock(&self.mu);
+        self.running = &executor;
+        cancelled = self.cancel_requested;
+      }
+      if (cancelled) executor.Cancel();
+      result = executor.Run();
+      {
+        absl::MutexLock lock(&self.mu);
+        self.running = nullptr;
+      }
+      finished.Notify();
+    });
+    // Wake every 100 ms to let Python handle signals (Ctrl-C cancels the run:
+    // in-flight actions finish and are reported, then KeyboardInterrupt).
+    while (!finished.WaitForNotificationWithTimeout(absl::Milliseconds(100))) {
+      if (interrupted.has_value()) continue;
+      py::gil_scoped_acquire gil;
+      if (PyErr_CheckSignals() != 0) {
+        interrupted.emplace();  // fetches the pending exception
+        self.Cancel();
+      }
+    }
+    thread.join();
+    absl::MutexLock lock(&o.mu);
+    o.executor_running = false;
+    o.executor_thread = std::thread::id();
+  }
+  {
+    absl::MutexLock lock(&self.mu);
+    self.cancel_requested = false;
+  }
+  if (interrupted.has_value()) throw *std::move(interrupted);
+  if (progress_error.has_value()) throw *std::move(progress_error);
+  return ToPyPlanOutcome(ValueOrThrow(std::move(result)));
 }
 
 }  // namespace
@@ -443,8 +704,9 @@ void RegisterExec(py::module_& m) {
       .def(
           "next_actions",
           [](PyOrchestrator& o, int64_t now) {
-            absl::StatusOr<std::vector<PyAction>> actions =
-                WithOrchestrator(o, [&](Orchestrator& x) {
+            absl::StatusOr<std::vector<PyAction>> actions = WithOrchestrator(
+                o,
+                [&](Orchestrator& x) {
                   absl::StatusOr<std::vector<exec::Action>> a =
                       x.NextActions(now);
                   if (!a.ok()) {
@@ -452,7 +714,8 @@ void RegisterExec(py::module_& m) {
                   }
                   return absl::StatusOr<std::vector<PyAction>>(
                       ToPyActions(x.plan(), *a));
-                });
+                },
+                Access::kWrite);
             return ValueOrThrow(std::move(actions));
           },
           py::arg("now"),
@@ -467,7 +730,8 @@ void RegisterExec(py::module_& m) {
             const exec::Outcome out =
                 ValueOrThrow(ToOutcome(outcome, reason, observed));
             ThrowIfError(WithOrchestrator(
-                o, [&](Orchestrator& x) { return x.Report(id, out, now); }));
+                o, [&](Orchestrator& x) { return x.Report(id, out, now); },
+                Access::kWrite));
           },
           py::arg("action_id"), py::arg("outcome"), py::arg("now"),
           py::arg("reason") = py::none(), py::arg("observed") = py::none(),
@@ -479,14 +743,16 @@ void RegisterExec(py::module_& m) {
           "pause",
           [](PyOrchestrator& o, int64_t now) {
             ThrowIfError(WithOrchestrator(
-                o, [&](Orchestrator& x) { return x.Pause(now); }));
+                o, [&](Orchestrator& x) { return x.Pause(now); },
+                Access::kWrite));
           },
           py::arg("now"), "Stops issuing; paused once nothing is in flight.")
       .def(
           "resume",
           [](PyOrchestrator& o, int64_t now) {
             ThrowIfError(WithOrchestrator(
-                o, [&](Orchestrator& x) { return x.Resume(now); }));
+                o, [&](Orchestrator& x) { return x.Resume(now); },
+                Access::kWrite));
           },
           py::arg("now"),
           "Carries on; a component halted under `pause` restarts from its "
@@ -495,7 +761,8 @@ void RegisterExec(py::module_& m) {
           "abort",
           [](PyOrchestrator& o, int64_t now) {
             ThrowIfError(WithOrchestrator(
-                o, [&](Orchestrator& x) { return x.Abort(now); }));
+                o, [&](Orchestrator& x) { return x.Abort(now); },
+                Access::kWrite));
           },
           py::arg("now"), "Rolls back every touched, reversible component.")
       .def(
@@ -566,24 +833,11 @@ void RegisterExec(py::module_& m) {
           },
           "What opening the journal cut off its torn or corrupt end "
           "(described), or None.")
-      .def(
-          "close",
-          [](PyOrchestrator& o) {
-            py::gil_scoped_release no_gil;
-            absl::MutexLock lock(&o.mu);
-            o.orchestrator.reset();
-            o.journal.reset();
-          },
-          "Syncs and releases the journal; later calls raise Error. "
-          "Idempotent.")
+      .def("close", &Close,
+           "Syncs and releases the journal; later calls raise Error. "
+           "Idempotent.")
       .def("__enter__", [](py::object self) { return self; })
-      .def("__exit__",
-           [](PyOrchestrator& o, py::args) {
-             py::gil_scoped_release no_gil;
-             absl::MutexLock lock(&o.mu);
-             o.orchestrator.reset();
-             o.journal.reset();
-           })
+      .def("__exit__", [](PyOrchestrator& o, py::args) { Close(o); })
       .def("__repr__", [](PyOrchestrator& o) {
         std::optional<exec::PlanOutcome> outcome;
         {
@@ -598,6 +852,116 @@ void RegisterExec(py::module_& m) {
                 ? ""
                 : absl::StrCat(", journal ", Quoted(o.journal_path)),
             ">");
+      });
+
+  py::class_<PyProgress>(
+      m, "ExecutorProgress",
+      "What Executor's on_progress callback receives after every change.")
+      .def_property_readonly("outcome",
+                             [](const PyProgress& p) {
+                               return ToPyPlanOutcome(p.progress.outcome);
+                             })
+      .def_property_readonly(
+          "now_ms", [](const PyProgress& p) { return p.progress.now_ms; },
+          "The executor's clock: Unix epoch milliseconds.")
+      .def_property_readonly(
+          "steps_done",
+          [](const PyProgress& p) { return p.progress.steps_done; })
+      .def_property_readonly(
+          "steps_total",
+          [](const PyProgress& p) { return p.progress.steps_total; })
+      .def_property_readonly(
+          "rollback_done",
+          [](const PyProgress& p) { return p.progress.rollback_done; })
+      .def_property_readonly(
+          "rollback_remaining",
+          [](const PyProgress& p) { return p.progress.rollback_remaining; })
+      .def_property_readonly(
+          "wave",
+          [](const PyProgress& p) -> py::object {
+            if (p.progress.wave < 0) return py::none();
+            return py::int_(p.progress.wave);
+          },
+          "Lowest wave with a forward step in flight, or None.")
+      .def_property_readonly(
+          "running", [](const PyProgress& p) { return p.progress.running; },
+          "Step ids in flight, in issue order.")
+      .def_property_readonly(
+          "eta_ms", [](const PyProgress& p) { return p.progress.eta_ms; },
+          "Estimated milliseconds to the end, or None.")
+      .def("__repr__", [](const PyProgress& p) {
+        const exec::Progress& x = p.progress;
+        return absl::StrCat(
+            "<ExecutorProgress ", exec::PlanOutcomeName(x.outcome), ": ",
+            x.steps_done, "/", x.steps_total, " steps",
+            x.rollback_done + x.rollback_remaining > 0
+                ? absl::StrCat(", rollback ", x.rollback_done, "/",
+                               x.rollback_done + x.rollback_remaining)
+                : "",
+            ", running ", ListRepr(x.running), ">");
+      });
+
+  py::class_<PyExecutor>(
+      m, "Executor",
+      "Runs an Orchestrator's actions with a Python runner on a pool of "
+      "worker threads (docs/exec.md, Python). The C++ core works with the "
+      "GIL released; the GIL is taken only to call the runner and "
+      "on_progress.")
+      .def(py::init([](py::object orchestrator, py::object runner, int workers,
+                       py::object on_progress) {
+             if (!py::isinstance<PyOrchestrator>(orchestrator)) {
+               throw py::type_error(absl::StrCat(
+                   "orchestrator must be an upgrade_core.Orchestrator, not ",
+                   Repr(orchestrator)));
+             }
+             if (!PyCallable_Check(runner.ptr())) {
+               throw py::type_error(absl::StrCat(
+                   "runner must be a callable runner(action) -> outcome, not ",
+                   Repr(runner)));
+             }
+             if (!on_progress.is_none() &&
+                 !PyCallable_Check(on_progress.ptr())) {
+               throw py::type_error(
+                   absl::StrCat("on_progress must be a callable or None, not ",
+                                Repr(on_progress)));
+             }
+             if (workers < 1) {
+               ThrowStatus(absl::InvalidArgumentError(
+                   absl::StrCat("workers must be at least 1, not ", workers)));
+             }
+             auto e = std::make_unique<PyExecutor>();
+             e->orchestrator = &orchestrator.cast<PyOrchestrator&>();
+             e->orchestrator_object = std::move(orchestrator);
+             e->runner = std::move(runner);
+             e->on_progress = std::move(on_progress);
+             e->workers = workers;
+             return e;
+           }),
+           py::arg("orchestrator"), py::arg("runner"), py::arg("workers") = 4,
+           py::arg("on_progress") = py::none(),
+           "runner(action) returns 'succeeded'/True, 'failed'/False, an "
+           "Outcome, or (outcome, reason) / (outcome, observed); an exception "
+           "is a failure with its text. It is called on worker threads, up to "
+           "`workers` at once. on_progress(ExecutorProgress) is called on the "
+           "run's thread after every change.")
+      .def("run", &RunExecutor,
+           "Runs until the plan is done, paused (pause policy) or cancelled; "
+           "returns the PlanOutcome. The clock is Unix epoch milliseconds. "
+           "Ctrl-C cancels (in-flight actions finish and are reported) and "
+           "raises KeyboardInterrupt; an exception from on_progress cancels "
+           "and is raised.")
+      .def(
+          "cancel", [](PyExecutor& e) { e.Cancel(); },
+          "Stops issuing actions; run() returns once those in flight have "
+          "finished. Thread-safe (a runner or on_progress may call it).")
+      .def_property_readonly(
+          "orchestrator",
+          [](const PyExecutor& e) { return e.orchestrator_object; })
+      .def_property_readonly("workers",
+                             [](const PyExecutor& e) { return e.workers; })
+      .def("__repr__", [](const PyExecutor& e) {
+        return absl::StrCat("<Executor ", e.orchestrator->plan_name, ", ",
+                            e.workers, " workers>");
       });
 }
 

@@ -81,10 +81,12 @@ from upgrade_core._core import (
 )
 
 # Running a compiled plan (docs/exec.md): the sans-IO orchestrator, with a
-# crash-safe journal.
+# crash-safe journal, and the Executor that runs it with a Python runner.
 from upgrade_core._core import (
     Action,
     ComponentStatus,
+    Executor,
+    ExecutorProgress,
     Orchestrator,
     OrchestratorStatus,
     RollbackCoverage,
@@ -98,6 +100,8 @@ __version__: str = _core.__version__
 __all__ = [
     "Action",
     "ComponentStatus",
+    "Executor",
+    "ExecutorProgress",
     "Orchestrator",
     "OrchestratorStatus",
     "Outcome",
