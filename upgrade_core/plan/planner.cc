@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "upgrade_core/plan/check_context.h"
 #include "upgrade_core/plan/checks.h"
@@ -103,7 +104,13 @@ absl::StatusOr<ExecutionPlan> CompilePlan(const Plan& plan,
   const proto::UpgradePlan& p = plan.proto();
   internal::CheckContext ctx(p, options);
   RunChecks(ctx);
-  if (HasErrors(ctx.diagnostics)) {
+  bool blocked = false;
+  for (const diag::Diagnostic& d : ctx.diagnostics) {
+    blocked = blocked || (d.severity == Severity::kError &&
+                          (!options.compile_despite_errors ||
+                           absl::StartsWith(d.code, "graph.")));
+  }
+  if (blocked) {
     std::vector<diag::Diagnostic> errors;
     for (const diag::Diagnostic& d : ctx.diagnostics) {
       if (d.severity == Severity::kError) errors.push_back(d);

@@ -74,6 +74,12 @@ struct PlannerOptions {
   ValuesReader read_values = [](const std::string& path) {
     return document::Document::FromFile(path);
   };
+  // FOR SIMULATION ONLY (upgradectl simulate): compile even when checks fail
+  // with errors, so the simulator can show what an unsafe plan would do. The
+  // errors are then carried in warnings() with their error severity. Graph
+  // errors (unknown dependencies, cycles) still block: without them there is
+  // no order to compile. Never run a plan compiled this way.
+  bool compile_despite_errors = false;
 };
 
 // The compiled plan. A value: cheap to move; copying copies every step.
