@@ -379,5 +379,176 @@ class ThreadsTest(unittest.TestCase):
         self.assertEqual(orch.outcome, PlanOutcome.SUCCEEDED)
 
 
+class ExecutorTest(unittest.TestCase):
+    def test_python_runner_and_progress(self):
+        plan = chain()
+        orch = Orchestrator(plan)
+        ran, progress, statuses = [], [], []
+
+        def runner(action):
+            ran.append(action.step)
+            return "succeeded" if action.attempt % 2 else True
+
+        def on_progress(p):
+            progress.append(p)
+            statuses.append(orch.status().outcome)  # reads are fine here
+
+        executor = upgrade_core.Executor(orch, runner, workers=2, on_progress=on_progress)
+        self.assertEqual(repr(executor), "<Executor chain, 2 workers>")
+        self.assertIs(executor.orchestrator, orch)
+        self.assertIs(executor.run(), PlanOutcome.SUCCEEDED)
+        self.assertEqual(len(ran), 15)
+        self.assertEqual(ran[0], "a/preflight")
+        self.assertEqual([p.steps_total for p in progress[:1]], [15])
+        self.assertEqual(progress[-1].steps_done, 15)
+        self.assertEqual(progress[-1].outcome, "succeeded")
+        self.assertIsNone(progress[-1].wave)
+        self.assertTrue(all(s in ("running", "succeeded") for s in statuses))
+        self.assertRegex(repr(progress[0]),
+                         r"<ExecutorProgress running: 0/15 steps, running \['a/preflight'\]>")
+        self.assertGreater(progress[-1].now_ms, 1_600_000_000_000)  # Unix epoch ms
+
+    def test_raising_and_misbehaving_runners_fail_the_action(self):
+        cases = [
+            (RuntimeError("image pull backoff"), "RuntimeError: image pull backoff"),
+            (False, "the runner failed"),
+            (("failed", "quota exceeded"), "quota exceeded"),
+            (None, "the runner returned None; expected 'succeeded'/True"),
+            ("progress", "the runner returned 'progress'"),
+            (("succeeded", "x"), "a success carries an int `observed`"),
+        ]
+        for result, reason in cases:
+            with self.subTest(result=result):
+                orch = Orchestrator(chain("continue"))
+
+                def runner(action, result=result):
+                    if action.step != "b/start-new":
+                        return Outcome.SUCCEEDED
+                    if isinstance(result, BaseException):
+                        raise result
+                    return result
+
+                self.assertIs(upgrade_core.Executor(orch, runner).run(), PlanOutcome.FAILED)
+                notes = {c.id: c.note for c in orch.status().components}
+                self.assertIn(reason, notes["b"])
+                self.assertEqual(notes["c"], "skipped: depends on b, which failed")
+
+    def test_rollback_with_a_python_runner(self):
+        orch = Orchestrator(chain("rollback-all"))
+        ran = []
+
+        def runner(action):
+            ran.append(action.step)
+            if action.step == "c/await-ready":
+                raise TimeoutError("2/3 ready after 2m")
+            return "succeeded"
+
+        self.assertIs(upgrade_core.Executor(orch, runner).run(), PlanOutcome.ROLLED_BACK)
+        self.assertEqual([s for s in ran if s.endswith("/rollback")],
+                         ["c/rollback", "b/rollback", "a/rollback"])
+
+    def test_gil_released_while_cpp_works(self):
+        # The runner waits for another Python thread to make progress: if
+        # run() (or the workers' C++ side) held the GIL, that thread could
+        # never run and the runner would time out.
+        orch = Orchestrator(chain())
+        ticks = [0]
+        stop = threading.Event()
+        ticked = threading.Event()
+
+        def ticker():
+            while not stop.is_set():
+                ticks[0] += 1
+                if ticks[0] >= 1000:
+                    ticked.set()
+                for _ in range(100):
+                    pass
+
+        def runner(action):
+            if action.id == 1:
+                self.assertTrue(ticked.wait(10), "other Python threads did not run")
+            return "succeeded"
+
+        t = threading.Thread(target=ticker)
+        t.start()
+        try:
+            self.assertIs(upgrade_core.Executor(orch, runner, workers=1).run(),
+                          PlanOutcome.SUCCEEDED)
+        finally:
+            stop.set()
+            t.join()
+        self.assertGreaterEqual(ticks[0], 1000)
+
+    def test_orchestrator_is_read_only_during_a_run(self):
+        orch = Orchestrator(chain())
+        errors = []
+
+        def runner(action):
+            for call in (lambda: orch.report(action, "succeeded", 0),
+                         lambda: orch.status(), orch.close):
+                try:
+                    call()
+                except upgrade_core.Error as e:
+                    errors.append(str(e))
+            return "succeeded"
+
+        upgrade_core.Executor(orch, runner, workers=1).run()
+        self.assertEqual(len(errors), 45)
+        self.assertIn("is being run by an Executor", errors[0])
+        self.assertEqual(orch.outcome, "succeeded")  # usable again
+
+    def test_cancel_and_run_again(self):
+        orch = Orchestrator(chain())
+        executor = None
+
+        def runner(action):
+            if action.step == "b/preflight":
+                executor.cancel()
+            return "succeeded"
+
+        executor = upgrade_core.Executor(orch, runner)
+        self.assertIs(executor.run(), PlanOutcome.RUNNING)
+        self.assertFalse(orch.done)
+        self.assertEqual(orch.in_flight(), [])
+        self.assertIs(executor.run(), PlanOutcome.SUCCEEDED)  # carries on
+
+    def test_progress_callback_error_cancels_and_raises(self):
+        orch = Orchestrator(chain())
+
+        def on_progress(p):
+            if p.steps_done == 3:
+                raise KeyError("stop here")
+
+        with self.assertRaises(KeyError):
+            upgrade_core.Executor(orch, lambda a: True, on_progress=on_progress).run()
+        self.assertFalse(orch.done)
+
+    def test_in_doubt_actions_must_be_reported_first(self):
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "j")
+            orch = Orchestrator(chain(), journal=path)
+            orch.next_actions(0)
+            del orch
+            orch, in_doubt = Orchestrator.recover(chain(), path)
+            with self.assertRaises(upgrade_core.Error) as cm:
+                upgrade_core.Executor(orch, lambda a: True).run()
+            self.assertEqual(cm.exception.code, "FAILED_PRECONDITION")
+            orch.report(in_doubt[0], "succeeded", 1)
+            self.assertIs(upgrade_core.Executor(orch, lambda a: True).run(),
+                          PlanOutcome.SUCCEEDED)
+            orch.close()
+
+    def test_bad_arguments(self):
+        orch = Orchestrator(chain())
+        with self.assertRaisesRegex(TypeError, "runner must be a callable"):
+            upgrade_core.Executor(orch, "succeeded")
+        with self.assertRaisesRegex(TypeError, "must be an upgrade_core.Orchestrator"):
+            upgrade_core.Executor(chain(), lambda a: True)
+        with self.assertRaisesRegex(ValueError, "workers must be at least 1, not 0"):
+            upgrade_core.Executor(orch, lambda a: True, workers=0)
+        with self.assertRaisesRegex(TypeError, "on_progress must be a callable"):
+            upgrade_core.Executor(orch, lambda a: True, on_progress=3)
+
+
 if __name__ == "__main__":
     unittest.main()
