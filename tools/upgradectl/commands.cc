@@ -32,6 +32,9 @@ extern const char kValidateUsage[];
 extern const char kPlanUsage[];
 extern const char kFsmUsage[];
 extern const char kCheckUsage[];
+int RunSimulateCommand(const std::vector<std::string>& args, std::ostream& out,
+                       std::ostream& err);
+extern const char kSimulateUsage[];
 
 namespace {
 
@@ -55,6 +58,8 @@ constexpr Command kCommands[] = {
      RunFsmCommand},
     {"check", "check values/manifests before an upgrade (compat)", kCheckUsage,
      RunCheckCommand},
+    {"simulate", "show what a plan would do, in simulated time", kSimulateUsage,
+     RunSimulateCommand},
 };
 
 const Command* Find(absl::string_view name) {
