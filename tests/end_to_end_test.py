@@ -46,12 +46,36 @@ class DemoTest(unittest.TestCase):
         self.assertEqual(waves, ["helm-install-job", "default-backend",
                                  "ingress-controller", "admission-webhook"])
 
+    def test_dry_run_runs_the_steps_through_the_executor(self):
+        dry_run = self.result.stdout.split("== 3.")[1].split("== 4.")[0]
+        steps = [line.split()[2] for line in dry_run.splitlines()
+                 if line.strip()[:1].isdigit()]
+        # Wave by wave, each component on its strategy's path: the surging
+        # default backend starts the new pod before the old one goes; the
+        # host-port-bound controller stops the old one first.
+        self.assertEqual(steps[:15], [
+            "helm-install-job/preflight", "helm-install-job/terminate-old",
+            "helm-install-job/start-new", "helm-install-job/await-ready",
+            "helm-install-job/verify",
+            "default-backend/preflight", "default-backend/start-new",
+            "default-backend/await-ready", "default-backend/terminate-old",
+            "default-backend/verify",
+            "ingress-controller/preflight", "ingress-controller/terminate-old",
+            "ingress-controller/start-new", "ingress-controller/await-ready",
+            "ingress-controller/verify"])
+        self.assertIn("helm -n kube-system upgrade rke2-ingress-nginx", dry_run)
+        self.assertIn("rollout status daemonset/ingress-controller", dry_run)
+        self.assertIn("=> FAILED: healthz: HTTP 503 (injected)", dry_run)
+
     def test_injected_failure_rolls_back_in_reverse_order(self):
-        rollback = self.result.stdout.split("== 4.")[1]
-        order = [line.split()[0].split("/")[0] for line in rollback.splitlines()
+        rollback = self.result.stdout.split("== 4.")[1].split("== 5.")[0]
+        self.assertIn("policy onFailure: rollback-all", rollback)
+        # The orchestrator's order: dependents first; the webhook never
+        # started, so it has nothing to roll back.
+        order = [line.split()[2].split("/")[0] for line in rollback.splitlines()
                  if "/rollback" in line]
-        self.assertEqual(order, ["admission-webhook", "ingress-controller",
-                                 "default-backend", "helm-install-job"])
+        self.assertEqual(order, ["ingress-controller", "default-backend",
+                                 "helm-install-job"])
         final = dict(line.split() for line in
                      rollback.split("Final component states:")[1].splitlines()
                      if line.strip())
@@ -59,6 +83,24 @@ class DemoTest(unittest.TestCase):
                                  "default-backend": "rolled_back",
                                  "ingress-controller": "rolled_back",
                                  "admission-webhook": "pending"})
+
+    def test_ends_with_the_orchestrators_status_and_coverage(self):
+        status = self.result.stdout.split("== 5.")[1]
+        for fragment in [
+            "plan: rolled_back",
+            "steps: 14 done, 0 running, 0 pending, 1 failed, 5 skipped",
+            "rollback: 3 done, 0 running, 0 pending, 0 failed",
+            "admission-webhook: pending (not started: the plan is rolling back)",
+            "00:00:15 ingress-controller/verify failed: healthz: HTTP 503 (injected)",
+            "reversible: helm-install-job, default-backend, ingress-controller, "
+            "admission-webhook",
+            "irreversible: none",
+        ]:
+            with self.subTest(fragment=fragment):
+                self.assertIn(fragment, status)
+
+    def test_output_is_deterministic(self):
+        self.assertEqual(run(DEMO).stdout, self.result.stdout)
 
 
 class UpgradectlTest(unittest.TestCase):

@@ -3,22 +3,27 @@
 //   1. The upgrade as first attempted (plan-naive.yaml) is checked and
 //      rejected: host-port surge, webhook order, unchecked chart values.
 //   2. The fixed plan (plan.yaml) is checked and compiled into waves of steps.
-//   3. A dry run drives every component's lifecycle state machine through its
-//      steps in plan order, each on its strategy's path (start-first for the
-//      surging default backend, terminate-first for the host-port-bound
-//      controller: the lifecycle's start_first guard), then
-//      injects a verify failure on the controller to show the rollback
-//      the plan's failure policy triggers (dependents before dependencies).
+//   3. A dry run: the Executor runs the plan's Orchestrator with a runner that
+//      prints what it would do for each step (helm, kubectl, the verify
+//      checks) and fails the controller's verify check on purpose.
+//   4. The rollback that failure triggers, in the order the Orchestrator
+//      gives (the plan's failure policy: dependents before dependencies).
+//   5. The Orchestrator's status and rollback coverage at the end.
 //
-// Nothing touches a cluster. Run: bazel run //examples:demo
+// The clock is a FakeClock that each action advances by a nominal second:
+// the run is instant and prints the same every time. Nothing touches a
+// cluster. Run: bazel run //examples:demo
 #include <iostream>
 #include <string>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "upgrade_core/fsm/instance.h"
-#include "upgrade_core/fsm/lifecycles.h"
+#include "absl/strings/str_join.h"
+#include "absl/synchronization/mutex.h"
+#include "upgrade_core/exec/executor.h"
+#include "upgrade_core/exec/orchestrator.h"
 #include "upgrade_core/plan/plan.h"
 #include "upgrade_core/plan/planner.h"
 #include "upgrade_core/plan/problem.h"
@@ -26,39 +31,14 @@
 namespace {
 
 namespace diag = upgrade_core::diag;
-namespace fsm = upgrade_core::fsm;
+namespace exec = upgrade_core::exec;
 namespace plan = upgrade_core::plan;
 namespace proto = upgrade_core::proto;
 
 constexpr char kDir[] = "examples/rke2-ingress-nginx/";
-
-// What a component's lifecycle guards read: the plan's failure policy and the
-// order its strategy runs the steps in.
-struct Policy {
-  bool rollback_on_failure = true;
-  bool start_first = false;
-};
-using Lifecycle = fsm::Instance<Policy>;
-
-// The lifecycle state in which a step of `kind` runs.
-fsm::StateId StateFor(proto::StepKind kind) {
-  switch (kind) {
-    case proto::PREFLIGHT:
-      return fsm::component_lifecycle::kPreflight;
-    case proto::BACKUP:
-      return fsm::component_lifecycle::kBackingUp;
-    case proto::TERMINATE_OLD:
-      return fsm::component_lifecycle::kTerminatingOld;
-    case proto::START_NEW:
-      return fsm::component_lifecycle::kStartingNew;
-    case proto::AWAIT_READY:
-      return fsm::component_lifecycle::kAwaitingReady;
-    case proto::VERIFY:
-      return fsm::component_lifecycle::kVerifying;
-    default:
-      return fsm::component_lifecycle::kRollingBack;
-  }
-}
+constexpr char kRelease[] = "helm -n kube-system";
+// The verify check that fails on purpose.
+constexpr char kFailingComponent[] = "ingress-controller";
 
 int Fail(const absl::Status& status) {
   std::cerr << "demo: " << status << "\n";
@@ -69,12 +49,107 @@ void Section(absl::string_view title) {
   std::cout << "\n== " << title << " ==\n";
 }
 
-// Fires `event`, or reports why the lifecycle refused it.
-bool Fire(Lifecycle& lifecycle, fsm::EventId event, Policy& policy) {
-  absl::Status status = lifecycle.Fire(event, policy);
-  if (!status.ok()) std::cerr << "demo: " << status << "\n";
-  return status.ok();
+// "DAEMON_SET" -> "daemonset" (kubectl's resource name).
+std::string Resource(proto::ComponentKind kind) {
+  std::string out;
+  for (char c : proto::ComponentKind_Name(kind)) {
+    if (c != '_') out += absl::ascii_tolower(c);
+  }
+  return out;
 }
+
+// Prints what each action would do and "does" it in a nominal second. Runs
+// on the Executor's one worker; the plan's steps here never overlap, so the
+// output is in issue order.
+class PrintingRunner : public exec::ActionRunner {
+ public:
+  PrintingRunner(const plan::ExecutionPlan& plan, exec::FakeClock& clock)
+      : plan_(plan), clock_(clock) {}
+
+  exec::Outcome Run(const exec::Action& a,
+                    const exec::CancellationToken& cancel) override {
+    absl::MutexLock lock(&mu_);
+    const proto::Component& c = plan_.proto().source().components(a.component);
+    if (a.rollback && !rolling_back_) {
+      rolling_back_ = true;
+      Section(absl::StrCat("4. Rollback (policy onFailure: ",
+                           plan::FailurePolicyName(plan_.proto().on_failure()),
+                           "), ordered by the orchestrator"));
+    }
+    const std::string wave =
+        a.rollback ? "-" : absl::StrCat(plan_.proto().steps(a.step).wave());
+    std::cout << absl::StrFormat("  %2d  %-4s %-36s", ++count_, wave,
+                                 a.step_id);
+    std::vector<std::string> lines;
+    exec::Outcome outcome = exec::Outcome::Succeeded();
+    const std::string workload = absl::StrCat(Resource(c.kind()), "/", c.id());
+    switch (a.kind) {
+      case proto::PREFLIGHT:
+        lines.push_back(absl::StrCat("check ", c.id(), " ", c.version().from(),
+                                     " -> ", c.version().to(), " can start"));
+        break;
+      case proto::BACKUP:
+        lines.push_back(absl::StrCat(kRelease,
+                                     " get values rke2-ingress-nginx > ",
+                                     c.id(), ".backup.yaml"));
+        break;
+      case proto::TERMINATE_OLD:
+        lines.push_back(
+            absl::StrCat("kubectl -n kube-system delete pods -l app=", c.id(),
+                         " (", a.batch, " at a time)"));
+        break;
+      case proto::START_NEW:
+        lines.push_back(absl::StrCat(
+            kRelease,
+            " upgrade rke2-ingress-nginx --version 4.12.8 "
+            "-f my-values.yaml (",
+            c.id(), " ", c.version().to(), ", ", a.batch, " at a time)"));
+        break;
+      case proto::AWAIT_READY:
+        lines.push_back(absl::StrCat(
+            "kubectl -n kube-system rollout status ", workload, " --timeout=",
+            exec::FormatDuration(a.deadline_ms - a.issued_at_ms)));
+        break;
+      case proto::VERIFY:
+        if (c.verify().empty()) lines.push_back("no verification checks");
+        for (const proto::VerifyCheck& check : c.verify()) {
+          if (c.id() == kFailingComponent) {
+            lines.push_back(absl::StrCat(check.name(), ": ", check.run(),
+                                         "  -> HTTP 503 (injected)"));
+            outcome = exec::Outcome::Failed(
+                absl::StrCat(check.name(), ": HTTP 503 (injected)"));
+          } else {
+            lines.push_back(absl::StrCat(check.name(), ": ", check.run()));
+          }
+        }
+        break;
+      case proto::ROLLBACK:
+        lines.push_back(absl::StrCat(kRelease, " rollback rke2-ingress-nginx (",
+                                     c.id(), " back to ", c.version().from(),
+                                     ")"));
+        break;
+      default:
+        lines.push_back("(nothing to do)");
+    }
+    for (size_t i = 0; i < lines.size(); ++i) {
+      if (i > 0) std::cout << absl::StrFormat("  %2s  %-4s %-36s", "", "", "");
+      std::cout << " " << lines[i] << "\n";
+    }
+    if (outcome.kind == exec::OutcomeKind::kFailed) {
+      std::cout << absl::StrFormat("  %2s  %-4s %-36s => FAILED: %s\n", "", "",
+                                   "", outcome.reason);
+    }
+    clock_.Advance(1000);
+    return outcome;
+  }
+
+ private:
+  const plan::ExecutionPlan& plan_;
+  exec::FakeClock& clock_;
+  absl::Mutex mu_;
+  int count_ ABSL_GUARDED_BY(mu_) = 0;
+  bool rolling_back_ ABSL_GUARDED_BY(mu_) = false;
+};
 
 }  // namespace
 
@@ -102,103 +177,38 @@ int main() {
   }
   std::cout << execution->ToText();
 
-  Section("3. Dry run: lifecycles driven step by step");
-  const proto::ExecutionPlan& steps = execution->proto();
-  const bool rollback_on_failure = steps.on_failure() == proto::ROLLBACK_ALL ||
-                                   steps.on_failure() == proto::ROLLBACK_FAILED;
-  std::vector<Policy> policies;
-  std::vector<Lifecycle> lifecycles;
-  for (int i = 0; i < steps.components_size(); ++i) {
-    // Each component follows its strategy's path through the lifecycle.
-    policies.push_back({rollback_on_failure, execution->StartFirst(i)});
-    absl::StatusOr<Lifecycle> lifecycle = Lifecycle::Create(
-        fsm::ComponentLifecycle(),
-        fsm::Callbacks<Policy>()
-            .Guard(fsm::kRollbackOnFailureGuard,
-                   [](Policy& p) { return p.rollback_on_failure; })
-            .Guard(fsm::kStartFirstGuard,
-                   [](Policy& p) { return p.start_first; }));
-    if (!lifecycle.ok()) return Fail(lifecycle.status());
-    lifecycles.push_back(*std::move(lifecycle));
-    std::cout << absl::StrFormat(
-        "  %-20s %s%s\n", steps.components(i),
-        execution->StartFirst(i)
-            ? "start-first (new ready before old stops)"
-            : "terminate-first (old gone before new starts)",
-        execution->HasBackup(i) ? ", with backup" : "");
-  }
-  const fsm::StateMachine& machine = fsm::ComponentLifecycle();
-  const std::string failing = "ingress-controller";
-  int failed_component = -1;
-  std::cout << absl::StrFormat("\n  %-4s  %-36s %-16s %s\n", "WAVE", "STEP",
-                               "STATE", "OUTCOME");
-  for (const proto::Step& step : steps.steps()) {
-    const int c = step.component();
-    Lifecycle& lifecycle = lifecycles[c];
-    Policy& policy = policies[c];
-    if (lifecycle.state() == fsm::component_lifecycle::kPending &&
-        !Fire(lifecycle, fsm::component_lifecycle::kStart, policy)) {
-      return 1;
-    }
-    if (lifecycle.state() != StateFor(step.kind())) {
-      std::cerr << "demo: " << execution->StepId(step) << " expects state "
-                << machine.state_name(StateFor(step.kind()))
-                << " but the lifecycle is in " << lifecycle.state_name()
-                << "\n";
-      return 1;
-    }
-    const bool inject_failure =
-        step.kind() == proto::VERIFY && execution->ComponentId(step) == failing;
-    const std::string state = lifecycle.state_name();
-    // A passed preflight goes on to the backup when there is one.
-    const fsm::EventId event =
-        inject_failure ? fsm::component_lifecycle::kStepFailed
-        : step.kind() == proto::PREFLIGHT && execution->HasBackup(c)
-            ? fsm::component_lifecycle::kBackup
-            : fsm::component_lifecycle::kStepDone;
-    if (!Fire(lifecycle, event, policy)) return 1;
-    std::cout << absl::StrFormat(
-        "  %-4d  %-36s %-16s %s\n", step.wave(), execution->StepId(step), state,
-        inject_failure
-            ? absl::StrCat("FAILED (injected) -> ", lifecycle.state_name())
-            : absl::StrCat("ok -> ", lifecycle.state_name()));
-    if (inject_failure) {
-      failed_component = c;
-      break;
-    }
+  Section("3. Dry run: the Executor runs the plan");
+  absl::StatusOr<std::unique_ptr<exec::Orchestrator>> orchestrator =
+      exec::Orchestrator::Create(*execution);
+  if (!orchestrator.ok()) return Fail(orchestrator.status());
+  std::cout << "  A runner that prints what it would do; " << kFailingComponent
+            << "'s verify check fails on purpose.\n\n";
+  std::cout << absl::StrFormat("  %2s  %-4s %-36s %s\n", "#", "WAVE", "STEP",
+                               "WOULD RUN");
+  exec::FakeClock clock;
+  PrintingRunner runner(*execution, clock);
+  exec::ExecutorOptions options;
+  options.clock = &clock;
+  options.workers = 1;
+  exec::Executor executor(**orchestrator, runner, options);
+  absl::StatusOr<exec::PlanOutcome> outcome = executor.Run();
+  if (!outcome.ok()) return Fail(outcome.status());
+
+  const exec::OrchestratorStatus status = (*orchestrator)->Status();
+  std::cout << "\nFinal component states:\n";
+  for (const exec::ComponentStatus& c : status.components) {
+    std::cout << absl::StrFormat("  %-20s %s\n", c.id, c.state);
   }
 
-  Section(absl::StrCat("4. Rollback (policy onFailure: ",
-                       plan::FailurePolicyName(steps.on_failure()), ")"));
-  if (failed_component < 0) {
-    std::cout << "  nothing failed\n";
-    return 0;
-  }
-  for (const proto::Step& step : steps.rollback_steps()) {
-    Lifecycle& lifecycle = lifecycles[step.component()];
-    Policy& policy = policies[step.component()];
-    const std::string before = lifecycle.state_name();
-    // Anything touched (succeeded, or stopped mid-way) accepts `rollback`.
-    if (lifecycle.CanFire(fsm::component_lifecycle::kRollback) &&
-        !Fire(lifecycle, fsm::component_lifecycle::kRollback, policy)) {
-      return 1;
-    }
-    if (lifecycle.state() != fsm::component_lifecycle::kRollingBack) {
-      std::cout << absl::StrFormat("  %-36s skipped: %s, nothing touched\n",
-                                   execution->StepId(step), before);
-      continue;
-    }
-    if (!Fire(lifecycle, fsm::component_lifecycle::kRollbackDone, policy))
-      return 1;
-    std::cout << absl::StrFormat(
-        "  %-36s %s -> %s\n", execution->StepId(step),
-        before == "rolling_back" ? before : before + " -> rolling_back",
-        lifecycle.state_name());
-  }
-  std::cout << "\nFinal component states:\n";
-  for (int i = 0; i < steps.components_size(); ++i) {
-    std::cout << absl::StrFormat("  %-20s %s\n", steps.components(i),
-                                 machine.state_name(lifecycles[i].state()));
-  }
+  Section("5. The orchestrator's status");
+  std::cout << status.ToText();
+  const exec::RollbackCoverage coverage = (*orchestrator)->Coverage();
+  auto names = [](const std::vector<std::string>& ids) {
+    return ids.empty() ? std::string("none") : absl::StrJoin(ids, ", ");
+  };
+  std::cout << "rollback coverage:\n"
+            << "  reversible: " << names(coverage.reversible) << "\n"
+            << "  irreversible: " << names(coverage.irreversible) << "\n"
+            << "  committed: " << names(coverage.committed) << "\n";
   return 0;
 }
