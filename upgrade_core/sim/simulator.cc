@@ -610,7 +610,15 @@ void Sim::ReconcileDaemonSet(Comp& c, int comp, bool to_new) {
       continue;
     }
     if (s.target >= 0) continue;
+    // Like the DaemonSet controller, wait for a pod being deleted on the
+    // node to be gone before starting the next one there.
+    bool terminating = false;
+    for (int q : c.pods) {
+      terminating = terminating || (pods_[q].node == s.node &&
+                                    pods_[q].phase == Phase::kTerminating);
+    }
     if (s.other < 0) {
+      if (terminating) continue;
       // Nothing counting on the node: start the target pod (it waits for
       // the ports of a terminating one, if any).
       s.target = CreatePod(comp, to_new, s.node);
@@ -621,9 +629,8 @@ void Sim::ReconcileDaemonSet(Comp& c, int comp, bool to_new) {
       ++surging;
     } else if (c.surge == 0 && unavailable < c.unavailable) {
       if (s.other_ready) ++unavailable;
-      Terminate(s.other);
+      Terminate(s.other);  // the target starts once it is gone
       s.other = -1;
-      s.target = CreatePod(comp, to_new, s.node);
     }
   }
 }
