@@ -2,11 +2,13 @@
 failure policies, operator commands, bad reports, the journal and recovery."""
 
 import os
+import signal
 import subprocess
 import sys
 import tempfile
 import textwrap
 import threading
+import time
 import unittest
 
 import upgrade_core
@@ -511,6 +513,27 @@ class ExecutorTest(unittest.TestCase):
         self.assertFalse(orch.done)
         self.assertEqual(orch.in_flight(), [])
         self.assertIs(executor.run(), PlanOutcome.SUCCEEDED)  # carries on
+
+    def test_ctrl_c_cancels_the_run(self):
+        orch = Orchestrator(chain())
+        started = threading.Event()
+
+        def runner(action):
+            started.set()
+            time.sleep(0.2)
+            return "succeeded"
+
+        def interrupt():
+            started.wait(10)
+            os.kill(os.getpid(), signal.SIGINT)
+
+        threading.Thread(target=interrupt).start()
+        with self.assertRaises(KeyboardInterrupt):
+            upgrade_core.Executor(orch, runner).run()
+        # The action in flight finished and was reported; the run can go on.
+        self.assertEqual(orch.in_flight(), [])
+        self.assertFalse(orch.done)
+        self.assertIs(upgrade_core.Executor(orch, lambda a: True).run(), PlanOutcome.SUCCEEDED)
 
     def test_progress_callback_error_cancels_and_raises(self):
         orch = Orchestrator(chain())
