@@ -320,6 +320,17 @@ class JournalTest(unittest.TestCase):
             holder.stdout.close()
         Orchestrator.recover(chain(), self.path)  # free again
 
+    def test_torn_tail_is_dropped_and_named(self):
+        with Orchestrator(chain(), journal=self.path) as orch:
+            (a,) = orch.next_actions(0)
+            orch.report(a, "succeeded", 1000)
+        with open(self.path, "ab") as f:
+            f.write(b"\x01\x02\x03")  # a record torn by a crash
+        orch, in_doubt = Orchestrator.recover(chain(), self.path)
+        self.assertRegex(orch.journal_tail_dropped, r"dropped 3 bytes at offset \d+")
+        self.assertEqual(in_doubt, [])
+        self.assertEqual([x.step for x in orch.next_actions(1000)], ["a/terminate-old"])
+
     def test_missing_directory(self):
         with self.assertRaises(upgrade_core.Error) as cm:
             Orchestrator(chain(), os.path.join(self.dir.name, "no", "run.journal"))
