@@ -61,6 +61,7 @@ struct Comp {
   std::vector<int> pods;           // indices into Sim::pods_, creation order
   bool rolling = false;            // the controller rolls toward new
   bool restoring = false;          // rollback: the controller restores old
+  bool runs_new = false;           // new pods were started (and not undone)
   bool never_ready = false;        // fault
   int64_t late_config_ms = -1;     // fault
   int name_counter[2] = {0, 0};    // old, new
@@ -137,7 +138,8 @@ class Sim {
   void Reconcile(int comp);
   void ReconcileDaemonSet(Comp& c, int comp, bool to_new);
   void ReconcileDeployment(Comp& c, int comp, bool to_new);
-  void EnsureOld(int comp);
+  // Creates the missing pods of one version (no rollout budgets).
+  void Ensure(int comp, bool is_new);
 
   // Actions.
   absl::Status Begin(const Action& a);
@@ -553,23 +555,23 @@ void Sim::Terminate(int index) {
 
 // --- Controllers ------------------------------------------------------------
 
-void Sim::EnsureOld(int comp) {
+void Sim::Ensure(int comp, bool is_new) {
   Comp& c = comps_[comp];
   if (c.per_node) {
     for (int n : c.ds_nodes) {
       if (!node_alive_[n]) continue;
       bool has = false;
       for (int q : c.pods) {
-        has = has ||
-              (pods_[q].node == n && !pods_[q].is_new && Counting(pods_[q]));
+        has = has || (pods_[q].node == n && pods_[q].is_new == is_new &&
+                      Counting(pods_[q]));
       }
-      if (!has) CreatePod(comp, false, n);
+      if (!has) CreatePod(comp, is_new, n);
     }
     return;
   }
   int64_t have = 0;
-  for (int q : c.pods) have += !pods_[q].is_new && Counting(pods_[q]);
-  for (; have < c.instances; ++have) CreatePod(comp, false, -1);
+  for (int q : c.pods) have += pods_[q].is_new == is_new && Counting(pods_[q]);
+  for (; have < c.instances; ++have) CreatePod(comp, is_new, -1);
 }
 
 // Both controllers roll toward `to_new` (the new version; the old one when a
@@ -681,7 +683,7 @@ void Sim::Reconcile(int comp) {
     for (int q : c.pods) {
       if (pods_[q].is_new) Terminate(q);
     }
-    EnsureOld(comp);
+    Ensure(comp, false);
   } else if (c.per_node) {
     ReconcileDaemonSet(c, comp, to_new);
   } else {
@@ -767,6 +769,7 @@ void Sim::ApplyEffect(Running& r) {
     }
     case proto::START_NEW: {
       if (c.strategy == proto::ON_DELETE) return;
+      c.runs_new = true;
       if (rolling) {
         c.rolling = true;
         return;
@@ -790,6 +793,7 @@ void Sim::ApplyEffect(Running& r) {
     }
     case proto::ROLLBACK:
       c.rolling = false;
+      c.runs_new = false;
       c.restoring = true;
       return;
     default:
@@ -1086,11 +1090,13 @@ absl::StatusOr<SimResult> Sim::Run() {
               Log(absl::StrCat("pod ", p.name, " gone with its node"));
             }
           }
-          // Deployments replace what they lost.
+          // Deployments replace what they lost, in the version they run
+          // (a rolling or restoring controller does it itself).
           for (int i = 0; i < static_cast<int>(comps_.size()); ++i) {
-            if (!comps_[i].per_node && comps_[i].shape == Shape::kPods &&
-                !comps_[i].rolling) {
-              EnsureOld(i);
+            const Comp& c = comps_[i];
+            if (!c.per_node && c.shape == Shape::kPods && !c.rolling &&
+                !c.restoring) {
+              Ensure(i, c.runs_new);
             }
           }
           break;

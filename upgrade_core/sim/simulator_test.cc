@@ -312,6 +312,61 @@ TEST(SimulatorTest, NodeLossShrinksTheDaemonSet) {
   EXPECT_EQ(r.services[0].ready_over_time.back().second, 2) << r.ToText();
 }
 
+// A node lost after a Deployment was recreated: its replacement runs the
+// new version, not the old one.
+TEST(SimulatorTest, NodeLossAfterTheUpgradeReplacesWithTheNewVersion) {
+  auto p = Compile(R"(
+  - id: web
+    kind: Deployment
+    replicas: 2
+    version: {from: 1.0.0, to: 1.1.0}
+    strategy: {type: TerminateFirst}
+  - id: agent
+    kind: DaemonSet
+    nodes: 2
+    version: {from: 1.0.0, to: 1.0.0}
+    dependsOn: [web]
+)");
+  ASSERT_NE(p, nullptr);
+  SimOptions o;
+  o.faults.push_back(Fault::NodeLost("node-2", 20000));
+  SimResult r = Sim(*p, o);
+  EXPECT_EQ(r.outcome, "succeeded") << r.ToText();
+  EXPECT_EQ(Lines(r, "pod web-new-3 scheduled on node-1").size(), 1u)
+      << r.ToText();
+  EXPECT_TRUE(Lines(r, "pod web-old-3").empty()) << r.ToText();
+}
+
+// A Deployment surging on a host port with a free node: the scheduler puts
+// the surge pod there. The next new pod is created as an old one starts
+// terminating and waits for its port: a conflict that resolves.
+TEST(SimulatorTest, DeploymentSurgeUsesAFreeNode) {
+  auto p = Compile(R"(
+  - id: lb
+    kind: Deployment
+    replicas: 2
+    version: {from: 1.0.0, to: 1.1.0}
+    strategy: {type: RollingUpdate, maxSurge: 1, maxUnavailable: 0}
+    exclusive: ["hostPort:8080"]
+  - id: spread
+    kind: DaemonSet
+    nodes: 3
+    version: {from: 1.0.0, to: 1.0.0}
+)",
+                   "", /*unsafe=*/true);
+  ASSERT_NE(p, nullptr);
+  SimResult r = Sim(*p);
+  EXPECT_EQ(r.outcome, "succeeded") << r.ToText();
+  EXPECT_EQ(Lines(r, "pod lb-new-1 scheduled on node-3").size(), 1u)
+      << r.ToText();
+  ASSERT_EQ(r.conflicts.size(), 1u) << r.ToText();
+  EXPECT_EQ(r.conflicts[0].pod, "lb-new-2");
+  EXPECT_EQ(r.conflicts[0].holder, "lb-old-1");
+  // Held for the old pod's 3s grace period.
+  ASSERT_TRUE(r.conflicts[0].until_ms.has_value());
+  EXPECT_EQ(*r.conflicts[0].until_ms - r.conflicts[0].since_ms, 3000);
+}
+
 // Same seed, same bytes; random durations differ by seed.
 TEST(SimulatorTest, DeterministicBySeed) {
   auto p = Compile(R"(
