@@ -1,5 +1,5 @@
 """upgrade_core: safe multi-part upgrades (versions, dependency graphs, state
-machines, config compatibility checks, plans).
+machines, config compatibility checks, plans, and running them with a journal).
 
 A thin layer over the C++ core in `upgrade_core._core`; see docs/ for guides.
 """
