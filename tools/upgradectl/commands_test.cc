@@ -158,6 +158,8 @@ TEST(UpgradectlTest, UsageListsEveryFlag) {
         "--manifests FILE|DIR", "--kubernetes VERSION",
         "--rules FILE|builtin:NAME", "--format text|json|sarif",
         "--fail-on error|warning|info", "\"-\"", "-h, --help"}},
+      {"simulate",
+       {"PLAN.yaml", "\"-\"", "--seed N", "--format text|json", "-h, --help"}},
   };
   ASSERT_EQ(std::size(kCases), Commands().size());
   for (const Case& c : kCases) {
