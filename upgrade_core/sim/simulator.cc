@@ -23,6 +23,7 @@ namespace upgrade_core::sim {
 namespace {
 
 using exec::Action;
+using exec::ComponentStatus;
 using exec::FormatDuration;
 using exec::Outcome;
 
@@ -994,7 +995,17 @@ std::string Sim::Explain() {
     why.push_back(line);
   }
   if (why.empty()) {
-    for (const std::string& b : orch_->Status().blocked) why.push_back(b);
+    const exec::OrchestratorStatus status = orch_->Status();
+    if (status.outcome == exec::PlanOutcome::kPaused) {
+      why.push_back(
+          "the plan is paused and waits for an operator (Resume or Abort)");
+    }
+    for (const ComponentStatus& c : status.components) {
+      if (c.state == "halted" && !c.note.empty()) {
+        why.push_back(absl::StrCat(c.id, " halted: ", c.note));
+      }
+    }
+    for (const std::string& b : status.blocked) why.push_back(b);
   }
   if (why.empty()) why.push_back("nothing in flight and nothing to issue");
   return absl::StrJoin(why, "; ");

@@ -10,6 +10,7 @@
 #include "absl/strings/str_join.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "upgrade_core/diag/diagnostic.h"
 #include "upgrade_core/plan/plan.h"
 #include "upgrade_core/plan/planner.h"
 #include "upgrade_core/sim/distribution.h"
@@ -111,6 +112,61 @@ TEST(SimulatorTest, SurgeOnHostPortTimesOutAndRollsBack) {
   // The old pods kept serving throughout.
   EXPECT_EQ(r.services[0].min_ready, 3);
   EXPECT_FALSE(r.Healthy());
+}
+
+// The same clash under the `pause` policy: the failure halts the plan, which
+// then waits for an operator: stuck, saying so.
+TEST(SimulatorTest, SurgeOnHostPortUnderPauseIsStuckWaitingForAnOperator) {
+  auto p = Compile(R"(
+  - id: ingress
+    kind: DaemonSet
+    nodes: 2
+    version: {from: 1.0.0, to: 1.1.0}
+    strategy: {type: RollingUpdate, maxSurge: 1, maxUnavailable: 0}
+    exclusive: ["hostPort:80"]
+    readiness: {timeout: 30s}
+)",
+                   "onFailure: pause", /*unsafe=*/true);
+  ASSERT_NE(p, nullptr);
+  SimResult r = Sim(*p);
+  EXPECT_TRUE(r.stuck) << r.ToText();
+  EXPECT_EQ(r.outcome, "paused");
+  EXPECT_THAT(r.stuck_reason, HasSubstr("waits for an operator")) << r.ToText();
+  ASSERT_EQ(r.conflicts.size(), 1u);
+  EXPECT_EQ(r.conflicts[0].holder, "ingress-old-node-1");
+}
+
+// simulate compiles an unsafe plan (compile_despite_errors): its errors are
+// carried as such; dependency errors still block.
+TEST(SimulatorTest, CompileDespiteErrorsKeepsTheErrorsAndNeedsAnOrder) {
+  const std::string surge = R"(
+  - id: ingress
+    kind: DaemonSet
+    nodes: 2
+    version: {from: 1.0.0, to: 1.1.0}
+    strategy: {type: RollingUpdate, maxSurge: 1, maxUnavailable: 0}
+    exclusive: ["hostPort:80"]
+)";
+  auto p = Compile(surge, "", /*unsafe=*/true);
+  ASSERT_NE(p, nullptr);
+  bool found = false;
+  for (const diag::Diagnostic& d : p->warnings()) {
+    found = found || (d.code == "exclusive.surge" &&
+                      d.severity == diag::Severity::kError);
+  }
+  EXPECT_TRUE(found);
+  absl::StatusOr<plan::Plan> cyclic = plan::Plan::FromYaml(
+      "apiVersion: upgrade-core/v1\nkind: UpgradePlan\nmetadata: {name: c}\n"
+      "components:\n  - {id: a, dependsOn: [b]}\n  - {id: b, dependsOn: "
+      "[a]}\n",
+      {});
+  ASSERT_TRUE(cyclic.ok()) << cyclic.status();
+  plan::PlannerOptions options;
+  options.check_config = false;
+  options.compile_despite_errors = true;
+  absl::StatusOr<plan::ExecutionPlan> e = plan::CompilePlan(*cyclic, options);
+  ASSERT_FALSE(e.ok());
+  EXPECT_THAT(e.status().message(), HasSubstr("graph."));
 }
 
 // OnDelete: nobody deletes the old pods in a simulation, and terminate-old
