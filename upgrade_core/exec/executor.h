@@ -189,9 +189,11 @@ class Executor {
   absl::StatusOr<PlanOutcome> Run();
 
   // Stops issuing actions and cancels the tokens of those in flight; Run()
-  // reports their outcomes as runners return them, then returns. Thread-safe.
-  // The orchestrator is left as it is (no command recorded): a later Run(),
-  // or a recovery from the journal, carries on.
+  // reports their outcomes as runners return them, then returns. Thread-safe;
+  // before Run(), Run() then returns at once. Final: this Executor's Run()
+  // issues nothing more. The orchestrator is left as it is (no command
+  // recorded): a new Executor on it, or a recovery from the journal, carries
+  // on.
   void Cancel();
   bool cancelled() const;
 

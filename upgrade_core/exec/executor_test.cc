@@ -497,6 +497,106 @@ TEST(ExecutorTest, PausedPlanReturnsAndResumes) {
   EXPECT_THAT(executor.Run(), IsOkAndHolds(PlanOutcome::kSucceeded));
 }
 
+// Cancel() before Run(): Run() issues nothing and returns at once; a new
+// Executor on the orchestrator runs the plan.
+TEST(ExecutorTest, CancelBeforeRun) {
+  std::unique_ptr<plan::ExecutionPlan> plan = Compile(kChain);
+  ASSERT_NE(plan, nullptr);
+  auto o = Orchestrator::Create(*plan);
+  ASSERT_TRUE(o.ok());
+  FakeClock clock;
+  RecordingRunner runner(&clock);
+  Executor executor(**o, runner, Options(&clock));
+  executor.Cancel();
+  EXPECT_THAT(executor.Run(), IsOkAndHolds(PlanOutcome::kRunning));
+  EXPECT_THAT(executor.Run(), IsOkAndHolds(PlanOutcome::kRunning));
+  EXPECT_TRUE(runner.ran().empty());
+  Executor again(**o, runner, Options(&clock));
+  EXPECT_THAT(again.Run(), IsOkAndHolds(PlanOutcome::kSucceeded));
+}
+
+// One Run() at a time: a runner that calls Run() on its own executor gets
+// FailedPrecondition (and fails its action with that message).
+TEST(ExecutorTest, NestedRunIsRefused) {
+  std::unique_ptr<plan::ExecutionPlan> plan =
+      Compile("  - {id: a}\n", "onFailure: continue");
+  ASSERT_NE(plan, nullptr);
+  auto o = Orchestrator::Create(*plan);
+  ASSERT_TRUE(o.ok());
+  FakeClock clock;
+  Executor* self = nullptr;
+  FunctionRunner runner([&](const Action& a, const CancellationToken&) {
+    if (a.step_id != "a/verify") return Outcome::Succeeded();
+    absl::StatusOr<PlanOutcome> nested = self->Run();
+    return Outcome::Failed(nested.status().ToString());
+  });
+  Executor executor(**o, runner, Options(&clock));
+  self = &executor;
+  EXPECT_THAT(executor.Run(), IsOkAndHolds(PlanOutcome::kFailed));
+  EXPECT_THAT((*o)->Status().ToText(),
+              HasSubstr("already running (one Run() at a time)"));
+}
+
+// The clocks' waits: a fake clock jumps to the wakeup when no runner is at
+// work, and otherwise waits for the condition; the system clock waits for
+// the time (or the condition, whichever comes first).
+TEST(ClockTest, WaitUntil) {
+  absl::Mutex mu;
+  bool woken = false;
+  const absl::Condition wake(&woken);
+  {
+    FakeClock clock(100);
+    absl::MutexLock lock(&mu);
+    clock.WaitUntil(mu, wake, 5000, /*actions_running=*/false);
+    EXPECT_EQ(clock.NowMs(), 5000);
+    clock.WaitUntil(mu, wake, 10, /*actions_running=*/false);  // the past
+    EXPECT_EQ(clock.NowMs(), 5000);
+  }
+  {
+    FakeClock clock(0);
+    std::thread waker([&] {
+      absl::SleepFor(absl::Milliseconds(5));
+      absl::MutexLock lock(&mu);
+      woken = true;
+    });
+    {
+      absl::MutexLock lock(&mu);
+      clock.WaitUntil(mu, wake, 5000, /*actions_running=*/true);
+      EXPECT_TRUE(woken);
+      EXPECT_EQ(clock.NowMs(), 0);  // a runner was at work: no jump
+    }
+    waker.join();
+  }
+  {
+    SystemClock clock;
+    absl::MutexLock lock(&mu);
+    woken = false;
+    const int64_t start = clock.NowMs();
+    clock.WaitUntil(mu, wake, start + 20, /*actions_running=*/false);
+    EXPECT_GE(clock.NowMs(), start + 20);
+    woken = true;
+    const int64_t again = clock.NowMs();
+    clock.WaitUntil(mu, wake, again + 10000, /*actions_running=*/true);
+    EXPECT_LT(clock.NowMs(), again + 10000);
+  }
+}
+
+TEST(CancellationTokenTest, CancelOnceWithReason) {
+  CancellationToken token;
+  EXPECT_FALSE(token.cancelled());
+  EXPECT_EQ(token.reason(), "");
+  EXPECT_FALSE(token.WaitForCancellation(absl::Milliseconds(1)));
+  std::thread canceller([&] {
+    absl::SleepFor(absl::Milliseconds(5));
+    token.Cancel("timed out after 5m");
+  });
+  EXPECT_TRUE(token.WaitForCancellation(absl::Seconds(10)));
+  canceller.join();
+  token.Cancel("cancelled");  // the first reason stays
+  EXPECT_TRUE(token.cancelled());
+  EXPECT_EQ(token.reason(), "timed out after 5m");
+}
+
 std::string TempPath(const std::string& name) {
   const char* dir = std::getenv("TEST_TMPDIR");
   return absl::StrCat(dir != nullptr ? dir : "/tmp", "/", name);
