@@ -466,15 +466,16 @@ bool Sim::TrySchedule(int index) {
   if (c.per_node) {
     if (p.node >= 0 && node_alive_[p.node]) candidates.push_back(p.node);
   } else {
+    std::vector<int> count(nodes_.size(), 0);
+    for (int q : c.pods) {
+      const Pod& o = pods_[q];
+      if (q != index && o.node >= 0 && Alive(o) && o.phase != Phase::kPending) {
+        ++count[o.node];
+      }
+    }
     std::vector<std::pair<int, int>> load;  // (pods of comp, node)
     for (int n = 0; n < static_cast<int>(nodes_.size()); ++n) {
-      if (!node_alive_[n]) continue;
-      int k = 0;
-      for (int q : c.pods) {
-        k += q != index && pods_[q].node == n && Alive(pods_[q]) &&
-             pods_[q].phase != Phase::kPending;
-      }
-      load.push_back({k, n});
+      if (node_alive_[n]) load.push_back({count[n], n});
     }
     std::sort(load.begin(), load.end());
     for (const auto& [k, n] : load) candidates.push_back(n);
@@ -588,21 +589,30 @@ void Sim::ReconcileDaemonSet(Comp& c, int comp, bool to_new) {
     int node;
     int other = -1, target = -1;
     bool other_ready = false, target_ready = false;
+    bool terminating = false;  // a pod of the component is being deleted
   };
+  // One pass over the pods (work proportional to pods, not nodes x pods).
+  std::vector<int> slot(nodes_.size(), -1);
   std::vector<NodeState> states;
+  states.reserve(c.ds_nodes.size());
   for (int n : c.ds_nodes) {
     if (!node_alive_[n]) continue;
-    NodeState s{n};
-    for (int q : c.pods) {
-      const Pod& p = pods_[q];
-      if (p.node != n || !Counting(p)) continue;
-      const bool t = p.is_new == to_new;
-      (t ? s.target : s.other) = q;
-      if (p.phase == Phase::kReady) (t ? s.target_ready : s.other_ready) = true;
-    }
+    slot[n] = static_cast<int>(states.size());
+    states.push_back(NodeState{n});
+  }
+  for (int q : c.pods) {
+    const Pod& p = pods_[q];
+    if (p.node < 0 || slot[p.node] < 0) continue;
+    NodeState& s = states[slot[p.node]];
+    if (p.phase == Phase::kTerminating) s.terminating = true;
+    if (!Counting(p)) continue;
+    const bool t = p.is_new == to_new;
+    (t ? s.target : s.other) = q;
+    if (p.phase == Phase::kReady) (t ? s.target_ready : s.other_ready) = true;
+  }
+  for (const NodeState& s : states) {
     unavailable += !s.other_ready && !s.target_ready;
     surging += s.other >= 0 && s.target >= 0;
-    states.push_back(s);
   }
   for (NodeState& s : states) {
     if (s.target >= 0 && s.other >= 0 &&
@@ -613,15 +623,10 @@ void Sim::ReconcileDaemonSet(Comp& c, int comp, bool to_new) {
       continue;
     }
     if (s.target >= 0) continue;
-    // Like the DaemonSet controller, wait for a pod being deleted on the
-    // node to be gone before starting the next one there.
-    bool terminating = false;
-    for (int q : c.pods) {
-      terminating = terminating || (pods_[q].node == s.node &&
-                                    pods_[q].phase == Phase::kTerminating);
-    }
     if (s.other < 0) {
-      if (terminating) continue;
+      // Like the DaemonSet controller, wait for a pod being deleted on the
+      // node to be gone before starting the next one there.
+      if (s.terminating) continue;
       // Nothing counting on the node: start the target pod (it waits for
       // the ports of a terminating one, if any).
       s.target = CreatePod(comp, to_new, s.node);
