@@ -83,6 +83,7 @@ enum class EvType {
   kPodGone,
   kConfigArrives,
   kNodeLost,
+  kStepFaultAt,
   kWake
 };
 
@@ -272,6 +273,14 @@ absl::Status Sim::Init(const Cluster& cluster) {
               absl::StrCat("fault names step \"", f.step,
                            "\", which the plan does not have; expected "
                            "\"<component>/<kind>\" such as \"web/verify\""));
+        }
+        if (f.at_ms < 0) {
+          return absl::InvalidArgumentError(
+              absl::StrCat("fault on \"", f.step, "\" at ", f.at_ms,
+                           "ms: expected a time >= 0"));
+        }
+        if (f.at_ms > 0) {
+          Schedule(f.at_ms, EvType::kStepFaultAt, &f - &options_.faults[0]);
         }
         if (!(f.probability >= 0 && f.probability <= 1)) {
           return absl::InvalidArgumentError(
@@ -737,7 +746,10 @@ absl::Status Sim::Begin(const Action& a) {
   }
   bool fail = false;
   for (const Fault& f : options_.faults) {
-    if (f.kind != Fault::Kind::kStepFails || f.step != a.step_id) continue;
+    if (f.kind != Fault::Kind::kStepFails || f.step != a.step_id ||
+        f.at_ms > 0) {
+      continue;
+    }
     if (f.attempts >= 0 && a.attempt > f.attempts) continue;
     if (rng_.Chance(f.probability)) fail = true;
   }
@@ -1114,6 +1126,21 @@ absl::StatusOr<SimResult> Sim::Run() {
                 !c.restoring) {
               Ensure(i, c.runs_new);
             }
+          }
+          break;
+        }
+        case EvType::kStepFaultAt: {
+          const std::string& step = options_.faults[e.id].step;
+          std::vector<uint64_t> hit;
+          for (const auto& [id, r] : running_) {
+            if (r.action.step_id == step) hit.push_back(id);
+          }
+          for (uint64_t id : hit) {
+            running_.erase(id);
+            Log(absl::StrCat(step, " failed (injected fault at ",
+                             FormatDuration(now_), ")"));
+            UC_RETURN_IF_ERROR(
+                ReportOutcome(id, Outcome::Failed("injected fault")));
           }
           break;
         }

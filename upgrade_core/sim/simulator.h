@@ -59,7 +59,9 @@ struct PodTiming {
 struct Fault {
   enum class Kind {
     kStepFails,   // `step` ("web/verify") fails: its first `attempts`
-                  // attempts (-1: every attempt), each with `probability`
+                  // attempts (-1: every attempt), each with `probability`;
+                  // with `at_ms` > 0 instead: the attempt in flight at that
+                  // time fails then (none in flight: nothing happens)
     kNeverReady,  // new pods of `component` never become ready
     kNodeLost,    // `node` disappears at `at_ms` (its pods are gone)
     kLateConfig,  // the new config reaches `component`'s pods `delay_ms`
@@ -81,6 +83,13 @@ struct Fault {
     f.step = std::move(step);
     f.attempts = attempts;
     f.probability = probability;
+    return f;
+  }
+  static Fault StepFailsAt(std::string step, int64_t at_ms) {
+    Fault f;
+    f.kind = Kind::kStepFails;
+    f.step = std::move(step);
+    f.at_ms = at_ms;
     return f;
   }
   static Fault NeverReady(std::string component) {

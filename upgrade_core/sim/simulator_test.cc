@@ -313,6 +313,30 @@ TEST(SimulatorTest, InjectedFailureRollsBackInReverseDependencyOrder) {
   EXPECT_EQ(Lines(r, "c/verify failed (injected fault)").size(), 1u);
 }
 
+// A step failing at a given time: the await-ready in flight at 10s fails
+// then; the retry succeeds.
+TEST(SimulatorTest, StepFailsAtAGivenTime) {
+  auto p = Compile(R"(
+  - id: web
+    kind: Deployment
+    version: {from: 1.0.0, to: 1.1.0}
+    strategy: {type: TerminateFirst}
+    readiness: {minReadySeconds: 30}
+    retry: {attempts: 2, backoff: 1s}
+)");
+  ASSERT_NE(p, nullptr);
+  SimOptions o;
+  o.faults.push_back(Fault::StepFailsAt("web/await-ready", 10000));
+  SimResult r = Sim(*p, o);
+  EXPECT_EQ(r.outcome, "succeeded") << r.ToText();
+  int64_t failed_at = -1;
+  for (const TimelineEvent& e : r.timeline) {
+    if (absl::StartsWith(e.what, "web/await-ready failed")) failed_at = e.at_ms;
+  }
+  EXPECT_EQ(failed_at, 10000) << r.ToText();
+  EXPECT_EQ(Lines(r, "web/await-ready issued (attempt 2)").size(), 1u);
+}
+
 // The new config reaches the pods 20s after they start: the readiness seen
 // before is stale, the orchestrator ignores it, and the step succeeds only
 // once the config has arrived.
