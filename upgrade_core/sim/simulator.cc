@@ -899,7 +899,16 @@ void Sim::SyncInFlight() {
 }
 
 absl::Status Sim::Settle() {
-  for (int round = 0; round < 100000; ++round) {
+  // Each round issues or finishes at least one action, so a plan settles in
+  // rounds proportional to its steps; the bound only turns a model bug into
+  // an error instead of a hang.
+  const int max_rounds = 16 * (p_.steps_size() + p_.rollback_steps_size()) + 64;
+  for (int round = 0;; ++round) {
+    if (round >= max_rounds) {
+      return absl::InternalError(absl::StrCat(
+          "simulation did not settle at ", FormatDuration(now_), " after ",
+          max_rounds, " rounds (a model bug; please report it)"));
+    }
     UC_ASSIGN_OR_RETURN(std::vector<Action> actions, orch_->NextActions(now_));
     SyncInFlight();
     for (const Action& a : actions) UC_RETURN_IF_ERROR(Begin(a));
@@ -991,7 +1000,11 @@ std::string Sim::Explain() {
   for (const auto& [id, r] : running_) {
     const Action& a = r.action;
     const Comp& c = comps_[a.component];
-    std::string line = absl::StrCat(a.step_id, " has no deadline and ");
+    std::string line = absl::StrCat(
+        a.step_id, a.deadline_ms == 0
+                       ? std::string(" has no deadline and ")
+                       : absl::StrCat(" (deadline at ",
+                                      FormatDuration(a.deadline_ms), ") "));
     if (c.strategy == proto::ON_DELETE &&
         (a.kind == proto::TERMINATE_OLD || a.kind == proto::AWAIT_READY)) {
       absl::StrAppend(&line,
