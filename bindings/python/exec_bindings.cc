@@ -324,37 +324,6 @@ std::string ListRepr(const std::vector<std::string>& items) {
 // ---- the executor
 // ------------------------------------------------------------
 
-// Unix epoch milliseconds that never go backwards (within this process): what
-// a Python script's own reports naturally use (time.time() * 1000), what
-// renders as UTC wall time in Status(), and what still moves forward when a
-// journal is resumed after a reboot (a monotonic clock restarts at boot).
-class WallClock final : public exec::Clock {
- public:
-  int64_t NowMs() override {
-    const int64_t wall = absl::ToUnixMillis(absl::Now());
-    int64_t last = last_ms_.load();
-    while (wall > last && !last_ms_.compare_exchange_weak(last, wall)) {
-    }
-    return std::max(wall, last);
-  }
-  void WaitUntil(absl::Mutex& mu, const absl::Condition& wake,
-                 std::optional<int64_t> wake_at_ms,
-                 bool actions_running) override {
-    if (!wake_at_ms.has_value()) {
-      mu.Await(wake);
-      return;
-    }
-    for (;;) {  // re-checked on this clock: a wait never ends early
-      const int64_t left = *wake_at_ms - NowMs();
-      if (left <= 0) return;
-      if (mu.AwaitWithTimeout(wake, absl::Milliseconds(left))) return;
-    }
-  }
-
- private:
-  std::atomic<int64_t> last_ms_{0};
-};
-
 // "RuntimeError: image pull backoff" from the exception being handled.
 // REQUIRES: the GIL is held.
 std::string ExceptionText(const py::error_already_set& e) {
@@ -470,7 +439,7 @@ py::object RunExecutor(PyExecutor& self) {
         }
       });
 
-  WallClock clock;
+  exec::SystemClock clock;  // Unix epoch ms, as time.time() * 1000
   exec::ExecutorOptions options;
   options.workers = self.workers;
   options.clock = &clock;

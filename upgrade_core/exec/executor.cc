@@ -1,7 +1,6 @@
 #include "upgrade_core/exec/executor.h"
 
 #include <algorithm>
-#include <chrono>
 #include <deque>
 #include <exception>
 #include <map>
@@ -10,14 +9,18 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "upgrade_core/exec/journal.h"
 
 namespace upgrade_core::exec {
 
 int64_t SystemClock::NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
+  const int64_t wall = absl::ToUnixMillis(absl::Now());
+  int64_t last = last_ms_.load();
+  while (wall > last && !last_ms_.compare_exchange_weak(last, wall)) {
+  }
+  return std::max(wall, last);
 }
 
 void SystemClock::WaitUntil(absl::Mutex& mu, const absl::Condition& wake,

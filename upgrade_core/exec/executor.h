@@ -57,13 +57,20 @@ class Clock {
                          bool actions_running) = 0;
 };
 
-// std::chrono::steady_clock in milliseconds; waits really wait.
+// Unix epoch milliseconds that never go backwards within this process (a
+// wall-clock step back holds the clock still); waits really wait. Wall time,
+// not a monotonic clock: a journal written before a reboot resumes with later
+// times (a monotonic clock restarts at boot, and the orchestrator refuses
+// time going backwards), and Status() renders it as UTC time of day.
 class SystemClock final : public Clock {
  public:
   int64_t NowMs() override;
   void WaitUntil(absl::Mutex& mu, const absl::Condition& wake,
                  std::optional<int64_t> wake_at_ms,
                  bool actions_running) override;
+
+ private:
+  std::atomic<int64_t> last_ms_{0};
 };
 
 // A clock that moves only when told to (Advance, thread-safe) or when the
