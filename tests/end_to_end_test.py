@@ -277,6 +277,33 @@ class Issue9Test(unittest.TestCase):
                 if policy in ("pause", "continue"):
                     self.assertNotIn("reverse dependency order", result.stdout)
 
+    def test_simulate_fixed_and_naive_plans(self):
+        fixed = run(UPGRADECTL, "simulate", os.path.join(EXAMPLE, "plan.yaml"),
+                    "--format", "json")
+        self.assertEqual(fixed.returncode, 0, fixed.stderr)
+        result = json.loads(fixed.stdout)
+        self.assertEqual(result["outcome"], "succeeded")
+        ingress = [s for s in result["services"] if s["name"] == "ingress"][0]
+        self.assertEqual((ingress["minReady"], ingress["floor"],
+                          ingress["msBelowFloor"]), (2, 2, 0))
+        self.assertEqual(result["conflicts"], [])
+
+        naive = run(UPGRADECTL, "simulate",
+                    os.path.join(EXAMPLE, "plan-naive.yaml"), "--seed", "1",
+                    "--format", "json")
+        self.assertEqual(naive.returncode, 1, naive.stderr)
+        result = json.loads(naive.stdout)
+        self.assertEqual(result["outcome"], "rolled_back")
+        clash = result["conflicts"][0]
+        self.assertEqual((clash["pod"], clash["node"], clash["resource"],
+                          clash["holder"], clash["untilMs"]),
+                         ("ingress-controller-new-node-1", "node-1",
+                          "hostPort:80", "ingress-controller-old-node-1", None))
+        again = run(UPGRADECTL, "simulate",
+                    os.path.join(EXAMPLE, "plan-naive.yaml"), "--seed", "1",
+                    "--format", "json")
+        self.assertEqual(again.stdout, naive.stdout)
+
 
 if __name__ == "__main__":
     unittest.main()
