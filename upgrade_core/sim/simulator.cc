@@ -2,13 +2,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <memory>
 #include <queue>
 #include <set>
 #include <tuple>
 #include <utility>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -341,9 +341,22 @@ absl::Status Sim::Init(const Cluster& cluster) {
     UC_RETURN_IF_ERROR(t->grace.Validate());
   }
   for (const auto& [id, t] : options_.pod_timing) {
+    bool known = false;
+    for (const Comp& c : comps_) known = known || c.spec->id() == id;
+    if (!known) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("pod timing given for component \"", id,
+                       "\", which the plan does not have"));
+    }
     UC_RETURN_IF_ERROR(t.start.Validate());
     UC_RETURN_IF_ERROR(t.readiness.Validate());
     UC_RETURN_IF_ERROR(t.grace.Validate());
+  }
+  if (!(options_.webhook_requests_per_second >= 0) ||
+      !std::isfinite(options_.webhook_requests_per_second)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "webhook requests per second ", options_.webhook_requests_per_second,
+        ": expected a finite number >= 0"));
   }
   if (options_.horizon_ms <= 0) {
     return absl::InvalidArgumentError("horizon must be > 0 ms");

@@ -497,7 +497,22 @@ TEST(SimulatorTest, BadOptionsAreRefused) {
   }
   SimOptions o;
   o.step_durations[proto::VERIFY] = Duration::Uniform(5, 1);
-  EXPECT_FALSE(Simulate(*p, {}, o).ok());
+  EXPECT_THAT(Simulate(*p, {}, o).status().message(),
+              HasSubstr("expected 0 <= low <= high"));
+  SimOptions timing;
+  timing.pod_timing["nope"] = PodTiming{};
+  EXPECT_THAT(Simulate(*p, {}, timing).status().message(),
+              HasSubstr("component \"nope\""));
+  SimOptions rate;
+  rate.webhook_requests_per_second = -1;
+  EXPECT_FALSE(Simulate(*p, {}, rate).ok());
+  SimOptions horizon;
+  horizon.horizon_ms = 0;
+  EXPECT_FALSE(Simulate(*p, {}, horizon).ok());
+  Cluster twins;
+  twins.nodes = {{"a", {}}, {"a", {}}};
+  EXPECT_THAT(Simulate(*p, twins, {}).status().message(),
+              HasSubstr("\"a\" is empty or repeated"));
 }
 
 TEST(DistributionTest, TransformsAreFixedFunctionsOfTheStream) {
