@@ -36,6 +36,11 @@ std::string SimResult::ToText() const {
     }
     absl::StrAppend(&out, "\n");
   }
+  if (!components.empty()) absl::StrAppend(&out, "rollouts:\n");
+  for (const ComponentResult& c : components) {
+    absl::StrAppend(&out, "  ", c.id, ": ", c.instances, " instances, at most ",
+                    c.peak_pods, " pods, at least ", c.min_ready, " ready\n");
+  }
   if (!conflicts.empty()) absl::StrAppend(&out, "conflicts:\n");
   for (const Conflict& c : conflicts) {
     absl::StrAppend(
@@ -105,6 +110,14 @@ std::string SimResult::ToJson() const {
                     ",\"msWithoutServer\":", w.ms_without_server,
                     ",\"rejected\":", w.rejected,
                     ",\"unchecked\":", w.unchecked, "}");
+  }
+  absl::StrAppend(&out, "],\"components\":[");
+  for (size_t i = 0; i < components.size(); ++i) {
+    const ComponentResult& c = components[i];
+    absl::StrAppend(&out, i ? "," : "", "{\"id\":", JsonQuote(c.id),
+                    ",\"instances\":", c.instances,
+                    ",\"peakPods\":", c.peak_pods,
+                    ",\"minReady\":", c.min_ready, "}");
   }
   absl::StrAppend(&out, "],\"timeline\":[");
   for (size_t i = 0; i < timeline.size(); ++i) {

@@ -180,7 +180,8 @@ class Sim {
   std::vector<int64_t> webhook_server_;  // comp index of each webhook's server
   std::vector<bool> webhook_down_;       // as measured last
   int64_t last_measure_ = 0;
-  bool initializing_ = false;  // placing the old version at time 0
+  std::vector<int> component_result_;  // comp index of each ComponentResult
+  bool initializing_ = false;          // placing the old version at time 0
 };
 
 absl::Status Sim::Init(const Cluster& cluster) {
@@ -423,6 +424,12 @@ absl::Status Sim::Init(const Cluster& cluster) {
   UC_ASSIGN_OR_RETURN(
       orch_, exec::Orchestrator::Create(
                  plan_, exec::OrchestratorOptions{nullptr, options_.seed}));
+  for (int i = 0; i < static_cast<int>(comps_.size()); ++i) {
+    if (comps_[i].shape != Shape::kPods) continue;
+    result_.components.push_back({comps_[i].spec->id(), comps_[i].instances,
+                                  comps_[i].instances, comps_[i].instances});
+    component_result_.push_back(i);
+  }
   result_.plan = p_.name();
   result_.seed = options_.seed;
   for (size_t s = 0; s < result_.services.size(); ++s) {
@@ -980,6 +987,16 @@ absl::Status Sim::Settle() {
 
 void Sim::Measure() {
   const int64_t elapsed = now_ - last_measure_;
+  for (size_t k = 0; k < component_result_.size(); ++k) {
+    int64_t pods = 0, ready = 0;
+    for (int q : comps_[component_result_[k]].pods) {
+      pods += Counting(pods_[q]);
+      ready += pods_[q].phase == Phase::kReady;
+    }
+    ComponentResult& cr = result_.components[k];
+    cr.peak_pods = std::max(cr.peak_pods, pods);
+    cr.min_ready = std::min(cr.min_ready, ready);
+  }
   for (size_t s = 0; s < result_.services.size(); ++s) {
     ServiceResult& sr = result_.services[s];
     if (sr.floor.has_value() && service_last_[s] < *sr.floor) {

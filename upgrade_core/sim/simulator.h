@@ -164,13 +164,23 @@ struct WebhookResult {
   int64_t unchecked = 0;          // requests admitted unchecked (Ignore)
 };
 
+// Per component with pods: how far its rollout went above and below its
+// instance count (what maxSurge / maxUnavailable bound).
+struct ComponentResult {
+  std::string id;
+  int64_t instances = 0;
+  int64_t peak_pods = 0;  // most pods at once, not counting terminating ones
+  int64_t min_ready = 0;  // fewest ready pods at once
+};
+
 struct SimResult {
   std::string plan;
   uint64_t seed = 0;
   std::vector<TimelineEvent> timeline;
-  std::vector<ServiceResult> services;  // by name
-  std::vector<Conflict> conflicts;      // in the order they began
-  std::vector<WebhookResult> webhooks;  // plan order
+  std::vector<ServiceResult> services;      // by name
+  std::vector<Conflict> conflicts;          // in the order they began
+  std::vector<WebhookResult> webhooks;      // plan order
+  std::vector<ComponentResult> components;  // plan order, those with pods
   int64_t duration_ms = 0;
   std::string outcome;  // exec::PlanOutcomeName: "succeeded", "rolled_back"...
   bool stuck = false;

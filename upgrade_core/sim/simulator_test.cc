@@ -80,6 +80,42 @@ TEST(SimulatorTest, TerminateFirstCompletesWithOneOfThreeDown) {
   EXPECT_TRUE(r.conflicts.empty()) << r.ToText();
 }
 
+// Rolling updates stay within the budgets the planner resolved with
+// Kubernetes' arithmetic: a Deployment of 10 with the defaults (25%/25%:
+// surge 3 rounded up, unavailable 2 rounded down) never has more than 13
+// pods or fewer than 8 ready; a DaemonSet on 4 nodes with maxUnavailable
+// 50% never has fewer than 2 ready and never surges.
+TEST(SimulatorTest, RollingUpdatesStayWithinTheirBudgets) {
+  auto p = Compile(R"(
+  - id: web
+    kind: Deployment
+    replicas: 10
+    version: {from: 1.0.0, to: 1.1.0}
+    strategy: {type: RollingUpdate}
+  - id: agent
+    kind: DaemonSet
+    nodes: 4
+    version: {from: 1.0.0, to: 1.1.0}
+    strategy: {type: RollingUpdate, maxUnavailable: 50%}
+)");
+  ASSERT_NE(p, nullptr);
+  SimOptions o;
+  o.default_pod_timing.readiness = Duration::Uniform(1000, 9000);
+  for (uint64_t seed = 0; seed < 5; ++seed) {
+    SCOPED_TRACE(seed);
+    o.seed = seed;
+    SimResult r = Sim(*p, o);
+    EXPECT_EQ(r.outcome, "succeeded") << r.ToText();
+    ASSERT_EQ(r.components.size(), 2u);
+    EXPECT_EQ(r.components[0].id, "web");
+    EXPECT_EQ(r.components[0].peak_pods, 13) << r.ToText();
+    EXPECT_EQ(r.components[0].min_ready, 8) << r.ToText();
+    EXPECT_EQ(r.components[1].id, "agent");
+    EXPECT_EQ(r.components[1].peak_pods, 4) << r.ToText();
+    EXPECT_EQ(r.components[1].min_ready, 2) << r.ToText();
+  }
+}
+
 // The naive controller rollout: surge on a DaemonSet that binds a host port.
 // The new pod can never start next to the old one, await-ready times out and
 // the plan rolls back; the conflict names the pod, node, port and holder.
