@@ -38,7 +38,8 @@ std::string SimResult::ToText() const {
   }
   if (!components.empty()) absl::StrAppend(&out, "rollouts:\n");
   for (const ComponentResult& c : components) {
-    absl::StrAppend(&out, "  ", c.id, ": ", c.instances, " instances, at most ",
+    absl::StrAppend(&out, "  ", c.id, ": ", c.instances,
+                    c.instances == 1 ? " instance" : " instances", ", at most ",
                     c.peak_pods, " pods, at least ", c.min_ready, " ready\n");
   }
   if (!conflicts.empty()) absl::StrAppend(&out, "conflicts:\n");
