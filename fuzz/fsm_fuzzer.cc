@@ -25,6 +25,7 @@
 #include "absl/strings/string_view.h"
 #include "fuzz/fuzz_check.h"
 #include "upgrade_core/fsm/instance.h"
+#include "upgrade_core/fsm/internal/dispatch.h"
 #include "upgrade_core/fsm/state_machine.h"
 #include "upgrade_core/fsm/yaml_loader.h"
 
@@ -74,7 +75,8 @@ void Run(const StateMachine& m, absl::string_view input) {
     const StateId before = run->state();
     const EventId e =
         static_cast<EventId>(static_cast<uint8_t>(input[i]) % m.num_events());
-    const uint32_t first = m.FirstCandidate(before, e);
+    const uint32_t first =
+        upgrade_core::fsm::internal::Dispatch::FirstCandidate(m, before, e);
     absl::Status s = run->Fire(e, bits);
     if (!s.ok()) {
       FUZZ_CHECK(run->state() == before,
@@ -82,18 +84,18 @@ void Run(const StateMachine& m, absl::string_view input) {
                               ") changed the state"));
       continue;
     }
-    FUZZ_CHECK(first != StateMachine::kNoTransition,
+    FUZZ_CHECK(first != upgrade_core::fsm::internal::kNoTransition,
                absl::StrCat("Fire(", m.event_name(e), ") succeeded in ",
                             m.state_name(before), " without a row"));
     bool target_of_candidate = false;
     for (uint32_t r = first;; ++r) {
-      const auto& row = m.transitions()[r];
+      const auto& row = upgrade_core::fsm::internal::Dispatch::Rows(m)[r];
       FUZZ_CHECK(
           row.from == before && row.event == e,
           absl::StrCat("candidate row ", r, " is not for (",
                        m.state_name(before), ", ", m.event_name(e), ")"));
       if (row.to == run->state()) target_of_candidate = true;
-      if (m.IsLastCandidate(r)) break;
+      if (upgrade_core::fsm::internal::Dispatch::IsLastCandidate(m, r)) break;
     }
     FUZZ_CHECK(
         target_of_candidate,
@@ -137,14 +139,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                absl::StrCat("event \"", m.event_name(i), "\" does not find ",
                             "itself"));
   }
-  const auto& rows = m.transitions();
+  const auto& rows = upgrade_core::fsm::internal::Dispatch::Rows(m);
   for (size_t r = 0; r < rows.size(); ++r) {
     FUZZ_CHECK(rows[r].from < m.num_states() && rows[r].to < m.num_states() &&
                    rows[r].event < m.num_events(),
                absl::StrCat("row ", r, " out of range"));
-    uint32_t first = m.FirstCandidate(rows[r].from, rows[r].event);
-    FUZZ_CHECK(first != StateMachine::kNoTransition && first <= r &&
-                   rows[first].from == rows[r].from &&
+    uint32_t first = upgrade_core::fsm::internal::Dispatch::FirstCandidate(
+        m, rows[r].from, rows[r].event);
+    FUZZ_CHECK(first != upgrade_core::fsm::internal::kNoTransition &&
+                   first <= r && rows[first].from == rows[r].from &&
                    rows[first].event == rows[r].event,
                absl::StrCat("row ", r, " is not reached by the table"));
   }

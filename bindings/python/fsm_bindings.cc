@@ -331,7 +331,7 @@ void RegisterFsm(py::module_& m) {
         return absl::StrCat("StateMachine(", s.name().empty() ? "" : s.name(),
                             s.name().empty() ? "" : ": ", s.num_states(),
                             " states, ", s.num_events(), " events, ",
-                            s.transitions().size(), " transitions)");
+                            s.definition().transitions.size(), " transitions)");
       });
 
   py::class_<PyStateMachineInstance> instance_class(

@@ -7,7 +7,7 @@ namespace upgrade_core::fsm {
 
 InstanceCore::InstanceCore(StateMachine machine, HistoryOptions history)
     : machine_(std::move(machine)),
-      dispatch_(machine_.dispatch_table()),
+      dispatch_(internal::Dispatch::Table(machine_)),
       num_events_(static_cast<uint32_t>(machine_.num_events())),
       state_(machine_.initial()),
       history_options_(history) {
@@ -55,13 +55,14 @@ absl::Status InstanceCore::Restore(StateId state,
           absl::StrCat("history entry ", i, ": id out of range"));
     }
     bool is_row = false;
-    for (uint32_t r = machine_.FirstCandidate(e.from, e.event);
-         r != StateMachine::kNoTransition; ++r) {
-      if (machine_.transitions()[r].to == e.to) {
+    for (uint32_t r =
+             internal::Dispatch::FirstCandidate(machine_, e.from, e.event);
+         r != internal::kNoTransition; ++r) {
+      if (internal::Dispatch::Rows(machine_)[r].to == e.to) {
         is_row = true;
         break;
       }
-      if (machine_.IsLastCandidate(r)) break;
+      if (internal::Dispatch::IsLastCandidate(machine_, r)) break;
     }
     if (!is_row) {
       return absl::InvalidArgumentError(absl::StrCat(
@@ -114,11 +115,13 @@ absl::Status InstanceCore::IllegalEventError(EventId event) const {
 
 absl::Status InstanceCore::GuardsRejectedError(EventId event) const {
   std::vector<std::string> guards;
-  for (uint32_t r = machine_.FirstCandidate(state_, event);; ++r) {
-    const CompiledTransition& t = machine_.transitions()[r];
+  for (uint32_t r = internal::Dispatch::FirstCandidate(machine_, state_, event);
+       ; ++r) {
+    const internal::CompiledTransition& t =
+        internal::Dispatch::Rows(machine_)[r];
     guards.push_back(absl::StrCat(t.negate_guard ? "!" : "",
                                   machine_.guard_names()[t.guard]));
-    if (machine_.IsLastCandidate(r)) break;
+    if (internal::Dispatch::IsLastCandidate(machine_, r)) break;
   }
   std::vector<std::string> allowed = machine_.AllowedEventNames(state_);
   return absl::FailedPreconditionError(absl::StrCat(

@@ -46,6 +46,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
+#include "upgrade_core/fsm/internal/dispatch.h"
 #include "upgrade_core/fsm/state_machine.h"
 
 namespace upgrade_core::fsm {
@@ -94,8 +95,8 @@ class InstanceCore {
   // evaluated: they may depend on a context).
   bool CanFire(EventId event) const {
     return event < machine_.num_events() &&
-           machine_.FirstCandidate(state_, event) !=
-               StateMachine::kNoTransition;
+           internal::Dispatch::FirstCandidate(machine_, state_, event) !=
+               internal::kNoTransition;
   }
   std::vector<EventId> AllowedEvents() const {
     return machine_.AllowedEvents(state_);
@@ -283,8 +284,8 @@ absl::Status Instance<Context>::Fire(EventId event, Context& context,
         absl::StrCat("event id ", event, " out of range"));
   }
   const uint32_t cell = dispatch_[state_ * num_events_ + event];
-  if (ABSL_PREDICT_TRUE(cell >= StateMachine::kPlainBit)) {
-    if (ABSL_PREDICT_FALSE(cell == StateMachine::kNoTransition)) {
+  if (ABSL_PREDICT_TRUE(cell >= internal::kPlainBit)) {
+    if (ABSL_PREDICT_FALSE(cell == internal::kNoTransition)) {
       return IllegalEventError(event);
     }
     const StateId to = static_cast<StateId>(cell);
@@ -299,9 +300,10 @@ absl::Status Instance<Context>::Fire(EventId event, Context& context,
     explicit TransitionScope(bool& f) : flag(f) { flag = true; }
     ~TransitionScope() { flag = false; }
   };
-  const std::vector<CompiledTransition>& rows = machine_.transitions();
+  const std::vector<internal::CompiledTransition>& rows =
+      internal::Dispatch::Rows(machine_);
   for (uint32_t i = cell;; ++i) {
-    const CompiledTransition& t = rows[i];
+    const internal::CompiledTransition& t = rows[i];
     bool take;
     {
       TransitionScope scope(in_transition_);
@@ -327,7 +329,8 @@ absl::Status Instance<Context>::Fire(EventId event, Context& context,
       }
       return absl::OkStatus();
     }
-    if (machine_.IsLastCandidate(i)) return GuardsRejectedError(event);
+    if (internal::Dispatch::IsLastCandidate(machine_, i))
+      return GuardsRejectedError(event);
   }
 }
 

@@ -13,6 +13,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "upgrade_core/fsm/instance.h"
+#include "upgrade_core/fsm/internal/dispatch.h"
 #include "upgrade_core/util/status_matchers.h"
 
 namespace upgrade_core::fsm {
@@ -254,23 +255,27 @@ TEST(LifecyclesTest, RollbackReachableOnceAnythingWasTouched) {
         component_lifecycle::kAwaitingReady, component_lifecycle::kVerifying,
         component_lifecycle::kSucceeded}) {
     SCOPED_TRACE(c.state_name(s));
-    uint32_t i = c.FirstCandidate(s, component_lifecycle::kRollback);
-    ASSERT_NE(i, StateMachine::kNoTransition);
-    EXPECT_EQ(c.transitions()[i].to, component_lifecycle::kRollingBack);
+    uint32_t i = internal::Dispatch::FirstCandidate(
+        c, s, component_lifecycle::kRollback);
+    ASSERT_NE(i, internal::kNoTransition);
+    EXPECT_EQ(internal::Dispatch::Rows(c)[i].to,
+              component_lifecycle::kRollingBack);
   }
   // Before the first touch there is nothing to roll back.
   for (StateId s :
        {component_lifecycle::kPending, component_lifecycle::kPaused,
         component_lifecycle::kPreflight, component_lifecycle::kBackingUp}) {
-    EXPECT_EQ(c.FirstCandidate(s, component_lifecycle::kRollback),
-              StateMachine::kNoTransition);
+    EXPECT_EQ(internal::Dispatch::FirstCandidate(
+                  c, s, component_lifecycle::kRollback),
+              internal::kNoTransition);
   }
   const StateMachine& p = PlanLifecycle();
   for (StateId s : {plan_lifecycle::kRunning, plan_lifecycle::kPausing,
                     plan_lifecycle::kPaused, plan_lifecycle::kVerifying}) {
     SCOPED_TRACE(p.state_name(s));
-    EXPECT_NE(p.FirstCandidate(s, plan_lifecycle::kRollback),
-              StateMachine::kNoTransition);
+    EXPECT_NE(
+        internal::Dispatch::FirstCandidate(p, s, plan_lifecycle::kRollback),
+        internal::kNoTransition);
   }
 }
 
@@ -284,16 +289,17 @@ TEST(LifecyclesTest, PausedOnlyBetweenSteps) {
                         StateId{component_lifecycle::kPaused},
                         StateId{component_lifecycle::kPending})}) {
     SCOPED_TRACE(m->name());
-    for (const CompiledTransition& t : m->transitions()) {
+    for (const internal::CompiledTransition& t : internal::Dispatch::Rows(*m)) {
       if (t.to == paused) {
         EXPECT_EQ(t.from, from);
       }
     }
   }
   // Nothing is in flight while paused: no step outcome is accepted.
-  EXPECT_EQ(PlanLifecycle().FirstCandidate(plan_lifecycle::kPaused,
-                                           plan_lifecycle::kStepFailed),
-            StateMachine::kNoTransition);
+  EXPECT_EQ(internal::Dispatch::FirstCandidate(PlanLifecycle(),
+                                               plan_lifecycle::kPaused,
+                                               plan_lifecycle::kStepFailed),
+            internal::kNoTransition);
 }
 
 // The two orders the planner emits, walked with step_done (and backup).

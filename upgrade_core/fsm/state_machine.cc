@@ -9,8 +9,13 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "upgrade_core/fsm/internal/dispatch.h"
 
 namespace upgrade_core::fsm {
+
+using internal::CompiledTransition;
+using internal::kNoTransition;
+using internal::kPlainBit;
 namespace {
 
 // Names are identifiers so that they can be used verbatim in Mermaid, DOT,
@@ -72,8 +77,10 @@ std::string Label(const StateMachine& machine, const CompiledTransition& t) {
 // Rows in definition order (the compiled table is grouped by state/event).
 std::vector<const CompiledTransition*> RowsInDefinitionOrder(
     const StateMachine& machine) {
-  std::vector<const CompiledTransition*> rows(machine.transitions().size());
-  for (const CompiledTransition& t : machine.transitions()) rows[t.row] = &t;
+  std::vector<const CompiledTransition*> rows(
+      internal::Dispatch::Rows(machine).size());
+  for (const CompiledTransition& t : internal::Dispatch::Rows(machine))
+    rows[t.row] = &t;
   return rows;
 }
 
@@ -346,12 +353,13 @@ std::optional<EventId> StateMachine::FindEvent(absl::string_view name) const {
 std::optional<StateId> StateMachine::Target(
     StateId state, EventId event,
     absl::FunctionRef<bool(int32_t guard)> guard_value) const {
-  for (uint32_t r = FirstCandidate(state, event); r != kNoTransition; ++r) {
+  for (uint32_t r = internal::Dispatch::FirstCandidate(*this, state, event);
+       r != kNoTransition; ++r) {
     const CompiledTransition& row = impl_->compiled[r];
     if (row.guard < 0 || guard_value(row.guard) != row.negate_guard) {
       return row.to;
     }
-    if (IsLastCandidate(r)) break;
+    if (internal::Dispatch::IsLastCandidate(*this, r)) break;
   }
   return std::nullopt;
 }
@@ -359,7 +367,8 @@ std::optional<StateId> StateMachine::Target(
 std::vector<EventId> StateMachine::AllowedEvents(StateId state) const {
   std::vector<EventId> events;
   for (int e = 0; e < impl_->num_events; ++e) {
-    if (FirstCandidate(state, static_cast<EventId>(e)) != kNoTransition) {
+    if (internal::Dispatch::FirstCandidate(
+            *this, state, static_cast<EventId>(e)) != kNoTransition) {
       events.push_back(static_cast<EventId>(e));
     }
   }

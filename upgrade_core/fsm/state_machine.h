@@ -28,10 +28,12 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "upgrade_core/fsm/definition.h"
+#include "upgrade_core/fsm/internal/compiled_transition.h"
 
 namespace upgrade_core::fsm {
 
-// Dense ids in declaration order.
+// Dense ids in declaration order (also declared, identically, beside the
+// compiled row in internal/compiled_transition.h).
 using StateId = uint16_t;
 using EventId = uint16_t;
 
@@ -56,26 +58,12 @@ struct DefinitionProblem {
   std::string message;  // one line, names everything involved
 };
 
-// One compiled row. Rows with the same (from, event) are contiguous.
-struct CompiledTransition {
-  StateId from;
-  EventId event;
-  StateId to;
-  bool negate_guard;  // guard is "!name"
-  int32_t guard;      // index into guard_names(), -1 = unguarded
-  int32_t action;     // index into action_names(), -1 = none
-  int32_t row;        // index into definition().transitions
-};
+namespace internal {
+class Dispatch;
+}  // namespace internal
 
 class StateMachine {
  public:
-  // Marks "no row" in both tables.
-  static constexpr uint32_t kNoTransition = 0xFFFFFFFFu;
-  // In DispatchCell(): set when the cell is a "plain" row (the only
-  // candidate, no guard, no action, no exit action on the source, no entry
-  // action on the target); the low 16 bits are then the target StateId.
-  // Otherwise the cell is FirstCandidate() or kNoTransition.
-  static constexpr uint32_t kPlainBit = 0x80000000u;
   // At most this many states and events (ids are 16 bit).
   static constexpr int kMaxNames = 0xFFFF;
   // At most this many states x events cells (each 8 bytes in the two dense
@@ -116,32 +104,6 @@ class StateMachine {
   int32_t entry_action(StateId state) const { return impl_->entry[state]; }
   int32_t exit_action(StateId state) const { return impl_->exit[state]; }
 
-  // All compiled rows, grouped by (from, event) in table order.
-  const std::vector<CompiledTransition>& transitions() const {
-    return impl_->compiled;
-  }
-
-  // Index into transitions() of the first candidate row for (state, event),
-  // or kNoTransition. O(1). REQUIRES: ids in range.
-  uint32_t FirstCandidate(StateId state, EventId event) const {
-    return impl_
-        ->table[static_cast<uint32_t>(state) * impl_->num_events + event];
-  }
-  // The dispatch table behind Instance::Fire(): plain rows need no look-up
-  // beyond this one load. See kPlainBit. O(1). REQUIRES: ids in range.
-  uint32_t DispatchCell(StateId state, EventId event) const {
-    return impl_
-        ->dispatch[static_cast<uint32_t>(state) * impl_->num_events + event];
-  }
-  const uint32_t* dispatch_table() const { return impl_->dispatch.data(); }
-
-  // True if transitions()[index] is the last candidate of its (state, event).
-  bool IsLastCandidate(uint32_t index) const {
-    return index + 1 == impl_->compiled.size() ||
-           impl_->compiled[index + 1].from != impl_->compiled[index].from ||
-           impl_->compiled[index + 1].event != impl_->compiled[index].event;
-  }
-
   // Where `event` leads from `state` when guard i (an index into
   // guard_names()) has the value guard_value(i): the target of the first
   // candidate row whose guard passes, or nullopt when no row applies (an
@@ -166,6 +128,9 @@ class StateMachine {
   std::string ToDot() const;
 
  private:
+  // fsm's own Instance reads the compiled tables through it (internal/).
+  friend class internal::Dispatch;
+
   struct Impl {
     StateMachineDefinition definition;
     int num_states = 0;
@@ -179,7 +144,7 @@ class StateMachine {
     std::vector<std::string> action_names;
     std::vector<int32_t> entry;
     std::vector<int32_t> exit;
-    std::vector<CompiledTransition> compiled;
+    std::vector<internal::CompiledTransition> compiled;
     std::vector<uint32_t> table;     // num_states * num_events
     std::vector<uint32_t> dispatch;  // same shape, see kPlainBit
   };

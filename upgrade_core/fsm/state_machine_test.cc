@@ -8,6 +8,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "upgrade_core/fsm/definition.h"
+#include "upgrade_core/fsm/internal/dispatch.h"
 #include "upgrade_core/util/status_matchers.h"
 
 namespace upgrade_core::fsm {
@@ -55,12 +56,13 @@ TEST(StateMachineTest, DenseTable) {
   ASSERT_THAT(m, IsOk());
   StateId running = *m->FindState("running");
   EventId fail = *m->FindEvent("fail");
-  uint32_t i = m->FirstCandidate(running, fail);
-  ASSERT_NE(i, StateMachine::kNoTransition);
-  EXPECT_EQ(m->state_name(m->transitions()[i].to), "failed");
-  EXPECT_TRUE(m->IsLastCandidate(i));
-  EXPECT_EQ(m->FirstCandidate(running, *m->FindEvent("start")),
-            StateMachine::kNoTransition);
+  uint32_t i = internal::Dispatch::FirstCandidate(*m, running, fail);
+  ASSERT_NE(i, internal::kNoTransition);
+  EXPECT_EQ(m->state_name(internal::Dispatch::Rows(*m)[i].to), "failed");
+  EXPECT_TRUE(internal::Dispatch::IsLastCandidate(*m, i));
+  EXPECT_EQ(
+      internal::Dispatch::FirstCandidate(*m, running, *m->FindEvent("start")),
+      internal::kNoTransition);
 }
 
 TEST(StateMachineTest, DispatchCellsMarkPlainRows) {
@@ -71,24 +73,26 @@ TEST(StateMachineTest, DispatchCellsMarkPlainRows) {
                                        .Build();
   ASSERT_THAT(m, IsOk());
   auto cell = [&](const char* state, const char* event) {
-    return m->DispatchCell(*m->FindState(state), *m->FindEvent(event));
+    return internal::Dispatch::Cell(*m, *m->FindState(state),
+                                    *m->FindEvent(event));
   };
   // Plain: the target state id with kPlainBit.
   EXPECT_EQ(cell("pending", "start"),
-            StateMachine::kPlainBit | *m->FindState("running"));
+            internal::kPlainBit | *m->FindState("running"));
   EXPECT_EQ(cell("running", "succeed"),
-            StateMachine::kPlainBit | *m->FindState("succeeded"));
+            internal::kPlainBit | *m->FindState("succeeded"));
   // Guarded, with an action, or entering a state with an entry action: the
   // candidate index, as FirstCandidate().
   for (auto [state, event] :
        {std::pair("running", "fail"), std::pair("pending", "cancel"),
         std::pair("failed", "rollback")}) {
     SCOPED_TRACE(absl::StrCat(state, "+", event));
-    EXPECT_LT(cell(state, event), StateMachine::kPlainBit);
+    EXPECT_LT(cell(state, event), internal::kPlainBit);
     EXPECT_EQ(cell(state, event),
-              m->FirstCandidate(*m->FindState(state), *m->FindEvent(event)));
+              internal::Dispatch::FirstCandidate(*m, *m->FindState(state),
+                                                 *m->FindEvent(event)));
   }
-  EXPECT_EQ(cell("succeeded", "start"), StateMachine::kNoTransition);
+  EXPECT_EQ(cell("succeeded", "start"), internal::kNoTransition);
 }
 
 struct BuildErrorCase {
