@@ -117,7 +117,10 @@ class Sim {
     return it == options_.pod_timing.end() ? options_.default_pod_timing
                                            : it->second;
   }
-  Duration StepDuration(proto::StepKind kind) const {
+  Duration StepDuration(const Action& a) const {
+    auto by_id = options_.step_durations_by_id.find(a.step_id);
+    if (by_id != options_.step_durations_by_id.end()) return by_id->second;
+    const proto::StepKind kind = a.kind;
     auto it = options_.step_durations.find(kind);
     if (it != options_.step_durations.end()) return it->second;
     if (kind == proto::BACKUP) return Duration::Fixed(10000);
@@ -332,6 +335,22 @@ absl::Status Sim::Init(const Cluster& cluster) {
         break;
       }
     }
+  }
+  for (const auto& [id, d] : options_.step_durations_by_id) {
+    bool found = false;
+    for (const proto::Step& s : p_.steps()) {
+      found = found || plan_.StepId(s) == id;
+    }
+    for (const proto::Step& s : p_.rollback_steps()) {
+      found = found || plan_.StepId(s) == id;
+    }
+    if (!found) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("duration given for step \"", id,
+                       "\", which the plan does not have; expected "
+                       "\"<component>/<kind>\" such as \"web/verify\""));
+    }
+    UC_RETURN_IF_ERROR(d.Validate());
   }
   for (const auto& [kind, d] : options_.step_durations) {
     UC_RETURN_IF_ERROR(d.Validate());
@@ -760,7 +779,7 @@ absl::Status Sim::Begin(const Action& a) {
   // Performing the step takes a while; a start-new takes at least 1ms, so the
   // config it applies reaches the pods after the action was issued (the
   // orchestrator's readiness freshness rule).
-  int64_t d = StepDuration(a.kind).Sample(rng_);
+  int64_t d = StepDuration(a).Sample(rng_);
   if (a.kind == proto::START_NEW || a.kind == proto::TERMINATE_OLD) {
     d = std::max<int64_t>(d, 1);
   }

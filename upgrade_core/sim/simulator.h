@@ -31,6 +31,7 @@
 
 #include "absl/status/statusor.h"
 #include "upgrade_core/plan/planner.h"
+#include "upgrade_core/proto/plan.pb.h"
 #include "upgrade_core/sim/distribution.h"
 
 namespace upgrade_core::sim {
@@ -119,7 +120,9 @@ struct SimOptions {
   // How long performing each step kind takes before its effect starts (a
   // kubectl apply, a backup, the verify checks). Unset kinds: 1s, backup
   // 10s, verify 3s.
-  std::map<int, Duration> step_durations;  // key: proto::StepKind
+  std::map<proto::StepKind, Duration> step_durations;
+  // One step's own duration ("web/verify"), over its kind's.
+  std::map<std::string, Duration> step_durations_by_id;
   PodTiming default_pod_timing;
   std::map<std::string, PodTiming> pod_timing;  // by component id
   std::vector<Fault> faults;

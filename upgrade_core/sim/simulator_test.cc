@@ -483,6 +483,34 @@ TEST(SimulatorTest, DeploymentSurgeUsesAFreeNode) {
   EXPECT_EQ(*r.conflicts[0].until_ms - r.conflicts[0].since_ms, 3000);
 }
 
+// A step's own duration overrides its kind's.
+TEST(SimulatorTest, StepDurationsByKindAndById) {
+  auto p = Compile(R"(
+  - id: a
+    kind: Deployment
+    version: {from: 1.0.0, to: 1.1.0}
+  - id: b
+    kind: Deployment
+    version: {from: 1.0.0, to: 1.1.0}
+    dependsOn: [a]
+)");
+  ASSERT_NE(p, nullptr);
+  SimOptions o;
+  o.step_durations[proto::VERIFY] = Duration::Fixed(60000);
+  o.step_durations_by_id["b/verify"] = Duration::Fixed(1);
+  SimResult r = Sim(*p, o);
+  EXPECT_EQ(r.outcome, "succeeded") << r.ToText();
+  int64_t a_issued = -1, a_done = -1, b_issued = -1, b_done = -1;
+  for (const TimelineEvent& e : r.timeline) {
+    if (e.what == "a/verify issued") a_issued = e.at_ms;
+    if (e.what == "a/verify succeeded") a_done = e.at_ms;
+    if (e.what == "b/verify issued") b_issued = e.at_ms;
+    if (e.what == "b/verify succeeded") b_done = e.at_ms;
+  }
+  EXPECT_EQ(a_done - a_issued, 60000) << r.ToText();
+  EXPECT_EQ(b_done - b_issued, 1) << r.ToText();
+}
+
 // Same seed, same bytes; random durations differ by seed.
 TEST(SimulatorTest, DeterministicBySeed) {
   auto p = Compile(R"(
@@ -535,6 +563,10 @@ TEST(SimulatorTest, BadOptionsAreRefused) {
   o.step_durations[proto::VERIFY] = Duration::Uniform(5, 1);
   EXPECT_THAT(Simulate(*p, {}, o).status().message(),
               HasSubstr("expected 0 <= low <= high"));
+  SimOptions by_id;
+  by_id.step_durations_by_id["web/nope"] = Duration::Fixed(1);
+  EXPECT_THAT(Simulate(*p, {}, by_id).status().message(),
+              HasSubstr("step \"web/nope\""));
   SimOptions timing;
   timing.pod_timing["nope"] = PodTiming{};
   EXPECT_THAT(Simulate(*p, {}, timing).status().message(),
