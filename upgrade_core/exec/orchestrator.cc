@@ -1461,6 +1461,14 @@ absl::Status Orchestrator::Impl::AfterChange(int64_t now) {
 absl::Status Orchestrator::Impl::Control(proto::ControlCommand::Kind kind,
                                          int64_t now) {
   static constexpr const char* kVerbs[] = {"?", "Pause", "Resume", "Abort"};
+  // `kind` may come from a journal record (an open proto enum: any int32),
+  // so it is checked before it indexes anything.
+  if (kind < proto::ControlCommand::PAUSE ||
+      kind > proto::ControlCommand::ABORT) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("unknown control command kind ", int(kind),
+                     " (expected pause, resume or abort)"));
+  }
   const char* verb = kVerbs[kind];
   UC_RETURN_IF_ERROR(CheckTime(now, verb));
   const fsm::StateId st = PState();
@@ -1488,7 +1496,7 @@ absl::Status Orchestrator::Impl::Control(proto::ControlCommand::Kind kind,
                                    : "; there is nothing left to abort"));
       }
       break;
-    default:
+    default:  // unreachable: checked above
       return absl::InvalidArgumentError("unknown control command");
   }
   if (!replaying_) {
@@ -1549,9 +1557,16 @@ absl::Status Orchestrator::Impl::Replay(size_t index,
     return absl::InvalidArgumentError(
         absl::StrCat("journal record ", index, ": ", why));
   };
+  // A record the public call refuses (FailedPrecondition: an outcome for a
+  // finished action, a command the plan's state does not allow) does not fit
+  // the history before it: InvalidArgument, as Recover promises. Internal
+  // (a bug) stays Internal.
   auto wrap = [&](const absl::Status& s) {
     return absl::Status(
-        s.code(), absl::StrCat("journal record ", index, ": ", s.message()));
+        s.code() == absl::StatusCode::kInternal
+            ? absl::StatusCode::kInternal
+            : absl::StatusCode::kInvalidArgument,
+        absl::StrCat("journal record ", index, ": ", s.message()));
   };
   switch (record.record_case()) {
     case proto::JournalRecord::kHeader:

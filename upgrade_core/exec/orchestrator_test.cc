@@ -927,6 +927,63 @@ TEST(OrchestratorTest, RecoverRefusesRecordsThatDoNotFit) {
                        HasSubstr("a header in the middle")));
 }
 
+// Records that are well-formed but do not fit the state they arrive in are
+// InvalidArgument naming the record (the header's promise), whatever the
+// public call they replay through would have said; an unknown control kind
+// (a newer writer, a corrupt field) is refused, never used as an index.
+TEST(OrchestratorTest, RecoverRefusesCommandsAndOutcomesThatDoNotFit) {
+  auto plan = Compile("  - {id: a}\n");
+  ASSERT_TRUE(plan);
+  const int64_t kTimeout = 10 * 60 * 1000;
+  proto::JournalRecord issued;
+  issued.mutable_issued()->set_action_id(1);
+  issued.mutable_issued()->set_attempt(1);
+  issued.mutable_issued()->set_issued_at_ms(10);
+  issued.mutable_issued()->set_deadline_ms(10 + kTimeout);
+  auto control = [](int kind, int64_t at) {
+    proto::JournalRecord r;
+    r.mutable_control()->set_kind(proto::ControlCommand::Kind(kind));
+    r.mutable_control()->set_at_ms(at);
+    return r;
+  };
+  auto succeeded = [](int64_t at) {
+    proto::JournalRecord r;
+    r.mutable_outcome()->set_action_id(1);
+    r.mutable_outcome()->set_kind(proto::SUCCEEDED);
+    r.mutable_outcome()->set_at_ms(at);
+    return r;
+  };
+  struct Case {
+    std::string name;
+    std::vector<proto::JournalRecord> records;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {"control kind 0", {control(0, 5)}, "journal record 0: unknown control"},
+      {"control kind 7", {control(7, 5)}, "journal record 0: unknown control"},
+      {"control kind -1",
+       {control(-1, 5)},
+       "journal record 0: unknown control"},
+      {"resume while running",
+       {control(proto::ControlCommand::RESUME, 5)},
+       "journal record 0: Resume: the plan is running"},
+      {"pause twice",
+       {control(proto::ControlCommand::PAUSE, 5),
+        control(proto::ControlCommand::PAUSE, 6)},
+       "journal record 1: Pause: the plan is paused"},
+      {"outcome twice",
+       {issued, succeeded(20), succeeded(30)},
+       "journal record 2: Report: action 1 (a/preflight, attempt 1) already "
+       "finished"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    EXPECT_THAT(
+        Orchestrator::Recover(*plan, c.records),
+        StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(c.message)));
+  }
+}
+
 TEST(OrchestratorTest, InDoubtActionsAreReportedNotReissued) {
   auto plan = Compile("  - {id: a}\n  - {id: b}\n");
   ASSERT_TRUE(plan);
