@@ -162,6 +162,8 @@ class Executor::Impl {
   std::map<uint64_t, Job> in_flight_;  // by id: issue order
   int64_t finished_actions_ = 0;
   int64_t finished_ms_ = 0;
+  // What the progress callback threw (it is not called again); empty: none.
+  std::string progress_error_;
 
   absl::Mutex mu_;
   bool running_ ABSL_GUARDED_BY(mu_) = false;
@@ -216,7 +218,17 @@ void Executor::Impl::EmitProgress(int64_t now) {
   if (!orchestrator_.done() && (finished_actions_ > 0 || mean > 0)) {
     p.eta_ms = (remaining * mean + parallelism_ - 1) / parallelism_;
   }
-  options_.on_progress(p);
+  // An exception must not unwind through Run() (its worker threads are
+  // still joinable there: std::terminate). It cancels the run instead, and
+  // Run() returns it once the runners in flight have returned.
+  try {
+    options_.on_progress(p);
+  } catch (const std::exception& e) {
+    progress_error_ = absl::StrCat("on_progress threw: ", e.what());
+  } catch (...) {
+    progress_error_ = "on_progress threw a non-std::exception";
+  }
+  if (!progress_error_.empty()) Cancel();
 }
 
 absl::StatusOr<PlanOutcome> Executor::Impl::Run() {
@@ -306,7 +318,9 @@ absl::StatusOr<PlanOutcome> Executor::Impl::Run() {
             FormatDuration(job.action.deadline_ms - job.action.issued_at_ms)));
       }
     }
-    if (changed && options_.on_progress) EmitProgress(now);
+    if (changed && options_.on_progress && progress_error_.empty()) {
+      EmitProgress(now);
+    }
 
     std::optional<int64_t> wake_at;
     if (!stopping) wake_at = orchestrator_.NextWakeup();
@@ -353,6 +367,11 @@ absl::StatusOr<PlanOutcome> Executor::Impl::Run() {
   if (options_.journal != nullptr) {
     absl::Status synced = options_.journal->Sync();
     if (error.ok()) error = synced;
+  }
+  if (error.ok() && !progress_error_.empty()) {
+    error = absl::InternalError(absl::StrCat(
+        "Executor::Run: ", progress_error_, "; the run was cancelled (plan ",
+        PlanOutcomeName(orchestrator_.outcome()), ")"));
   }
   if (!error.ok()) return error;
   return orchestrator_.outcome();

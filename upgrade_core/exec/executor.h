@@ -165,7 +165,9 @@ struct ExecutorOptions {
   int workers = 4;
   // Not owned; nullptr: a SystemClock.
   Clock* clock = nullptr;
-  // Called on Run()'s thread; may call Cancel().
+  // Called on Run()'s thread; may call Cancel(). An exception from it
+  // cancels the run (it is not called again) and Run() returns Internal
+  // naming it, once the runners in flight have returned.
   ProgressCallback on_progress;
   // When set (the orchestrator's journal, not owned): synced before Run()
   // returns, so a group-commit journal is durable at the end.

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
+#include <functional>
 #include <map>
 #include <memory>
 #include <set>
@@ -442,6 +443,46 @@ TEST(ExecutorTest, ProgressCallbackMayCancel) {
                                             PlanOutcome::kRollingBack)));
   EXPECT_LT(runner.ran().size(), 6u);
   EXPECT_TRUE((*o)->InFlight().empty());
+}
+
+// A progress callback that throws cancels the run (instead of unwinding
+// through Run() past joinable worker threads: std::terminate); Run() returns
+// Internal naming the exception once the runners in flight have returned and
+// their outcomes are reported. The callback is not called again.
+TEST(ExecutorTest, ProgressCallbackThatThrowsCancelsTheRun) {
+  struct Case {
+    std::string name;
+    std::function<void()> raise;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {"std::exception", [] { throw std::runtime_error("boom"); },
+       "on_progress threw: boom"},
+      {"anything else", [] { throw 42; },
+       "on_progress threw a non-std::exception"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    std::unique_ptr<plan::ExecutionPlan> plan = Compile(kWide);
+    ASSERT_NE(plan, nullptr);
+    auto o = Orchestrator::Create(*plan);
+    ASSERT_TRUE(o.ok());
+    FakeClock clock;
+    RecordingRunner runner(&clock);
+    int calls = 0;
+    ExecutorOptions options = Options(&clock, 2);
+    options.on_progress = [&](const Progress&) {
+      ++calls;
+      c.raise();
+    };
+    Executor executor(**o, runner, options);
+    EXPECT_THAT(executor.Run(),
+                StatusIs(absl::StatusCode::kInternal, HasSubstr(c.message)));
+    EXPECT_EQ(calls, 1);
+    EXPECT_TRUE(executor.cancelled());
+    // Their outcomes were reported (a queued action fails "not started").
+    EXPECT_TRUE((*o)->InFlight().empty());
+  }
 }
 
 // A journal write failure stops the run with that error; in-flight actions
