@@ -149,6 +149,18 @@ class Executor::Impl {
  private:
   void Worker();
   void EmitProgress(int64_t now);
+  // Whether a success just reported left its action in flight (only a
+  // stale readiness token does: the orchestrator ignores it).
+  bool StillInFlight(const Completion& c) const {
+    if (c.outcome.kind != OutcomeKind::kSucceeded || c.outcome.observed == 0 ||
+        c.action.rollback || c.action.kind != proto::AWAIT_READY) {
+      return false;
+    }
+    for (const Action& a : orchestrator_.InFlight()) {
+      if (a.id == c.action.id) return true;
+    }
+    return false;
+  }
 
   Orchestrator& orchestrator_;
   ActionRunner& runner_;
@@ -276,6 +288,18 @@ absl::StatusOr<PlanOutcome> Executor::Impl::Run() {
       finished_ms_ += std::max<int64_t>(0, now - c.action.issued_at_ms);
       if (!error.ok()) continue;  // the run failed: outcomes not reported
       absl::Status reported = orchestrator_.Report(c.action.id, c.outcome, now);
+      if (reported.ok() && StillInFlight(c)) {
+        // A stale readiness success: the orchestrator ignored it and keeps
+        // the action in flight, but its runner has returned and nothing runs
+        // it any more. That attempt failed (retried per the policy) rather
+        // than waiting out its deadline, or stalling the run without one.
+        reported = orchestrator_.Report(
+            c.action.id,
+            Outcome::Failed(absl::StrCat(
+                "stale readiness: the runner observed ", c.outcome.observed,
+                ", which the orchestrator ignored, and returned")),
+            now);
+      }
       // A late outcome finds its action timed out (the orchestrator
       // recorded and handled that): not an error of the run.
       if (!reported.ok() &&

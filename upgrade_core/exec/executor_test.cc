@@ -291,6 +291,61 @@ TEST(ExecutorTest, LateOutcomeFindsTheActionTimedOut) {
   EXPECT_THAT((*o)->Status().ToText(), HasSubstr("timed out after 10s"));
 }
 
+// A runner's await-ready success with a stale freshness token (older than
+// the generation start-new applied) is ignored by the orchestrator, which
+// keeps the action in flight; but the runner has returned and nothing runs
+// it any more. The Executor reports that attempt failed (retried per the
+// policy) instead of leaving a ghost action to wait out its deadline (or, with
+// no deadline, to stall the run).
+TEST(ExecutorTest,
+     StaleReadinessFailsTheAttemptInsteadOfWaitingOutItsDeadline) {
+  struct Case {
+    std::string name;
+    std::vector<int64_t> readiness;  // observed, per await-ready attempt
+    PlanOutcome outcome;
+    int awaits;
+  };
+  const std::vector<Case> cases = {
+      {"stale then fresh", {3, 5}, PlanOutcome::kSucceeded, 2},
+      {"always stale", {3, 4}, PlanOutcome::kRolledBack, 2},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    std::unique_ptr<plan::ExecutionPlan> plan = Compile(
+        "  - {id: a, retry: {attempts: 2, backoff: 1s}, readiness: {timeout: "
+        "10m}}\n");
+    ASSERT_NE(plan, nullptr);
+    auto o = Orchestrator::Create(*plan);
+    ASSERT_TRUE(o.ok());
+    FakeClock clock;
+    struct Runner : ActionRunner {
+      FakeClock* clock;
+      std::vector<int64_t> readiness;
+      std::atomic<int> awaits{0};
+      std::atomic<int64_t> last_await_at{0};
+      Outcome Run(const Action& a, const CancellationToken&) override {
+        if (a.step_id == "a/start-new") return Outcome::Succeeded(5);
+        if (a.step_id == "a/await-ready") {
+          last_await_at = clock->NowMs();
+          return Outcome::Succeeded(readiness[awaits++]);
+        }
+        return Outcome::Succeeded();
+      }
+    } runner;
+    runner.clock = &clock;
+    runner.readiness = c.readiness;
+    Executor executor(**o, runner, Options(&clock, 1));
+    EXPECT_THAT(executor.Run(), IsOkAndHolds(c.outcome));
+    EXPECT_EQ(runner.awaits.load(), c.awaits);
+    // The retry came after its backoff (at most 1s), not after the 10m
+    // deadline.
+    EXPECT_LT(runner.last_await_at.load(), 60 * 1000);
+    const std::string status = (*o)->Status().ToText();
+    EXPECT_THAT(status, HasSubstr("stale readiness"));
+    EXPECT_THAT(status, ::testing::Not(HasSubstr("timed out")));
+  }
+}
+
 // Cancel(): nothing new is issued, runners in flight see the token, Run()
 // returns once they have; a later Run() carries on.
 TEST(ExecutorTest, CancelStopsIssuingAndCancelsRunners) {
