@@ -236,8 +236,12 @@ absl::StatusOr<int> Lock(const std::string& path) {
         lock_path, ")"));
   }
   const std::string pid = absl::StrCat(::getpid(), "\n");
-  if (::ftruncate(fd, 0) != 0 || WriteAllAt(fd, pid, 0) != 0) {
+  if (::ftruncate(fd, 0) != 0) {
     return ErrnoError(lock_path, "cannot write the pid", errno);
+  }
+  // WriteAllAt returns its error (errno may be stale: a 0-byte write is EIO).
+  if (const int error = WriteAllAt(fd, pid, 0); error != 0) {
+    return ErrnoError(lock_path, "cannot write the pid", error);
   }
   return lock.release();
 }
