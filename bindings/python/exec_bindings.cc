@@ -209,6 +209,14 @@ auto WithOrchestrator(PyOrchestrator& o, F f, Access access = Access::kRead) {
   return *std::move(result);
 }
 
+// pause/resume/abort: one recorded operator command at `now`.
+auto OperatorCommand(absl::Status (Orchestrator::*command)(int64_t)) {
+  return [command](PyOrchestrator& o, int64_t now) {
+    ThrowIfError(WithOrchestrator(
+        o, [&](Orchestrator& x) { return (x.*command)(now); }, Access::kWrite));
+  };
+}
+
 void Close(PyOrchestrator& o) {
   absl::Status error;
   {
@@ -708,32 +716,13 @@ void RegisterExec(py::module_& m) {
           "Outcome) of an issued action (an Action or its id). reason: why "
           "it failed, or the progress text. observed: a success's "
           "readiness freshness token (docs/exec.md).")
-      .def(
-          "pause",
-          [](PyOrchestrator& o, int64_t now) {
-            ThrowIfError(WithOrchestrator(
-                o, [&](Orchestrator& x) { return x.Pause(now); },
-                Access::kWrite));
-          },
-          py::arg("now"), "Stops issuing; paused once nothing is in flight.")
-      .def(
-          "resume",
-          [](PyOrchestrator& o, int64_t now) {
-            ThrowIfError(WithOrchestrator(
-                o, [&](Orchestrator& x) { return x.Resume(now); },
-                Access::kWrite));
-          },
-          py::arg("now"),
-          "Carries on; a component halted under `pause` restarts from its "
-          "preflight.")
-      .def(
-          "abort",
-          [](PyOrchestrator& o, int64_t now) {
-            ThrowIfError(WithOrchestrator(
-                o, [&](Orchestrator& x) { return x.Abort(now); },
-                Access::kWrite));
-          },
-          py::arg("now"), "Rolls back every touched, reversible component.")
+      .def("pause", OperatorCommand(&Orchestrator::Pause), py::arg("now"),
+           "Stops issuing; paused once nothing is in flight.")
+      .def("resume", OperatorCommand(&Orchestrator::Resume), py::arg("now"),
+           "Carries on; a component halted under `pause` restarts from its "
+           "preflight.")
+      .def("abort", OperatorCommand(&Orchestrator::Abort), py::arg("now"),
+           "Rolls back every touched, reversible component.")
       .def(
           "status",
           [](PyOrchestrator& o) {
