@@ -2,7 +2,7 @@
 // dependencies, readiness, verify checks, retry, config values files (which
 // must stay inside the plan's directory), platform requirements, webhook,
 // backup, and whether its upgrade is a point of no return (irreversible,
-// checkpoint).
+// checkpoint), and the shell commands of its steps.
 #include <unistd.h>
 
 #include <optional>
@@ -136,6 +136,73 @@ void ReadVerify(SchemaReader& r, const document::Node& node,
   }
 }
 
+// One step's command: {run, env, workdir, timeout, retries}.
+void ReadCommand(SchemaReader& r, const document::Node& node,
+                 const std::string& path, proto::StepCommand* out) {
+  *out->mutable_location() = r.Loc(node);
+  bool has_run = false;
+  const bool ok = r.ForFields(
+      node, path, {"run", "env", "workdir", "timeout", "retries"},
+      [&](const std::string& k, const document::Node& v, const std::string& p) {
+        int64_t n = 0;
+        if (k == "run") {
+          has_run = true;  // of the wrong type is not also "missing"
+          if (r.String(v, p, out->mutable_run()) &&
+              out->run().find_first_not_of(" \t\n") == std::string::npos) {
+            r.Error(v, p, "schema.range", "\"run\" is empty",
+                    "a shell command, run with /bin/sh -c");
+          }
+        } else if (k == "env") {
+          r.StringMap(v, p, out->mutable_env());
+        } else if (k == "workdir") {
+          std::string dir;
+          if (r.String(v, p, &dir)) out->set_workdir(r.Resolve(dir));
+        } else if (k == "timeout" &&
+                   r.Duration(v, p, kMinTimeoutMs, kMaxTimeoutMs, &n)) {
+          out->set_timeout_ms(n);
+        } else if (k == "retries" && r.Int(v, p, 0, kMaxAttempts, &n)) {
+          out->set_retries(n);
+        }
+      });
+  if (ok && !has_run) {
+    r.Error(node, path, "schema.required", "missing required field \"run\"",
+            "a shell command, run with /bin/sh -c");
+  }
+}
+
+// `commands`: a command per step kind (docs/run.md). Returns where
+// `backup` was given (to check it against `backup: true`).
+std::optional<document::Node> ReadCommands(SchemaReader& r,
+                                           const document::Node& node,
+                                           const std::string& path,
+                                           proto::StepCommands* out) {
+  std::optional<document::Node> backup_node;
+  r.ForFields(
+      node, path,
+      {"preflight", "backup", "apply", "terminate", "await", "rollback"},
+      [&](const std::string& k, const document::Node& v, const std::string& p) {
+        proto::StepCommand* c = nullptr;
+        if (k == "preflight") c = out->mutable_preflight();
+        if (k == "backup") {
+          c = out->mutable_backup();
+          backup_node = v;
+        }
+        if (k == "apply") c = out->mutable_apply();
+        if (k == "terminate") c = out->mutable_terminate();
+        if (k == "await") c = out->mutable_await_ready();
+        if (k == "rollback") c = out->mutable_rollback();
+        if (!v.is_map()) {
+          r.Error(v, p, "schema.type",
+                  absl::StrCat("expected a mapping {run, env, "
+                               "workdir, timeout, retries}, got ",
+                               NodeTypeName(v)));
+          return;
+        }
+        ReadCommand(r, v, p, c);
+      });
+  return backup_node;
+}
+
 }  // namespace
 
 void ReadComponent(SchemaReader& r, const document::Node& node,
@@ -148,11 +215,13 @@ void ReadComponent(SchemaReader& r, const document::Node& node,
   bool has_id = false;  // an id of the wrong type is not also "missing"
   std::optional<document::Node> checkpoint_node;
   bool irreversible_ok = true;  // a bad value must not cascade
+  std::optional<document::Node> backup_command_node;
   bool ok = r.ForFields(
       node, path,
       {"id", "kind", "version", "replicas", "nodes", "strategy", "exclusive",
        "dependsOn", "provides", "readiness", "verify", "retry", "config",
-       "requires", "webhook", "backup", "irreversible", "checkpoint"},
+       "requires", "webhook", "backup", "irreversible", "checkpoint",
+       "commands"},
       [&](const std::string& key, const document::Node& v,
           const std::string& p) {
         int64_t n = 0;
@@ -259,6 +328,8 @@ void ReadComponent(SchemaReader& r, const document::Node& node,
           bool b = false;
           irreversible_ok = r.Bool(v, p, &b);
           if (irreversible_ok) out->set_irreversible(b);
+        } else if (key == "commands") {
+          backup_command_node = ReadCommands(r, v, p, out->mutable_commands());
         } else if (key == "checkpoint") {
           bool b = false;
           if (r.Bool(v, p, &b)) {
@@ -279,6 +350,14 @@ void ReadComponent(SchemaReader& r, const document::Node& node,
             "irreversible",
             "add \"irreversible: true\" if its upgrade cannot be rolled back "
             "(e.g. a CRD storage-version migration), or remove checkpoint");
+  }
+  // Without `backup: true` the plan has no backup step to run it in: the
+  // command would silently never run.
+  if (backup_command_node.has_value() && !out->backup()) {
+    r.Error(*backup_command_node, absl::StrCat(path, ".commands.backup"),
+            "schema.commands",
+            "a backup command is given but the component has no backup step",
+            "add \"backup: true\" to the component, or remove the command");
   }
   if (!has_id) {
     r.Error(node, path, "schema.required", "missing required field \"id\"");

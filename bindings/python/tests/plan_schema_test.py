@@ -70,6 +70,8 @@ def _objects(schema):
         (comp + ["readiness"], schema["$defs"]["component"]["properties"]["readiness"]),
         (comp + ["retry"], schema["$defs"]["component"]["properties"]["retry"]),
         (comp + ["verify", 0], schema["$defs"]["component"]["properties"]["verify"]["items"]),
+        (comp + ["commands"], schema["$defs"]["component"]["properties"]["commands"]),
+        (comp + ["commands", "apply"], schema["$defs"]["command"]),
         (["components", 2, "webhook"], schema["$defs"]["component"]["properties"]["webhook"]),
     ]
 
