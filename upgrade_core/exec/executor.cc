@@ -109,6 +109,37 @@ Outcome CallRunner(ActionRunner& runner, const Job& job) {
 
 }  // namespace
 
+absl::Status ReportReturned(Orchestrator& orchestrator, const Action& action,
+                            const Outcome& outcome, int64_t now_ms) {
+  absl::Status reported = orchestrator.Report(action.id, outcome, now_ms);
+  if (!reported.ok()) {
+    // A late outcome finds its action timed out (the orchestrator recorded
+    // and handled that): not an error.
+    const bool timed_out = absl::IsFailedPrecondition(reported) &&
+                           action.deadline_ms > 0 &&
+                           now_ms >= action.deadline_ms;
+    return timed_out ? absl::OkStatus() : reported;
+  }
+  if (outcome.kind != OutcomeKind::kSucceeded || outcome.observed == 0 ||
+      action.rollback || action.kind != proto::AWAIT_READY) {
+    return absl::OkStatus();
+  }
+  // Only a stale readiness token leaves a reported success in flight.
+  for (const Action& a : orchestrator.InFlight()) {
+    if (a.id != action.id) continue;
+    // Ignored by the orchestrator, but nothing checks again: that attempt
+    // failed (retried per the policy) rather than waiting out its deadline,
+    // or stalling the run without one.
+    return orchestrator.Report(
+        action.id,
+        Outcome::Failed(absl::StrCat(
+            "stale readiness: observed ", outcome.observed,
+            " was ignored and nothing checks again (the runner returned)")),
+        now_ms);
+  }
+  return absl::OkStatus();
+}
+
 class Executor::Impl {
  public:
   Impl(Orchestrator& orchestrator, ActionRunner& runner,
@@ -149,19 +180,6 @@ class Executor::Impl {
  private:
   void Worker();
   void EmitProgress(int64_t now);
-  // Whether a success just reported left its action in flight (only a
-  // stale readiness token does: the orchestrator ignores it).
-  bool StillInFlight(const Completion& c) const {
-    if (c.outcome.kind != OutcomeKind::kSucceeded || c.outcome.observed == 0 ||
-        c.action.rollback || c.action.kind != proto::AWAIT_READY) {
-      return false;
-    }
-    for (const Action& a : orchestrator_.InFlight()) {
-      if (a.id == c.action.id) return true;
-    }
-    return false;
-  }
-
   Orchestrator& orchestrator_;
   ActionRunner& runner_;
   ExecutorOptions options_;
@@ -287,26 +305,9 @@ absl::StatusOr<PlanOutcome> Executor::Impl::Run() {
       ++finished_actions_;
       finished_ms_ += std::max<int64_t>(0, now - c.action.issued_at_ms);
       if (!error.ok()) continue;  // the run failed: outcomes not reported
-      absl::Status reported = orchestrator_.Report(c.action.id, c.outcome, now);
-      if (reported.ok() && StillInFlight(c)) {
-        // A stale readiness success: the orchestrator ignored it and keeps
-        // the action in flight, but its runner has returned and nothing runs
-        // it any more. That attempt failed (retried per the policy) rather
-        // than waiting out its deadline, or stalling the run without one.
-        reported = orchestrator_.Report(
-            c.action.id,
-            Outcome::Failed(absl::StrCat(
-                "stale readiness: the runner observed ", c.outcome.observed,
-                ", which the orchestrator ignored, and returned")),
-            now);
-      }
-      // A late outcome finds its action timed out (the orchestrator
-      // recorded and handled that): not an error of the run.
-      if (!reported.ok() &&
-          !(absl::IsFailedPrecondition(reported) && c.action.deadline_ms > 0 &&
-            now >= c.action.deadline_ms)) {
-        error = reported;
-      }
+      absl::Status reported =
+          ReportReturned(orchestrator_, c.action, c.outcome, now);
+      if (!reported.ok()) error = reported;
     }
     const PlanOutcome outcome = orchestrator_.outcome();
     if (error.ok() && !cancelled() && !orchestrator_.done() &&

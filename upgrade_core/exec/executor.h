@@ -174,6 +174,17 @@ struct ExecutorOptions {
   Journal* journal = nullptr;
 };
 
+// Reports `outcome`, which a runner (or an in-doubt resolver) returned for
+// `action` and which is final (REQUIRES: not a progress outcome), at
+// `now_ms`. Two cases that are not errors of the run: an outcome after the
+// action's deadline finds it timed out (OK: the timeout was recorded and
+// handled); an await-ready success the orchestrator ignores as stale (it
+// would keep the action in flight with nobody checking again) is reported
+// as a failed attempt, retried per the policy. Other Report errors are
+// returned.
+absl::Status ReportReturned(Orchestrator& orchestrator, const Action& action,
+                            const Outcome& outcome, int64_t now_ms);
+
 class Executor {
  public:
   // Neither the orchestrator nor the runner is owned; both must outlive the

@@ -806,5 +806,46 @@ TEST(ExecutorTest, ResolveInDoubtBadResolvers) {
   }
 }
 
+// A resolver's stale await-ready success leaves no action in flight (it
+// would, and Executor::Run would then refuse to start): the attempt failed.
+TEST(ExecutorTest, ResolveInDoubtStaleReadinessFailsTheAttempt) {
+  std::unique_ptr<plan::ExecutionPlan> plan =
+      Compile("  - {id: a, retry: {attempts: 2, backoff: 1s}}\n");
+  ASSERT_NE(plan, nullptr);
+  auto o = Orchestrator::Create(*plan);
+  ASSERT_TRUE(o.ok());
+  int64_t now = 0;
+  std::vector<Action> await;
+  for (int i = 0; i < 10 && await.empty(); ++i) {
+    auto actions = (*o)->NextActions(++now);
+    ASSERT_TRUE(actions.ok());
+    for (const Action& a : *actions) {
+      if (a.kind == proto::AWAIT_READY) {
+        await.push_back(a);
+      } else {
+        ASSERT_TRUE(
+            (*o)->Report(a.id,
+                         Outcome::Succeeded(a.kind == proto::START_NEW ? 5 : 0),
+                         ++now)
+                .ok());
+      }
+    }
+  }
+  ASSERT_EQ(await.size(), 1u);
+  ASSERT_TRUE(ResolveInDoubt(
+                  **o, await,
+                  [](const Action&) { return Outcome::Succeeded(3); }, ++now)
+                  .ok());
+  EXPECT_TRUE((*o)->InFlight().empty());
+  EXPECT_THAT((*o)->Status().ToText(),
+              HasSubstr("a/await-ready attempt 1 of 2 failed: stale "
+                        "readiness: observed 3"));
+  // And the retry is issued after its backoff.
+  auto retry = (*o)->NextActions(now + 1000);
+  ASSERT_TRUE(retry.ok());
+  ASSERT_EQ(retry->size(), 1u);
+  EXPECT_EQ((*retry)[0].attempt, 2);
+}
+
 }  // namespace
 }  // namespace upgrade_core::exec

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "upgrade_core/exec/executor.h"
 #include "upgrade_core/util/status_macros.h"
 #include "upgrade_core/version_info.h"
 
@@ -42,11 +43,9 @@ absl::Status ResolveInDoubt(Orchestrator& orchestrator,
           action.id, " (", action.step_id,
           "); it must return succeeded or failed"));
     }
-    absl::Status reported = orchestrator.Report(action.id, outcome, now_ms);
-    const bool timed_out = absl::IsFailedPrecondition(reported) &&
-                           action.deadline_ms > 0 &&
-                           now_ms >= action.deadline_ms;
-    if (!reported.ok() && !timed_out) {
+    absl::Status reported =
+        ReportReturned(orchestrator, action, outcome, now_ms);
+    if (!reported.ok()) {
       return absl::Status(
           reported.code(),
           absl::StrCat("reporting in-doubt action ", action.id, " (",

@@ -46,10 +46,11 @@ proto::JournalHeader PlanJournalHeader(const plan::ExecutionPlan& plan,
 using InDoubtResolver = std::function<Outcome(const Action&)>;
 
 // Reports `resolver`'s outcome for each of `in_doubt` (in id order) at
-// `now_ms`. An outcome for an action whose deadline passed finds it timed out
-// (not an error). InvalidArgument when the resolver returns a progress
-// outcome; a resolver that throws gives a failure with its message; other
-// Report errors are returned (naming the action).
+// `now_ms` (through ReportReturned, executor.h). An outcome for an action
+// whose deadline passed finds it timed out (not an error); a stale
+// await-ready success fails that attempt. InvalidArgument when the resolver
+// returns a progress outcome; a resolver that throws gives a failure with its
+// message; other Report errors are returned (naming the action).
 absl::Status ResolveInDoubt(Orchestrator& orchestrator,
                             absl::Span<const Action> in_doubt,
                             const InDoubtResolver& resolver, int64_t now_ms);
