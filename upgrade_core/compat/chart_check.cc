@@ -10,6 +10,8 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "upgrade_core/chart/render_check.h"
 #include "upgrade_core/chart/template_reader.h"
 #include "upgrade_core/compat/merge.h"
 #include "upgrade_core/compat/values_schema.h"
@@ -593,12 +595,119 @@ absl::StatusOr<ChartUpgradeReport> CheckChartUpgrade(
   absl::StatusOr<ChartUpgradeReport> checked =
       RunCheck(old_chart.values(), new_chart.values(), overrides, packs,
                context, options, {&old_usage, &new_usage}, std::move(report));
-  if (!checked.ok() || !new_chart.schema()) return checked;
+  if (!checked.ok()) return checked;
+  // Whether the new chart renders at all with the user's values.
+  for (Diagnostic& d :
+       ChartRenderDiagnostics(new_chart, checked->effective_after.root())) {
+    checked->findings.push_back(std::move(d));
+  }
+  checked->Normalize();
+  if (!new_chart.schema()) return checked;
   // Helm validates the merged values against the chart's schema.
   ValidateValuesSchema(*new_chart.schema(), checked->effective_after,
                        &checked->findings);
   checked->Normalize();
   return checked;
+}
+
+namespace {
+
+absl::string_view RenderHint(chart::RenderFinding::Kind kind) {
+  using K = chart::RenderFinding::Kind;
+  switch (kind) {
+    case K::kMissingMap:
+      return "set the parent map in your values, or wait for a chart that "
+             "guards it (if/with/default dict)";
+    case K::kNotRoot:
+      return "the chart is broken for these values: keep the setting that "
+             "reaches this block off, or pin the previous chart version "
+             "until one reads $.Values there";
+    case K::kFieldOnScalar:
+      return "the value has the wrong type for this chart: check it against "
+             "the chart's values.yaml";
+    case K::kRequired:
+      return "set the value the chart requires";
+    case K::kFail:
+      return "the chart refuses these values on purpose: read its message";
+    case K::kUndefinedTemplate:
+      return "the chart is broken for these values: report it upstream";
+    case K::kRangeScalar:
+      return "give a list or a map where the chart iterates";
+    case K::kIncludeDepth:
+      return "the chart's helpers include each other without end for these "
+             "values";
+    case K::kParseError:
+      return "run helm template to see whether Helm parses it";
+  }
+  return "";
+}
+
+}  // namespace
+
+std::vector<Diagnostic> ChartRenderDiagnostics(const chart::Chart& chart,
+                                               const Node& effective) {
+  const chart::RenderResult r = chart::CheckRender(chart, effective);
+  std::vector<Diagnostic> out;
+  for (const chart::RenderFinding& f : r.findings) {
+    Diagnostic d;
+    d.code =
+        absl::StrCat("chart/render-", chart::RenderFindingKindName(f.kind));
+    d.severity = f.certain ? Severity::kError : Severity::kWarning;
+    d.location = f.location;
+    std::string msg = absl::StrCat(
+        f.certain ? "fails to render: " : "possible render failure: ",
+        f.message);
+    if (!f.chain.empty()) {
+      absl::StrAppend(&msg, "; reached through ",
+                      absl::StrJoin(f.chain, " -> "));
+    }
+    std::vector<std::string> why;
+    for (const chart::RenderCondition& c : f.conditions) {
+      why.push_back(c.set_at.known() ? absl::StrCat(c.description, " (set at ",
+                                                    c.set_at.ToString(), ")")
+                                     : c.description);
+    }
+    if (!why.empty()) {
+      absl::StrAppend(&msg, "; reachable because ", absl::StrJoin(why, ", "));
+      d.path = f.conditions.back().path;
+    }
+    if (!f.certain) absl::StrAppend(&msg, "; possible: ", f.undecided);
+    d.message = std::move(msg);
+    d.hint = std::string(RenderHint(f.kind));
+    out.push_back(std::move(d));
+  }
+  for (const chart::RenderGap& g : r.not_analysed) {
+    Diagnostic d;
+    d.code = "chart/render-not-analysed";
+    d.severity = Severity::kInfo;
+    d.location = g.location;
+    d.message = absl::StrCat("render check: not analysed: ", g.reason,
+                             "; failures there are not predicted");
+    d.hint = "render the chart (helm template) with these values to be sure";
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
+absl::StatusOr<ChartRenderReport> CheckChartRender(
+    const chart::Chart& chart, absl::Span<const Document> overrides) {
+  std::vector<Node> roots;
+  for (const Document& doc : overrides) {
+    const Node root = doc.root();
+    if (!root.is_map() && !root.is_null()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          root.location().ToString(),
+          ": not a values file: the top level is a ", NodeKindName(root.kind()),
+          ", not a mapping of keys to values"));
+    }
+    roots.push_back(root);
+  }
+  ChartRenderReport report;
+  report.effective =
+      MergeValues(chart.values().root(), roots, "<effective values>");
+  report.findings = ChartRenderDiagnostics(chart, report.effective.root());
+  report.Normalize();
+  return report;
 }
 
 }  // namespace upgrade_core::compat

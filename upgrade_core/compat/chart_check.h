@@ -41,7 +41,9 @@
 //   * templates that do not parse or call unknown functions
 //     (chart/template-error, with file:line:col);
 //   * values that violate the new chart's values.schema.json
-//     (chart/schema-violation, at the user's file:line:col).
+//     (chart/schema-violation, at the user's file:line:col);
+//   * where the new chart's templates fail to render with the new effective
+//     values (chart/render-*, chart/render_check.h: CheckChartRender below).
 #ifndef UPGRADE_CORE_COMPAT_CHART_CHECK_H_
 #define UPGRADE_CORE_COMPAT_CHART_CHECK_H_
 
@@ -90,6 +92,27 @@ absl::StatusOr<ChartUpgradeReport> CheckChartUpgrade(
     const chart::Chart& old_chart, const chart::Chart& new_chart,
     const document::Document& overrides, absl::Span<const RulePack> packs = {},
     const RuleContext& context = {}, const ChartUpgradeOptions& options = {});
+
+// The render check (chart/render_check.h) as diagnostics: where `chart`'s
+// templates fail to render with `effective` values (its defaults merged with
+// the user's overrides). Codes are chart/render-<kind> (missing-map,
+// not-root, field-on-scalar, required, fail, undefined-template,
+// range-scalar, include-depth, parse-error): an error when every condition on
+// the way was decided, a warning ("possible") when one was not; places the
+// evaluator could not follow are chart/render-not-analysed (info). Messages
+// name the helpers on the way and the values that make the block reachable,
+// with where they were set.
+std::vector<diag::Diagnostic> ChartRenderDiagnostics(
+    const chart::Chart& chart, const document::Node& effective);
+
+// The chart's default values merged with `overrides` (Helm's `-f a -f b`
+// order, merge.h), then ChartRenderDiagnostics. InvalidArgument when an
+// overrides file is not a mapping.
+struct ChartRenderReport : diag::Report {
+  document::Document effective;
+};
+absl::StatusOr<ChartRenderReport> CheckChartRender(
+    const chart::Chart& chart, absl::Span<const document::Document> overrides);
 
 }  // namespace upgrade_core::compat
 
