@@ -192,10 +192,20 @@ absl::Status Sim::Init(const Cluster& cluster) {
   // Nodes.
   nodes_ = cluster.nodes;
   if (nodes_.empty()) {
+    // Enough nodes for the cluster as it runs today: the widest DaemonSet,
+    // and for each host port one node per pod holding it (two pods cannot
+    // hold one port on one node), whichever is more.
     int64_t n = 1;
-    for (const proto::Component& c : src.components()) {
-      if (c.kind() == proto::DAEMON_SET && c.has_nodes()) {
-        n = std::max<int64_t>(n, c.nodes());
+    std::map<std::string, int64_t> holders;
+    for (const proto::Step& s : p_.steps()) {
+      if (s.kind() != proto::START_NEW) continue;
+      const proto::Component& c = src.components(s.component());
+      if (c.kind() == proto::WEBHOOK || c.kind() == proto::CRD) continue;
+      const int64_t pods = c.kind() == proto::JOB ? 0 : s.gate().instances();
+      if (c.kind() == proto::DAEMON_SET) n = std::max(n, pods);
+      for (const std::string& e : c.exclusive()) {
+        if (absl::StartsWith(e, "hostPort:"))
+          n = std::max(n, holders[e] += pods);
       }
     }
     for (int64_t i = 1; i <= n; ++i) {
@@ -247,17 +257,28 @@ absl::Status Sim::Init(const Cluster& cluster) {
       comps_[s.component()].ready_for_ms = s.gate().ready_for_ms();
     }
   }
+  // DaemonSets run on the first nodes, except that two holding one host port
+  // cannot share a node: a later one starts after the nodes the earlier
+  // ones took (as node selectors would keep them apart).
+  std::map<std::string, int> port_nodes_used;
   for (int i = 0; i < static_cast<int>(comps_.size()); ++i) {
     Comp& c = comps_[i];
     if (c.shape == Shape::kJob) c.instances = 1;
     if (c.shape == Shape::kNone) c.instances = 0;
     if (c.per_node) {
-      for (int n = 0; n < static_cast<int>(nodes_.size()) &&
-                      static_cast<int64_t>(c.ds_nodes.size()) < c.instances;
+      int first = 0;
+      for (const std::string& port : c.ports) {
+        first = std::max(first, port_nodes_used[port]);
+      }
+      for (int n = first; n < static_cast<int>(nodes_.size()) &&
+                          static_cast<int64_t>(c.ds_nodes.size()) < c.instances;
            ++n) {
         c.ds_nodes.push_back(n);
       }
       c.instances = static_cast<int64_t>(c.ds_nodes.size());
+      for (const std::string& port : c.ports) {
+        port_nodes_used[port] = first + static_cast<int>(c.instances);
+      }
     }
   }
 
@@ -428,16 +449,31 @@ absl::Status Sim::Init(const Cluster& cluster) {
     webhook_server_.push_back(server);
   }
 
-  // The old version, running and ready at time 0.
+  // The old version, running and ready at time 0: DaemonSet pods first
+  // (they are bound to their nodes), then the others where there is room.
   initializing_ = true;
-  for (int i = 0; i < static_cast<int>(comps_.size()); ++i) {
-    Comp& c = comps_[i];
-    if (c.shape == Shape::kNone) continue;
-    for (int64_t k = 0; k < c.instances; ++k) {
-      CreatePod(i, false, c.per_node ? c.ds_nodes[k] : -1);
+  for (const bool per_node : {true, false}) {
+    for (int i = 0; i < static_cast<int>(comps_.size()); ++i) {
+      Comp& c = comps_[i];
+      if (c.shape == Shape::kNone || c.per_node != per_node) continue;
+      for (int64_t k = 0; k < c.instances; ++k) {
+        CreatePod(i, false, c.per_node ? c.ds_nodes[k] : -1);
+      }
     }
   }
   initializing_ = false;
+  for (const Pod& p : pods_) {
+    if (p.phase != Phase::kPending) continue;
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the cluster cannot run the current version: pod ", p.name,
+        p.conflict >= 0
+            ? absl::StrCat(" needs ", result_.conflicts[p.conflict].resource,
+                           ", held on every node it may run on (e.g. by ",
+                           result_.conflicts[p.conflict].holder, " on ",
+                           result_.conflicts[p.conflict].node, ")")
+            : std::string(" has no node to run on"),
+        "; expected a node for every pod"));
+  }
   result_.timeline.clear();  // the initial state is not an event
 
   UC_ASSIGN_OR_RETURN(

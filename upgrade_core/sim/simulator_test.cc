@@ -511,6 +511,35 @@ TEST(SimulatorTest, StepDurationsByKindAndById) {
   EXPECT_EQ(b_done - b_issued, 1) << r.ToText();
 }
 
+// Without a cluster, there are enough nodes for today's pods: one per pod
+// holding a host port. A given cluster that cannot run them is refused.
+TEST(SimulatorTest, ClusterFitsTheCurrentVersion) {
+  auto p = Compile(R"(
+  - id: lb
+    kind: Deployment
+    replicas: 3
+    version: {from: 1.0.0, to: 1.1.0}
+    strategy: {type: TerminateFirst}
+    exclusive: ["hostPort:80"]
+  - id: agent
+    kind: DaemonSet
+    nodes: 2
+    version: {from: 1.0.0, to: 1.1.0}
+)");
+  ASSERT_NE(p, nullptr);
+  SimResult r = Sim(*p);
+  EXPECT_EQ(r.outcome, "succeeded") << r.ToText();
+  EXPECT_TRUE(r.conflicts.empty()) << r.ToText();
+  EXPECT_EQ(Lines(r, "on node-3").size(), 1u) << r.ToText();  // lb-new-*
+  Cluster small;
+  small.nodes = {{"a", {}}, {"b", {}}};
+  absl::StatusOr<SimResult> refused = Simulate(*p, small, {});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_THAT(refused.status().message(),
+              HasSubstr("the cluster cannot run the current version: pod "
+                        "lb-old-3 needs hostPort:80"));
+}
+
 // Same seed, same bytes; random durations differ by seed.
 TEST(SimulatorTest, DeterministicBySeed) {
   auto p = Compile(R"(
