@@ -416,6 +416,12 @@ void RegisterCompat(py::module_& m) {
           },
           "Diff of the effective values, before -> after.");
 
+  py::class_<compat::ChartRenderReport, Report>(
+      m, "RenderReport",
+      "Where a chart fails to render with given values (Chart.check_render, "
+      "docs/compat-chart-render.md), plus the effective values it used.")
+      .def_readonly("effective", &compat::ChartRenderReport::effective);
+
   py::class_<RulePack>(m, "RulePack",
                        "A YAML rule pack (docs/compat-rules.md).")
       .def_static(
@@ -604,6 +610,39 @@ void RegisterCompat(py::module_& m) {
           "How the templates use a values path ('a.b.c', dots between "
           "keys): 'read', 'possibly-read' (inside a map passed on whole), "
           "'not-analysed' or 'not-read'.")
+      .def(
+          "check_render",
+          [](const chart::Chart& c, const py::object& values) {
+            std::vector<Document> overrides;
+            if (py::isinstance<Document>(values)) {
+              overrides.push_back(values.cast<Document>());
+            } else if (!values.is_none()) {
+              if (!py::isinstance<py::sequence>(values) ||
+                  py::isinstance<py::str>(values)) {
+                throw py::type_error(
+                    "Chart.check_render: values must be a Document, a list "
+                    "of Documents (later wins, like helm -f a -f b) or None");
+              }
+              for (const py::handle& h : values.cast<py::sequence>()) {
+                if (!py::isinstance<Document>(h)) {
+                  throw py::type_error(
+                      "Chart.check_render: every values entry must be a "
+                      "Document");
+                }
+                overrides.push_back(h.cast<Document>());
+              }
+            }
+            absl::StatusOr<compat::ChartRenderReport> r;
+            {
+              py::gil_scoped_release no_gil;
+              r = compat::CheckChartRender(c, overrides);
+            }
+            return ValueOrThrow(std::move(r));
+          },
+          py::arg("values") = py::none(),
+          "Predicts where the templates fail to render with the chart's "
+          "defaults merged with `values` (a Document, a list of them, later "
+          "wins, or None): a RenderReport of chart/render-* findings.")
       .def("__repr__", [](const chart::Chart& c) {
         return absl::StrCat("Chart('", c.name(), "', '", c.version(), "', ",
                             c.templates().size(), " templates)");

@@ -201,6 +201,26 @@ CHARTS = os.path.join(os.path.dirname(__file__), "..", "..", "..",
 class ChartTemplatesTest(unittest.TestCase):
     """Charts (directory or .tgz) and the template-aware chart check."""
 
+    def test_check_render_predicts_the_ingress_failure(self):
+        chart = upgrade_core.Chart.from_path(os.path.join(CHARTS, "ingress-render"))
+        self.assertTrue(chart.check_render().ok)
+        mine = upgrade_core.Document.from_yaml(
+            "defaultBackend:\n  enabled: true\n", "my-values.yaml")
+        report = chart.check_render(mine)
+        self.assertFalse(report.ok)
+        errors = [f for f in report.findings
+                  if f.severity == upgrade_core.Severity.ERROR]
+        self.assertEqual([f.code for f in errors], ["chart/render-not-root"])
+        self.assertIn("nil pointer evaluating interface {}.global",
+                      errors[0].message)
+        self.assertIn("set at my-values.yaml:2:12", errors[0].message)
+        self.assertEqual(errors[0].path, "defaultBackend.enabled")
+        self.assertTrue(report.effective.get("defaultBackend.enabled"))
+        off = upgrade_core.Document.from_yaml("defaultBackend: {enabled: false}")
+        self.assertTrue(chart.check_render([mine, off]).ok)
+        with self.assertRaises(TypeError):
+            chart.check_render("defaultBackend.enabled: true")
+
     def test_chart_from_path(self):
         chart = upgrade_core.Chart.from_path(os.path.join(CHARTS, "ingress-new"))
         self.assertEqual((chart.name, chart.version), ("ingress-nginx", "4.12.8"))
