@@ -131,14 +131,16 @@ int RunFsmCommand(const std::vector<std::string>& args, std::ostream& out,
         << ",\"machine\":" << JsonQuote(machine->name())
         << ",\"states\":" << machine->num_states()
         << ",\"events\":" << machine->num_events()
-        << ",\"transitions\":" << machine->transitions().size() << ",";
+        << ",\"transitions\":" << machine->definition().transitions.size()
+        << ",";
     std::string members;
     diag::AppendDiagnosticsMembers(&members, problems);
     out << members << "}\n";
   } else {
     out << (machine->name().empty() ? source : machine->name()) << ": "
         << machine->num_states() << " states, " << machine->num_events()
-        << " events, " << machine->transitions().size() << " transitions\n";
+        << " events, " << machine->definition().transitions.size()
+        << " transitions\n";
     for (const diag::Diagnostic& d : problems) {
       out << "  " << diag::FormatDiagnostic(d) << "\n";
     }
