@@ -24,7 +24,8 @@ namespace upgrade_core::cli {
 
 extern const char kCheckUsage[] =
     "usage: upgradectl check [--old-defaults FILE --new-defaults FILE\n"
-    "                         | --old-chart PATH --new-chart PATH]\n"
+    "                         | --old-chart PATH --new-chart PATH\n"
+    "                         | --chart PATH]\n"
     "                        [--values FILE]... [--manifests FILE|DIR]...\n"
     "                        [--kubernetes VERSION] [--rules "
     "FILE|builtin:NAME]...\n"
@@ -43,7 +44,12 @@ extern const char kCheckUsage[] =
     "                        or a packaged .tgz; its templates are read too,\n"
     "                        to tell which values it really reads\n"
     "                        (docs/compat-chart-check.md)\n"
-    "  --new-chart PATH      the chart after it\n"
+    "  --new-chart PATH      the chart after it; its templates are also\n"
+    "                        evaluated with the new effective values to\n"
+    "                        predict render failures (chart/render-*)\n"
+    "  --chart PATH          only predict where this chart fails to render\n"
+    "                        with its defaults and --values\n"
+    "                        (docs/compat-chart-render.md)\n"
     "  --values FILE         your overrides (repeatable; combined like\n"
     "                        `helm -f a -f b`, later wins); needs the "
     "defaults\n"
@@ -81,6 +87,7 @@ struct Flags {
   std::string new_defaults;
   std::string old_chart;
   std::string new_chart;
+  std::string chart;  // --chart: the render check alone
   std::vector<std::string> values;
   std::vector<std::string> manifests;
   std::string kubernetes;
@@ -116,6 +123,8 @@ absl::StatusOr<Flags> ParseFlags(const std::vector<std::string>& args) {
       f.old_chart = value;
     } else if (name == "--new-chart") {
       f.new_chart = value;
+    } else if (name == "--chart") {
+      f.chart = value;
     } else if (name == "--values") {
       f.values.push_back(value);
     } else if (name == "--manifests") {
@@ -153,20 +162,28 @@ absl::StatusOr<Flags> ParseFlags(const std::vector<std::string>& args) {
         "give --old-chart/--new-chart or --old-defaults/--new-defaults, not "
         "both (a chart brings its own values.yaml)");
   }
-  if (f.old_chart == "-" || f.new_chart == "-") {
+  if (!f.chart.empty() && (!f.old_chart.empty() || !f.old_defaults.empty() ||
+                           !f.new_chart.empty() || !f.new_defaults.empty())) {
+    return absl::InvalidArgumentError(
+        "--chart checks one chart's rendering; give it without "
+        "--old-chart/--new-chart or --old-defaults/--new-defaults");
+  }
+  if (f.old_chart == "-" || f.new_chart == "-" || f.chart == "-") {
     return absl::InvalidArgumentError(
         "--old-chart and --new-chart name a directory or a .tgz file, not "
         "standard input");
   }
-  if (!f.values.empty() && f.old_defaults.empty() && f.old_chart.empty()) {
+  if (!f.values.empty() && f.old_defaults.empty() && f.old_chart.empty() &&
+      f.chart.empty()) {
     return absl::InvalidArgumentError(
         "--values needs --old-defaults and --new-defaults (or --old-chart "
         "and --new-chart)");
   }
-  if (f.old_defaults.empty() && f.old_chart.empty() && f.manifests.empty()) {
+  if (f.old_defaults.empty() && f.old_chart.empty() && f.chart.empty() &&
+      f.manifests.empty()) {
     return absl::InvalidArgumentError(
         "nothing to check: give --old-defaults/--new-defaults, "
-        "--old-chart/--new-chart and/or --manifests");
+        "--old-chart/--new-chart, --chart and/or --manifests");
   }
   return f;
 }
@@ -272,6 +289,21 @@ absl::StatusOr<Report> Check(const Flags& f, Failure& failure) {
                                   context);
     if (!checked.ok()) return checked.status();
     report.findings = std::move(checked->findings);
+  }
+  if (!f.chart.empty()) {
+    absl::StatusOr<chart::Chart> chart = LoadChart(f.chart, failure);
+    if (!chart.ok()) return chart.status();
+    std::vector<Document> files;
+    for (const std::string& v : f.values) {
+      absl::StatusOr<Document> d = Load(v, failure);
+      if (!d.ok()) return d.status();
+      files.push_back(*std::move(d));
+    }
+    failure = {};
+    absl::StatusOr<compat::ChartRenderReport> rendered =
+        compat::CheckChartRender(*chart, files);
+    if (!rendered.ok()) return rendered.status();
+    report.findings = std::move(rendered->findings);
   }
   if (!f.old_defaults.empty()) {
     absl::StatusOr<Document> old_defaults = Load(f.old_defaults, failure);

@@ -168,6 +168,65 @@ TEST(CheckCommandTest, FlagsFormatsAndExitCodes) {
   EXPECT_THAT(out.str(), Not(HasSubstr("] controller.image.registry")));
 }
 
+// --chart: the render check alone (docs/compat-chart-render.md), on a
+// fixture carrying the facts of the RKE2 ingress render failure.
+TEST(CheckCommandTest, ChartRender) {
+  const std::string c = "upgrade_core/chart/testdata/ingress-render";
+  const std::string on =
+      TempFile("render-user.yaml", "defaultBackend:\n  enabled: true\n");
+  const std::string off =
+      TempFile("render-off.yaml", "defaultBackend:\n  enabled: false\n");
+  const Case kCases[] = {
+      {"reachable failure",
+       {"--chart", c, "--values", on},
+       kExitFindings,
+       {c + "/templates/_helpers.tpl:3:8: error: defaultBackend.enabled: "
+            "fails to render: .Values.global.systemDefaultRegistry is read "
+            "where the dot is a map",
+        "nil pointer evaluating interface {}.global",
+        "include \"ingress-nginx.image\" at " + c +
+            "/templates/default-backend.yaml:12:21",
+        "defaultBackend.enabled is true (set at " + on + ":2:12)",
+        "[chart/render-not-root]"},
+       ""},
+      {"defaults render", {"--chart", c}, kExitOk, {}, ""},
+      {"later values win",
+       {"--chart", c, "--values", on, "--values", off},
+       kExitOk,
+       {},
+       ""},
+      {"json",
+       {"--chart", c, "--values", on, "--format", "json"},
+       kExitFindings,
+       {"\"code\":\"chart/render-not-root\""},
+       ""},
+      {"chart with a pair",
+       {"--chart", c, "--old-chart", c, "--new-chart", c},
+       kExitBadInput,
+       {},
+       "--chart checks one chart's rendering"},
+      {"chart on stdin",
+       {"--chart", "-"},
+       kExitBadInput,
+       {},
+       "not standard input"},
+  };
+  for (const Case& k : kCases) {
+    SCOPED_TRACE(k.name);
+    std::vector<std::string> args = {"check"};
+    args.insert(args.end(), k.args.begin(), k.args.end());
+    std::ostringstream out, err;
+    EXPECT_EQ(RunUpgradectl(args, out, err), k.exit_code)
+        << out.str() << err.str();
+    for (const std::string& want : k.out) {
+      EXPECT_THAT(out.str(), HasSubstr(want));
+    }
+    if (!k.err.empty()) {
+      EXPECT_THAT(err.str(), HasSubstr(k.err));
+    }
+  }
+}
+
 // --old-chart/--new-chart: the charts' templates are evidence too
 // (docs/compat-chart-check.md); fixtures carry the ingress-nginx facts.
 TEST(CheckCommandTest, Charts) {
