@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -533,6 +534,43 @@ TEST(OrchestratorTest, PauseResumeRetriesTheHaltedComponent) {
       "a/start-new",   "a/await-ready",   "a/verify"};
   EXPECT_EQ(std::vector<std::string>(d.issued.begin(), d.issued.begin() + 9),
             expected);
+}
+
+// Under rollback-failed the plan keeps running while the failed component
+// rolls back, so (unlike a plan-wide rollback) that rollback can be paused,
+// and Abort widens it to every touched component.
+TEST(OrchestratorTest, RollbackFailedRollbackCanBePausedOrAborted) {
+  struct Case {
+    std::string name;
+    bool abort;
+    PlanOutcome after_command;
+    PlanOutcome after_rollback;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"pause", false, PlanOutcome::kPausing, PlanOutcome::kPaused},
+           {"abort", true, PlanOutcome::kRollingBack, PlanOutcome::kRolledBack},
+       }) {
+    SCOPED_TRACE(c.name);
+    auto plan = Compile("  - {id: a}\n", "onFailure: rollback-failed");
+    ASSERT_TRUE(plan);
+    auto o = Make(*plan);
+    int64_t now = 0;
+    const Action start = RunUntil(*o, now, "a/start-new");
+    ASSERT_THAT(o->Report(start.id, Outcome::Failed("boom"), ++now), IsOk());
+    absl::StatusOr<std::vector<Action>> next = o->NextActions(++now);
+    ASSERT_THAT(next, IsOk());
+    std::optional<Action> rollback;
+    for (const Action& a : *next) {
+      if (a.step_id == "a/rollback") rollback = a;
+    }
+    ASSERT_TRUE(rollback.has_value()) << o->Status().ToText();
+    EXPECT_EQ(o->outcome(), PlanOutcome::kRunning);
+    ASSERT_THAT(c.abort ? o->Abort(++now) : o->Pause(++now), IsOk());
+    EXPECT_EQ(o->outcome(), c.after_command);
+    ASSERT_THAT(o->Report(rollback->id, Outcome::Succeeded(), ++now), IsOk());
+    EXPECT_EQ(StateOf(*o, "a"), "rolled_back");
+    EXPECT_EQ(o->outcome(), c.after_rollback);
+  }
 }
 
 TEST(OrchestratorTest, PauseAbortRollsBackTheHaltedComponent) {
