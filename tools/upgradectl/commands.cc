@@ -35,6 +35,9 @@ extern const char kCheckUsage[];
 int RunSimulateCommand(const std::vector<std::string>& args, std::ostream& out,
                        std::ostream& err);
 extern const char kSimulateUsage[];
+int RunRunCommand(const std::vector<std::string>& args, std::ostream& out,
+                  std::ostream& err);
+extern const char kRunUsage[];
 
 namespace {
 
@@ -60,6 +63,8 @@ constexpr Command kCommands[] = {
      RunCheckCommand},
     {"simulate", "show what a plan would do, in simulated time", kSimulateUsage,
      RunSimulateCommand},
+    {"run", "run a plan's commands, with a journal to resume from", kRunUsage,
+     RunRunCommand},
 };
 
 const Command* Find(absl::string_view name) {

@@ -160,6 +160,11 @@ TEST(UpgradectlTest, UsageListsEveryFlag) {
         "--fail-on error|warning|info", "\"-\"", "-h, --help"}},
       {"simulate",
        {"PLAN.yaml", "\"-\"", "--seed N", "--format text|json", "-h, --help"}},
+      {"run",
+       {"PLAN.yaml", "--journal FILE", "--log-dir DIR", "--resume",
+        "--assume succeeded|failed|rerun", "--force CODE", "--format text|json",
+        "--workers N", "--no-config-check", "--allow-outside DIR",
+        "-h, --help"}},
   };
   ASSERT_EQ(std::size(kCases), Commands().size());
   for (const Case& c : kCases) {

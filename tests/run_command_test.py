@@ -1,0 +1,260 @@
+"""End to end: `upgradectl run` executes a plan's commands (docs/run.md), as a
+user runs it: a separate process, in a temporary directory, with marker files
+written by the commands. Every process a test starts is stopped at the end,
+also when the test fails."""
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+import unittest
+
+ROOT = os.path.join(os.environ.get("TEST_SRCDIR", "."), "upgrade_core")
+UPGRADECTL = os.path.join(ROOT, "tools", "upgradectl", "upgradectl")
+
+# Each command appends "<component> <step>" to order.log and one line to
+# <component>.<step>.count: the count is how many times it ran.
+MARK = 'echo "$UPGRADE_COMPONENT $UPGRADE_STEP" >> order.log; ' \
+       'echo x >> "$UPGRADE_COMPONENT.$UPGRADE_STEP.count"'
+
+
+def command(extra=""):
+    return json.dumps({"run": MARK + extra})
+
+
+def plan_yaml(on_failure="rollback-all", b_verify="true", b_apply_extra="",
+              name="t"):
+    return f"""apiVersion: upgrade-core/v1
+kind: UpgradePlan
+metadata: {{name: {name}}}
+policy: {{onFailure: {on_failure}, maxParallel: 1}}
+components:
+  - id: a
+    version: {{from: 1.0.0, to: 2.0.0}}
+    commands:
+      preflight: {command()}
+      terminate: {command()}
+      apply: {command()}
+      await: {command()}
+      rollback: {command()}
+    verify:
+      - {{name: ok, run: {json.dumps(MARK)}}}
+  - id: b
+    dependsOn: [a]
+    version: {{from: 1.0.0, to: 2.0.0}}
+    commands:
+      preflight: {command()}
+      terminate: {command()}
+      apply: {command(b_apply_extra)}
+      await: {command()}
+      rollback: {command()}
+    verify:
+      - {{name: check, run: {json.dumps(MARK + "; " + b_verify)}}}
+"""
+
+
+FORWARD = ["preflight", "terminate-old", "start-new", "await-ready", "verify"]
+
+
+class RunCommandTest(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(dir=os.environ.get("TEST_TMPDIR"))
+        self.addCleanup(shutil.rmtree, self.dir, ignore_errors=True)
+        self.plan = os.path.join(self.dir, "plan.yaml")
+        self.journal = os.path.join(self.dir, "run.journal")
+
+    def write_plan(self, text):
+        with open(self.plan, "w", encoding="utf-8") as f:
+            f.write(text)
+
+    def run_ctl(self, *args):
+        return subprocess.run(
+            [UPGRADECTL, "run", self.plan, "--journal", self.journal, *args],
+            cwd=self.dir, capture_output=True, text=True, timeout=60,
+            stdin=subprocess.DEVNULL)
+
+    def read(self, name):
+        path = os.path.join(self.dir, name)
+        if not os.path.exists(path):
+            return ""
+        with open(path, encoding="utf-8") as f:
+            return f.read()
+
+    def counts(self):
+        return {n[:-len(".count")]: len(self.read(n).splitlines())
+                for n in os.listdir(self.dir) if n.endswith(".count")}
+
+    def test_runs_every_command_once_in_order(self):
+        self.write_plan(plan_yaml())
+        r = self.run_ctl("--format", "json")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        order = self.read("order.log").splitlines()
+        self.assertEqual(order, [f"a {s}" for s in FORWARD] +
+                         [f"b {s}" for s in FORWARD])
+        self.assertEqual(set(self.counts().values()), {1})
+        events = [json.loads(line) for line in r.stdout.splitlines()]
+        self.assertTrue(all(e["version"] == 1 for e in events))
+        started = [e["step"] for e in events if e["event"] == "step-started"]
+        self.assertEqual(started, [f"{c}/{s}" for c in "ab" for s in FORWARD])
+        finished = [e for e in events if e["event"] == "step-finished"]
+        self.assertTrue(all(e["outcome"] == "succeeded" for e in finished))
+        self.assertTrue(os.path.exists(finished[0]["log"]), finished[0])
+        self.assertIn("/run.journal.logs/a_preflight.attempt-1.log",
+                      finished[0]["log"])
+        self.assertEqual(events[-1]["event"], "plan-finished")
+        self.assertEqual(events[-1]["outcome"], "succeeded")
+        self.assertEqual(events[-1]["exitCode"], 0)
+
+    def test_failing_verify_rolls_back_in_order(self):
+        self.write_plan(plan_yaml(b_verify="echo broken; exit 7"))
+        r = self.run_ctl()
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertIn("FAILED b/verify", r.stdout)
+        self.assertIn("exit code 7", r.stdout)
+        self.assertIn("broken", r.stdout)
+        self.assertIn("plan rolled_back", r.stdout.replace("rolled-back",
+                                                           "rolled_back"))
+        order = self.read("order.log").splitlines()
+        # Dependents first: b is rolled back before a.
+        self.assertEqual(order[-2:], ["b rollback", "a rollback"])
+        self.assertEqual(self.counts()["b.rollback"], 1)
+        self.assertEqual(self.counts()["a.rollback"], 1)
+
+    def test_killed_run_resumes_and_reruns_the_step_in_doubt(self):
+        slow = ("; if [ -e slow ]; then echo $$ > apply.pid; sleep 30; fi")
+        # b's apply writes its mark first, then (on the first run) hangs: the
+        # rerun after the kill writes it again, so its count is 2; every
+        # other step ran exactly once.
+        self.write_plan(plan_yaml(b_apply_extra=slow))
+        open(os.path.join(self.dir, "slow"), "w").close()
+        proc = subprocess.Popen(
+            [UPGRADECTL, "run", self.plan, "--journal", self.journal,
+             "--format", "json"],
+            cwd=self.dir, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL, text=True)
+        self.addCleanup(self._stop, proc)
+        pid_file = os.path.join(self.dir, "apply.pid")
+        deadline = time.monotonic() + 20
+        while not (os.path.exists(pid_file) and self.read("apply.pid")):
+            self.assertLess(time.monotonic(), deadline, "b/start-new never ran")
+            self.assertIsNone(proc.poll(), proc.stderr.read() if proc.poll()
+                              is not None else "")
+            time.sleep(0.02)
+        group = int(self.read("apply.pid"))
+        self.addCleanup(self._killpg, group)
+        proc.kill()  # SIGKILL: no chance to write anything more
+        proc.wait(timeout=10)
+        # The machine "died" with it: its command goes too.
+        self._killpg(group)
+        os.remove(os.path.join(self.dir, "slow"))
+
+        r = self.run_ctl("--resume")
+        self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+        self.assertIn("--assume", r.stderr)
+        r = self.run_ctl()
+        self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+        self.assertIn("already holds a run", r.stderr)
+        self.assertIn("--resume", r.stderr)
+
+        r = self.run_ctl("--resume", "--assume", "rerun")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("b/start-new was in doubt: running it again", r.stdout)
+        counts = self.counts()
+        self.assertEqual(counts.pop("b.start-new"), 2)
+        self.assertEqual(sorted(counts), sorted(
+            f"{c}.{s}" for c in "ab" for s in FORWARD if f"{c}.{s}" !=
+            "b.start-new"))
+        self.assertEqual(set(counts.values()), {1})
+
+    def test_journal_of_another_plan_is_refused(self):
+        self.write_plan(plan_yaml())
+        self.assertEqual(self.run_ctl().returncode, 0)
+        self.write_plan(plan_yaml(name="other"))
+        r = self.run_ctl("--resume")
+        self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+        self.assertIn("upgradectl run: ", r.stderr)
+        self.assertIn("plan", r.stderr)
+        self.assertEqual(len(self.read("order.log").splitlines()), 10)
+
+    def test_plan_with_check_errors_is_refused_unless_forced(self):
+        text = plan_yaml().replace(
+            "  - id: a\n", "  - id: a\n    exclusive: [\"lock:x\"]\n").replace(
+            "  - id: b\n    dependsOn: [a]\n",
+            "  - id: b\n    exclusive: [\"lock:x\"]\n").replace(
+            "maxParallel: 1", "maxParallel: 2")
+        self.write_plan(text)
+        r = self.run_ctl()
+        self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+        self.assertIn("error", r.stderr)
+        self.assertIn("refusing to run", r.stderr)
+        self.assertIn("--force exclusive.shared", r.stderr)
+        self.assertEqual(self.read("order.log"), "")
+        self.assertFalse(os.path.exists(self.journal))
+        r = self.run_ctl("--force", "exclusive.shared", "--force", "nope")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("--force nope: no error with this code", r.stderr)
+        self.assertEqual(set(self.counts().values()), {1})
+
+    def test_bad_flags(self):
+        self.write_plan(plan_yaml())
+        for args, message in [
+            (["--format", "xml"], "--format must be text or json"),
+            (["--assume", "rerun"], "--assume applies to --resume only"),
+            (["--resume", "--assume", "maybe"], "--assume must be"),
+            (["--workers", "0"], "--workers must be"),
+        ]:
+            with self.subTest(args=args):
+                r = self.run_ctl(*args)
+                self.assertEqual(r.returncode, 2)
+                self.assertIn(message, r.stderr)
+        r = subprocess.run([UPGRADECTL, "run", self.plan], capture_output=True,
+                           text=True, timeout=30)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("--journal FILE is required", r.stderr)
+
+    def test_sigint_lets_the_running_step_finish(self):
+        slow = "; if [ -e slow ]; then touch started; sleep 1; fi"
+        self.write_plan(plan_yaml(b_apply_extra=slow))
+        open(os.path.join(self.dir, "slow"), "w").close()
+        proc = subprocess.Popen(
+            [UPGRADECTL, "run", self.plan, "--journal", self.journal],
+            cwd=self.dir, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL, text=True)
+        self.addCleanup(self._stop, proc)
+        deadline = time.monotonic() + 20
+        while not os.path.exists(os.path.join(self.dir, "started")):
+            self.assertLess(time.monotonic(), deadline)
+            time.sleep(0.02)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=20)
+        self.assertEqual(proc.returncode, 3, out + err)
+        self.assertIn("interrupted", out)
+        self.assertIn("ok     b/start-new", out)  # it finished
+        self.assertNotIn("b await-ready", self.read("order.log"))
+        os.remove(os.path.join(self.dir, "slow"))
+        r = self.run_ctl("--resume")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertEqual(set(self.counts().values()), {1})
+
+    @staticmethod
+    def _stop(proc):
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait(timeout=10)
+        for stream in (proc.stdout, proc.stderr):
+            if stream:
+                stream.close()
+
+    @staticmethod
+    def _killpg(group):
+        try:
+            os.killpg(group, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+if __name__ == "__main__":
+    unittest.main()
