@@ -153,6 +153,7 @@ class RunCommandTest(unittest.TestCase):
 
         r = self.run_ctl("--resume")
         self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+        self.assertIn("in doubt (the first: b/start-new attempt 1", r.stderr)
         self.assertIn("--assume", r.stderr)
         r = self.run_ctl()
         self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
@@ -176,7 +177,9 @@ class RunCommandTest(unittest.TestCase):
         r = self.run_ctl("--resume")
         self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
         self.assertIn("upgradectl run: ", r.stderr)
-        self.assertIn("plan", r.stderr)
+        self.assertIn("run.journal belongs to plan 't'", r.stderr)
+        self.assertIn("not to plan 'other'", r.stderr)
+        self.assertNotIn("--assume", r.stderr)
         self.assertEqual(len(self.read("order.log").splitlines()), 10)
 
     def test_plan_with_check_errors_is_refused_unless_forced(self):

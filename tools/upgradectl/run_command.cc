@@ -525,7 +525,7 @@ int RunRunCommand(const std::vector<std::string>& args, std::ostream& out,
       exec::OpenPlanRun(parsed.journal, *compiled, clock.NowMs(), resolver);
   if (!run.ok()) {
     err << "upgradectl run: " << run.status().message() << "\n";
-    if (run.status().code() == absl::StatusCode::kFailedPrecondition &&
+    if (absl::StrContains(run.status().message(), "in doubt") &&
         parsed.assume.empty()) {
       err << "upgradectl run: say what became of them with --assume "
              "succeeded|failed|rerun (rerun runs their command again)\n";
