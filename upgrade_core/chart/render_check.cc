@@ -64,6 +64,9 @@ struct Val {
   std::string path;
   bool from_values = false;
   Location set_at;
+  // For a bool computed from a value (eq, hasKey, not, empty): what it
+  // asserts when true, e.g. `controller.kind is "DaemonSet"`.
+  std::string claim;
 };
 
 Val Unknown() { return Val(); }
@@ -319,6 +322,9 @@ class Evaluator {
   void Report(const Ctx& ctx, Pos pos, RenderFinding::Kind kind,
               std::string message, bool value_certain = true,
               std::string why = "") {
+    // Helm stops at the first error; what follows it in this template is
+    // not run.
+    if (abort_) return;
     RenderFinding r;
     r.kind = kind;
     r.certain = ctx.certain && value_certain;
@@ -368,14 +374,18 @@ class Evaluator {
       RenderCondition c;
       c.path = v.path;
       std::string what;
-      if (taken) {
+      if (!v.claim.empty()) {
+        c.description = taken ? v.claim : absl::StrCat("not: ", v.claim);
+      } else if (taken) {
         what = v.k == Val::K::kNode && v.node.kind() == NodeKind::kBool
                    ? "is true"
                    : "is set";
       } else {
         what = v.k == Val::K::kMissing ? "is not set" : "is empty or false";
       }
-      c.description = absl::StrCat(v.path, " ", what);
+      if (c.description.empty()) {
+        c.description = absl::StrCat(v.path, " ", what);
+      }
       c.set_at = v.set_at;
       c.condition = Loc(*ctx.file, pos);
       conditions_.push_back(std::move(c));
@@ -809,15 +819,14 @@ class Evaluator {
     args.reserve(nargs);
     for (size_t i = 1; i <= nargs; ++i) args.push_back(Arg(c, i, ctx, piped));
 
-    if (name == "not" && args.size() == 1) {
+    if ((name == "not" || name == "empty") && args.size() == 1) {
       Tri t = Truth(args[0]);
       if (t == Tri::kUnknown) return Unknown();
-      return Derived(Bool(t == Tri::kFalse), args[0]);
-    }
-    if (name == "empty" && args.size() == 1) {
-      Tri t = Truth(args[0]);
-      if (t == Tri::kUnknown) return Unknown();
-      return Derived(Bool(t == Tri::kFalse), args[0]);
+      Val r = Derived(Bool(t == Tri::kFalse), args[0]);
+      r.claim = !args[0].claim.empty()
+                    ? absl::StrCat("not: ", args[0].claim)
+                    : absl::StrCat(args[0].path, " is empty or false");
+      return r;
     }
     if ((name == "eq" || name == "ne") && args.size() >= 2) {
       std::optional<std::string> a = ScalarKey(args[0]);
@@ -830,7 +839,17 @@ class Evaluator {
         any = any || *a == *b;
       }
       const Val& src = args[0].from_values ? args[0] : args[1];
-      return Derived(Bool(name == "eq" ? any : !any), src);
+      const Val& other = args[0].from_values ? args[1] : args[0];
+      Val r = Derived(Bool(name == "eq" ? any : !any), src);
+      const std::string key = ScalarKey(other).value_or("?:?");
+      std::string shown = other.k == Val::K::kString
+                              ? absl::StrCat("\"", other.text, "\"")
+                          : key == "nil" ? std::string("null")
+                                         : key.substr(2);
+      r.claim =
+          absl::StrCat(src.path, name == "eq" ? " is " : " is not ",
+                       args.size() > 2 ? "one of the values compared" : shown);
+      return r;
     }
     if (name == "default" && !args.empty()) {
       if (args.size() == 1) return args[0];
@@ -866,6 +885,7 @@ class Evaluator {
       r.from_values = args[0].from_values;
       r.path = Child(args[0].path, args[1].text);
       r.set_at = args[0].set_at;
+      r.claim = absl::StrCat(r.path, " is present");
       return r;
     }
     if (name == "required" && args.size() == 2) {

@@ -222,6 +222,23 @@ INSTANTIATE_TEST_SUITE_P(
              false}),
     [](const ::testing::TestParamInfo<Case>& info) { return info.param.name; });
 
+TEST(RenderCheck, ConditionsSayWhatTheyAssert) {
+  document::Document values = Values("kind: DaemonSet\nds: {}\n");
+  RenderResult r = CheckRenderText(
+      "{{ if eq .Values.kind \"DaemonSet\" }}{{ if not .Values.off }}"
+      "{{ .Values.ds.a.b }}{{ end }}{{ end }}",
+      "t.yaml", values.root());
+  ASSERT_EQ(r.findings.size(), 1u);
+  ASSERT_EQ(r.findings[0].conditions.size(), 2u);
+  EXPECT_EQ(r.findings[0].conditions[0].description, "kind is \"DaemonSet\"");
+  EXPECT_EQ(r.findings[0].conditions[0].set_at.ToString(),
+            "my-values.yaml:1:7");
+  EXPECT_EQ(r.findings[0].conditions[1].description, "off is empty or false");
+  EXPECT_EQ(r.findings[0].message,
+            ".Values.ds.a.b: .Values.ds.a is not set and nothing guards it; "
+            "Helm fails with \"nil pointer evaluating interface {}.b\"");
+}
+
 TEST(RenderCheck, ListsWhatItCouldNotAnalyse) {
   document::Document values = Values("a: 1\n");
   RenderResult r = CheckRenderText(
