@@ -625,6 +625,14 @@ absl::Status Orchestrator::Impl::Init() {
 
 absl::Status Orchestrator::Impl::CheckTime(int64_t now,
                                            absl::string_view what) const {
+  // A negative time would also make a deadline (issue + timeout) 0, which
+  // means "none": such an action could never time out.
+  if (now < 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        what, ": now_ms ", now,
+        " is negative; pass milliseconds since an origin at or before the "
+        "run's start (Unix epoch milliseconds, or 0 at the start)"));
+  }
   if (last_now_.has_value() && now < *last_now_) {
     return absl::InvalidArgumentError(absl::StrCat(
         what, ": time went backwards: now_ms ", now, " is before ", *last_now_,

@@ -5,10 +5,10 @@
 // sleeps, spawns, reads a clock or touches a file. The caller asks
 // NextActions(now), performs the actions however it likes (kubectl, an API, a
 // simulator), and reports each outcome back with Report(id, outcome, now).
-// Time always comes from the caller (int64 milliseconds, never decreasing
-// from one call to the next); decisions go to an optional RecordSink (the
-// journal) before they take effect, so Recover() rebuilds exactly the state
-// the caller saw. docs/exec.md describes the model in full.
+// Time always comes from the caller (int64 milliseconds, never negative and
+// never decreasing from one call to the next); decisions go to an optional
+// RecordSink (the journal) before they take effect, so Recover() rebuilds
+// exactly the state the caller saw. docs/exec.md describes the model in full.
 //
 //   UC_ASSIGN_OR_RETURN(std::unique_ptr<Orchestrator> o,
 //                       Orchestrator::Create(plan));

@@ -3,6 +3,7 @@
 #include "upgrade_core/exec/orchestrator.h"
 
 #include <algorithm>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -885,6 +886,43 @@ TEST(OrchestratorTest, JournalFailureActsOnNothing) {
   EXPECT_THAT(o->Pause(2),
               StatusIs(absl::StatusCode::kUnavailable, ::testing::_));
   EXPECT_EQ(o->outcome(), PlanOutcome::kRunning);
+}
+
+// Times are milliseconds since an origin at or before the run: a negative
+// one is refused. (It was accepted, and an action issued at -timeout got
+// deadline 0, "none": it could never time out.)
+TEST(OrchestratorTest, NegativeTimeIsRefused) {
+  auto plan = Compile("  - {id: a}\n");
+  ASSERT_TRUE(plan);
+  struct Case {
+    std::string name;
+    std::function<absl::Status(Orchestrator&)> call;
+  };
+  const int64_t kTimeout = 10 * 60 * 1000;  // the default step timeout
+  const std::vector<Case> cases = {
+      {"NextActions at -timeout",
+       [&](Orchestrator& o) { return o.NextActions(-kTimeout).status(); }},
+      {"NextActions at -1",
+       [](Orchestrator& o) { return o.NextActions(-1).status(); }},
+      {"Pause", [](Orchestrator& o) { return o.Pause(-1); }},
+      {"Abort", [](Orchestrator& o) { return o.Abort(-1); }},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    auto o = Make(*plan);
+    EXPECT_THAT(c.call(*o), StatusIs(absl::StatusCode::kInvalidArgument,
+                                     HasSubstr("is negative")));
+    EXPECT_TRUE(o->InFlight().empty());
+    EXPECT_EQ(o->outcome(), PlanOutcome::kRunning);
+  }
+  proto::JournalRecord issued;
+  issued.mutable_issued()->set_action_id(1);
+  issued.mutable_issued()->set_attempt(1);
+  issued.mutable_issued()->set_issued_at_ms(-kTimeout);
+  EXPECT_THAT(Orchestrator::Recover(*plan, {issued}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("journal record 0: issued: now_ms -600000 is "
+                                 "negative")));
 }
 
 TEST(OrchestratorTest, RecoverRefusesRecordsThatDoNotFit) {
