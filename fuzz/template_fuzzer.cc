@@ -16,6 +16,12 @@
 //     after the error is "not analysed", never "not read";
 //   * Classify is consistent with ReadsOf: kRead or kPossiblyRead comes with a
 //     read; kNotAnalysed with an unresolved entry.
+// The render check (upgrade_core/chart/render_check.h) runs on both too, with
+// fixed values holding maps, lists, strings, nulls and booleans:
+//   * nothing crashes or recurses without bound (includes nest at most to
+//     Helm's limit; the step budget holds);
+//   * every finding has a location inside the input and a message; a
+//     finding that is not certain says why.
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -25,7 +31,9 @@
 #include "absl/strings/string_view.h"
 #include "fuzz/fuzz_check.h"
 #include "upgrade_core/chart/chart.h"
+#include "upgrade_core/chart/render_check.h"
 #include "upgrade_core/chart/template_reader.h"
+#include "upgrade_core/document/document.h"
 
 namespace {
 
@@ -83,12 +91,40 @@ void CheckUsage(const ValuesUsage& u) {
   }
 }
 
+constexpr char kValues[] = R"(a:
+  b: {c: 1, d: [1, 2]}
+  s: text
+  n: null
+  on: true
+  off: false
+list: [{name: x}, {name: y}]
+image: {repository: r, tag: "1"}
+global: {image: {registry: reg}}
+)";
+
+void CheckRender(const upgrade_core::chart::RenderResult& r) {
+  for (const auto& f : r.findings) {
+    FUZZ_CHECK(f.location.line >= 1 && f.location.column >= 1,
+               absl::StrCat("render finding without a location: ", f.message));
+    FUZZ_CHECK(!f.message.empty(), "render finding without a message");
+    FUZZ_CHECK(
+        f.certain || !f.undecided.empty(),
+        absl::StrCat("a possible finding that does not say why: ", f.message));
+    FUZZ_CHECK(f.chain.size() <= 1000, "include chain past Helm's limit");
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   absl::string_view input(reinterpret_cast<const char*>(data), size);
   upgrade_core::fuzz::CurrentInput() = input;
   CheckUsage(upgrade_core::chart::ReadTemplateValuesUsage(input, "t.yaml"));
+  static const upgrade_core::document::Document* values =
+      new upgrade_core::document::Document(
+          *upgrade_core::document::Document::FromYaml(kValues, "v.yaml"));
+  CheckRender(
+      upgrade_core::chart::CheckRenderText(input, "t.yaml", values->root()));
 
   absl::string_view helpers, templ = input;
   if (size_t cut = input.find("\n---\n"); cut != absl::string_view::npos) {
@@ -104,5 +140,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       upgrade_core::chart::Chart::FromFiles(files, "fuzz");
   FUZZ_CHECK(chart.ok(), chart.status().ToString());
   CheckUsage(upgrade_core::chart::ReadValuesUsage(*chart));
+  CheckRender(upgrade_core::chart::CheckRender(*chart, values->root()));
   return 0;
 }
