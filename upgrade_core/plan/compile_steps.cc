@@ -16,6 +16,45 @@
 namespace upgrade_core::plan::internal {
 namespace {
 
+// The command `kind` runs (docs/run.md), nullptr when none.
+const proto::StepCommand* CommandOf(const proto::Component& c,
+                                    proto::StepKind kind) {
+  const proto::StepCommands& cs = c.commands();
+  switch (kind) {
+    case proto::PREFLIGHT:
+      return cs.has_preflight() ? &cs.preflight() : nullptr;
+    case proto::BACKUP:
+      return cs.has_backup() ? &cs.backup() : nullptr;
+    case proto::TERMINATE_OLD:
+      return cs.has_terminate() ? &cs.terminate() : nullptr;
+    case proto::START_NEW:
+      return cs.has_apply() ? &cs.apply() : nullptr;
+    case proto::ROLLBACK:
+      return cs.has_rollback() ? &cs.rollback() : nullptr;
+    default:  // await-ready: readiness.timeout; verify: its checks
+      return nullptr;
+  }
+}
+
+// A step with a command whose own timeout (times its runs: 1 + retries,
+// plus the one-second pause upgradectl run takes between them) is longer
+// than the step's deadline gets that much: otherwise the deadline would cut
+// the command short of the timeout the plan gave it. A step with no
+// deadline (0: OnDelete waits for a person) keeps none.
+void FitCommandTimeout(const proto::Component& c, proto::Step* step) {
+  const proto::StepCommand* command = CommandOf(c, step->kind());
+  if (command == nullptr || command->timeout_ms() <= 0 ||
+      step->timeout_ms() == 0) {
+    return;
+  }
+  const int64_t runs = int64_t{command->retries()} + 1;
+  const int64_t max = std::numeric_limits<int64_t>::max();
+  const int64_t budget = command->timeout_ms() > (max - runs * 1000) / runs
+                             ? max
+                             : command->timeout_ms() * runs + (runs - 1) * 1000;
+  step->set_timeout_ms(std::max(step->timeout_ms(), budget));
+}
+
 // Emits component i's steps. `last_step[d]` is the index of component d's
 // final (verify) step, filled as components are emitted (dependencies come
 // in earlier waves).
@@ -114,6 +153,7 @@ void EmitSteps(const proto::UpgradePlan& plan, int i, const Resolved& r,
       default:  // backup: nothing beyond the backup itself
         break;
     }
+    FitCommandTimeout(c, step);
   }
   last_step[i] = out.steps_size() - 1;
 }
@@ -201,6 +241,7 @@ void AddRollbackSteps(const CheckContext& ctx, int64_t default_timeout,
     step->set_kind(proto::ROLLBACK);
     step->set_timeout_ms(default_timeout);
     step->set_wave(ctx.wave_of[c]);
+    FitCommandTimeout(ctx.plan.components(c), step);
     proto::Gate* gate = step->mutable_gate();
     gate->set_version(ctx.plan.components(c).version().from());
     for (graph::NodeId d : g.dependents(c)) {

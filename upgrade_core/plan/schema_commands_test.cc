@@ -1,5 +1,6 @@
 // The `commands:` section of a component (docs/run.md): what loads, and every
 // way it is refused, each with its file:line:column.
+#include <map>
 #include <string>
 #include <vector>
 
@@ -7,6 +8,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "upgrade_core/plan/plan.h"
+#include "upgrade_core/plan/planner.h"
 #include "upgrade_core/plan/problem.h"
 #include "upgrade_core/util/status_matchers.h"
 
@@ -60,6 +62,32 @@ TEST(SchemaCommandsTest, NoCommandsLeavesTheFieldUnset) {
   absl::StatusOr<Plan> plan = Plan::FromYaml(Header("  - id: web\n"));
   ASSERT_TRUE(plan.ok()) << plan.status();
   EXPECT_FALSE(plan->proto().components(0).has_commands());
+}
+
+// A command's timeout (times its runs) widens its step's deadline; it never
+// narrows one, and await and verify keep theirs.
+TEST(SchemaCommandsTest, CommandTimeoutsWidenTheirStepsDeadline) {
+  absl::StatusOr<Plan> plan = Plan::FromYaml(
+      "apiVersion: upgrade-core/v1\nkind: UpgradePlan\nmetadata: {name: t}\n"
+      "policy: {defaultTimeout: 1m}\ncomponents:\n  - id: web\n"
+      "    commands:\n"
+      "      preflight: {run: x, timeout: 10s}\n"
+      "      apply: {run: x, timeout: 5m, retries: 2}\n"
+      "      await: {run: x, timeout: 30m}\n"
+      "      rollback: {run: x, timeout: 2m}\n");
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  absl::StatusOr<ExecutionPlan> compiled = CompilePlan(*plan);
+  ASSERT_TRUE(compiled.ok()) << compiled.status();
+  std::map<std::string, int64_t> timeouts;
+  for (const proto::Step& s : compiled->proto().steps()) {
+    timeouts[compiled->StepId(s)] = s.timeout_ms();
+  }
+  EXPECT_EQ(timeouts["web/preflight"], 60000);      // 10s < 1m: kept
+  EXPECT_EQ(timeouts["web/start-new"], 902000);     // 3 x 5m + 2 x 1s
+  EXPECT_EQ(timeouts["web/await-ready"], 60000);    // readiness decides
+  EXPECT_EQ(timeouts["web/terminate-old"], 60000);  // no command
+  ASSERT_EQ(compiled->proto().rollback_steps_size(), 1);
+  EXPECT_EQ(compiled->proto().rollback_steps(0).timeout_ms(), 120000);
 }
 
 struct BadCase {
