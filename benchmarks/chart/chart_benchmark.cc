@@ -8,20 +8,27 @@
 // whole maps, nested ifs), and _helpers.tpl defines the helpers they call.
 // BM_LoadAndRead/N is Chart::Load plus ReadValuesUsage of an N-template
 // chart; BM_Read/N the reading alone; BM_CheckChartUpgrade/N the whole
-// template-aware chart check with 30 overrides. UPGRADE_CORE_BENCH_CHART
-// names an extra chart directory or .tgz to time (BM_ExternalChart).
+// template-aware chart check with 30 overrides (which now includes the
+// render check); BM_CheckRender/N the render check alone
+// (chart/render_check.h) with those overrides merged over the defaults.
+// UPGRADE_CORE_BENCH_CHART names an extra chart directory or .tgz to time
+// (BM_ExternalChart, and BM_ExternalRender with UPGRADE_CORE_BENCH_VALUES as
+// the overrides file when set).
 #include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "benchmark/benchmark.h"
 #include "upgrade_core/chart/chart.h"
+#include "upgrade_core/chart/render_check.h"
 #include "upgrade_core/chart/template_reader.h"
 #include "upgrade_core/compat/chart_check.h"
+#include "upgrade_core/compat/merge.h"
 #include "upgrade_core/document/document.h"
 
 namespace {
@@ -185,6 +192,55 @@ BENCHMARK(BM_CheckChartUpgrade)
     ->Arg(70)
     ->Arg(1000)
     ->Unit(benchmark::kMillisecond);
+
+void BM_CheckRender(benchmark::State& state) {
+  const int n = static_cast<int>(state.range(0));
+  absl::StatusOr<Chart> chart = Chart::Load(GeneratedChart(n));
+  std::string text;
+  for (int i = 0; i < 10; ++i) {
+    absl::StrAppend(&text, "c", i * n / 10, ":\n  image: {registry: r}\n",
+                    "  hostPort: {enabled: true}\n  resources: {limits: "
+                    "{cpu: 1}}\n");
+  }
+  absl::StatusOr<upgrade_core::document::Document> user =
+      upgrade_core::document::Document::FromYaml(text, "user.yaml");
+  const upgrade_core::document::Document effective =
+      upgrade_core::compat::MergeValues(chart->values().root(), user->root());
+  for (auto _ : state) {
+    auto r = upgrade_core::chart::CheckRender(*chart, effective.root());
+    benchmark::DoNotOptimize(r.findings.size());
+  }
+}
+BENCHMARK(BM_CheckRender)->Arg(70)->Arg(1000)->Unit(benchmark::kMillisecond);
+
+void BM_ExternalRender(benchmark::State& state) {
+  const char* path = std::getenv("UPGRADE_CORE_BENCH_CHART");
+  if (path == nullptr) {
+    state.SkipWithError("UPGRADE_CORE_BENCH_CHART is not set");
+    return;
+  }
+  absl::StatusOr<Chart> chart = Chart::Load(path);
+  if (!chart.ok()) {
+    state.SkipWithError(chart.status().ToString().c_str());
+    return;
+  }
+  std::vector<upgrade_core::document::Document> overrides;
+  if (const char* values = std::getenv("UPGRADE_CORE_BENCH_VALUES")) {
+    absl::StatusOr<upgrade_core::document::Document> d =
+        upgrade_core::document::Document::FromFile(values);
+    if (!d.ok()) {
+      state.SkipWithError(d.status().ToString().c_str());
+      return;
+    }
+    overrides.push_back(*std::move(d));
+  }
+  for (auto _ : state) {
+    // Merge included: what `upgradectl check --chart` does after loading.
+    auto r = upgrade_core::compat::CheckChartRender(*chart, overrides);
+    benchmark::DoNotOptimize(r->findings.size());
+  }
+}
+BENCHMARK(BM_ExternalRender)->Unit(benchmark::kMillisecond);
 
 void BM_ExternalChart(benchmark::State& state) {
   const char* path = std::getenv("UPGRADE_CORE_BENCH_CHART");
