@@ -242,6 +242,43 @@ class RunCommandTest(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         self.assertEqual(set(self.counts().values()), {1})
 
+    def test_second_sigint_kills_the_commands_and_leaves_them_in_doubt(self):
+        slow = "; if [ -e slow ]; then echo $$ > apply.pid; sleep 30; fi"
+        self.write_plan(plan_yaml(b_apply_extra=slow))
+        open(os.path.join(self.dir, "slow"), "w").close()
+        proc = subprocess.Popen(
+            [UPGRADECTL, "run", self.plan, "--journal", self.journal],
+            cwd=self.dir, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL, text=True)
+        self.addCleanup(self._stop, proc)
+        deadline = time.monotonic() + 20
+        while not self.read("apply.pid"):
+            self.assertLess(time.monotonic(), deadline)
+            time.sleep(0.02)
+        group = int(self.read("apply.pid"))
+        self.addCleanup(self._killpg, group)
+        proc.send_signal(signal.SIGINT)
+        time.sleep(0.2)
+        self.assertIsNone(proc.poll())  # draining: the command still runs
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=10)
+        self.assertEqual(proc.returncode, 3, out + err)
+        self.assertIn("interrupted twice: running commands killed", out)
+        deadline = time.monotonic() + 5
+        while True:  # the command's whole group is gone
+            try:
+                os.killpg(group, 0)
+            except ProcessLookupError:
+                break
+            self.assertLess(time.monotonic(), deadline, "group still alive")
+            time.sleep(0.02)
+        os.remove(os.path.join(self.dir, "slow"))
+        r = self.run_ctl("--resume")
+        self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+        self.assertIn("b/start-new", r.stderr)
+        r = self.run_ctl("--resume", "--assume", "rerun")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+
     @staticmethod
     def _stop(proc):
         if proc.poll() is None:
