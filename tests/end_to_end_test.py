@@ -99,6 +99,20 @@ class DemoTest(unittest.TestCase):
             with self.subTest(fragment=fragment):
                 self.assertIn(fragment, status)
 
+    def test_simulates_both_plans_before_anything_runs(self):
+        sim = self.result.stdout.split("== 6.")[1]
+        naive, fixed = sim.split("  plan.yaml: ")
+        # The naive plan's surge pod waits for the host port its old pod
+        # holds; its await-ready times out and the plan rolls back.
+        self.assertIn("plan-naive.yaml: rolled_back after", naive)
+        self.assertIn("ingress-controller-new-node-1 on node-1 needs "
+                      "hostPort:80, held by ingress-controller-old-node-1 "
+                      "(never freed)", naive)
+        # The fixed plan finishes with the ingress floor held, no conflict.
+        self.assertTrue(fixed.startswith("succeeded after"), fixed)
+        self.assertIn("service ingress: at least 2/3 ready, floor 2 held", fixed)
+        self.assertNotIn("conflict", fixed)
+
     def test_output_is_deterministic(self):
         self.assertEqual(run(DEMO).stdout, self.result.stdout)
 
