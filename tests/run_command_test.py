@@ -88,13 +88,21 @@ class RunCommandTest(unittest.TestCase):
                 for n in os.listdir(self.dir) if n.endswith(".count")}
 
     def test_runs_every_command_once_in_order(self):
-        self.write_plan(plan_yaml())
+        self.write_plan(plan_yaml(b_verify="env | grep ^UPGRADE_ > env.txt"))
         r = self.run_ctl("--format", "json")
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         order = self.read("order.log").splitlines()
         self.assertEqual(order, [f"a {s}" for s in FORWARD] +
                          [f"b {s}" for s in FORWARD])
         self.assertEqual(set(self.counts().values()), {1})
+        env = self.read("env.txt").splitlines()
+        self.assertIn(f"UPGRADE_PLAN={self.plan}", env)
+        self.assertIn(f"UPGRADE_JOURNAL={self.journal}", env)
+        self.assertIn("UPGRADE_COMPONENT=b", env)
+        self.assertIn("UPGRADE_STEP=verify", env)
+        self.assertIn("UPGRADE_FROM_VERSION=1.0.0", env)
+        self.assertIn("UPGRADE_TO_VERSION=2.0.0", env)
+        self.assertIn("UPGRADE_ATTEMPT=1", env)
         events = [json.loads(line) for line in r.stdout.splitlines()]
         self.assertTrue(all(e["version"] == 1 for e in events))
         started = [e["step"] for e in events if e["event"] == "step-started"]

@@ -383,6 +383,13 @@ exec::Outcome AskInDoubt(const exec::Action& a, exec::CommandRunner& runner,
   }
 }
 
+std::string Absolute(const std::string& path) {
+  if (!path.empty() && path[0] == '/') return path;
+  char cwd[4096];
+  if (::getcwd(cwd, sizeof(cwd)) == nullptr) return path;
+  return absl::StrCat(cwd, "/", path);
+}
+
 bool FileNonEmpty(const std::string& path) {
   struct stat st;
   return ::stat(path.c_str(), &st) == 0 && st.st_size > 0;
@@ -437,6 +444,13 @@ int RunRunCommand(const std::vector<std::string>& args, std::ostream& out,
         << " only if you know why they do not apply)\n";
     return kExitBadInput;
   }
+  if (!json) {  // warnings and notes, as validate prints them
+    for (const diag::Diagnostic& p : problems) {
+      if (p.severity != diag::Severity::kError) {
+        err << diag::FormatDiagnostic(p) << "\n";
+      }
+    }
+  }
   for (const std::string& code : parsed.force) {
     if (used_force.count(code) == 0) {
       err << "upgradectl run: --force " << code
@@ -471,8 +485,9 @@ int RunRunCommand(const std::vector<std::string>& args, std::ostream& out,
 
   exec::CommandRunnerOptions runner_options;
   runner_options.log_dir = parsed.log_dir;
-  runner_options.plan_path = parsed.plan_path;
-  runner_options.journal_path = parsed.journal;
+  // Absolute: a command with a workdir of its own still finds them.
+  runner_options.plan_path = Absolute(parsed.plan_path);
+  runner_options.journal_path = Absolute(parsed.journal);
   runner_options.drain_on_cancel = true;
   exec::CommandRunner commands(*compiled, runner_options);
   Events events(json, out);
