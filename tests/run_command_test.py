@@ -165,7 +165,7 @@ class RunCommandTest(unittest.TestCase):
         self.assertIn("--assume", r.stderr)
         r = self.run_ctl()
         self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
-        self.assertIn("already holds a run", r.stderr)
+        self.assertIn("already holds a run of plan 't'", r.stderr)
         self.assertIn("--resume", r.stderr)
 
         r = self.run_ctl("--resume", "--assume", "rerun")

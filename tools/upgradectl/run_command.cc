@@ -475,8 +475,12 @@ int RunRunCommand(const std::vector<std::string>& args, std::ostream& out,
       return kExitBadInput;
     }
     if (!contents->records.empty()) {
-      err << "upgradectl run: " << parsed.journal << " already holds a run ("
-          << contents->records.size()
+      err << "upgradectl run: " << parsed.journal << " already holds a run"
+          << (contents->header.has_value()
+                  ? absl::StrCat(" of plan '", contents->header->plan_name(),
+                                 "'")
+                  : "")
+          << " (" << contents->records.size()
           << " records): continue it with --resume, or give another "
              "--journal\n";
       return kExitBadInput;
