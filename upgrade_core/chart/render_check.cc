@@ -5,8 +5,11 @@
 // produced: only what can fail is evaluated.
 #include "upgrade_core/chart/render_check.h"
 
+#include <pthread.h>
+
 #include <cstdlib>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <set>
@@ -224,6 +227,35 @@ std::string Child(const std::string& path, absl::string_view key) {
   return path.empty() ? std::string(key) : absl::StrCat(path, ".", key);
 }
 
+// Walk levels (blocks and includes together) on the evaluator's own stack.
+constexpr int kMaxWalkDepth = 5000;
+// Without a thread of its own (thread creation failed) the caller's stack
+// is all there is: a bound any thread's stack holds.
+constexpr int kMaxWalkDepthOnCallerStack = 400;
+constexpr size_t kEvaluatorStackBytes = size_t{256} << 20;
+
+// Evaluation recurses once per block and per include (includes alone nest
+// 1000 deep, as Helm allows), a few KiB per level: it runs on a thread with
+// a stack sized for kMaxWalkDepth levels, whatever the caller's thread has
+// (Python threads, small default stacks). Returns false when no such thread
+// could be made; `fn` has not run then.
+bool RunOnLargeStack(const std::function<void()>& fn) {
+  pthread_attr_t attr;
+  if (pthread_attr_init(&attr) != 0) return false;
+  pthread_t thread;
+  bool ok = pthread_attr_setstacksize(&attr, kEvaluatorStackBytes) == 0 &&
+            pthread_create(
+                &thread, &attr,
+                [](void* p) -> void* {
+                  (*static_cast<const std::function<void()>*>(p))();
+                  return nullptr;
+                },
+                const_cast<std::function<void()>*>(&fn)) == 0;
+  pthread_attr_destroy(&attr);
+  if (ok) pthread_join(thread, nullptr);
+  return ok;
+}
+
 struct File {
   std::string source;
   bool render = false;
@@ -345,12 +377,30 @@ class Evaluator {
   // ---- blocks ----
 
   void Walk(const std::vector<TemplateNode>& nodes, const Ctx& ctx) {
+    // Blocks inside includes inside blocks: bounded as a whole, whatever
+    // each bound allows on its own (see RunOnLargeStack).
+    if (walk_depth_ >= max_walk_depth_) {
+      if (!too_deep_) {
+        too_deep_ = true;
+        Gap({ctx.file->source, 0, 0},
+            absl::StrCat("blocks and includes nest deeper than ",
+                         max_walk_depth_,
+                         " levels; what lies deeper is not analysed"));
+      }
+      return;
+    }
+    ++walk_depth_;
     for (const TemplateNode& n : nodes) {
-      if (exhausted_ || abort_) return;
+      if (exhausted_ || abort_) break;
       WalkNode(n, ctx);
     }
+    --walk_depth_;
   }
 
+ public:
+  void set_max_walk_depth(int depth) { max_walk_depth_ = depth; }
+
+ private:
   // Reads `body` with `dot` under the condition `cond` (decided by `v`).
   void Branch(const std::vector<TemplateNode>& body, const Ctx& ctx,
               const Val& dot, Tri t, const Val& v, Pos pos, bool taken) {
@@ -427,7 +477,7 @@ class Evaluator {
     }
   }
 
-  void Range(const TemplateNode& n, const Ctx& ctx) {
+  __attribute__((noinline)) void Range(const TemplateNode& n, const Ctx& ctx) {
     const size_t marks = vars_.size();
     // The range's variables are bound per element, not to the pipeline.
     Val v = EvalPipeline(n.pipe, ctx, false);
@@ -584,6 +634,9 @@ class Evaluator {
 
   Val EvalCommand(const Command& c, const Ctx& ctx, const Val* piped) {
     const Operand& head = c.operands[0];
+    if (head.kind == Operand::Kind::kFunction && head.text == "include") {
+      return CallInclude(head, c, ctx, piped);
+    }
     if (head.kind == Operand::Kind::kFunction) {
       return Call(head, c, ctx, piped);
     }
@@ -780,13 +833,32 @@ class Evaluator {
 
   // ---- functions ----
 
+  Val CallInclude(const Operand& head, const Command& c, const Ctx& ctx,
+                  const Val* piped) {
+    const size_t nargs = c.operands.size() - 1 + (piped != nullptr ? 1 : 0);
+    if (nargs == 0) return Unknown();
+    Val name = Arg(c, 1, ctx, piped);
+    Val arg;
+    arg.k = Val::K::kNil;
+    if (nargs > 1) arg = Arg(c, 2, ctx, piped);
+    for (size_t i = 3; i <= nargs; ++i) Arg(c, i, ctx, piped);
+    if (name.k != Val::K::kString) {
+      Gap(Loc(*ctx.file, head.pos),
+          "include of a template whose name is computed at render time");
+      return Unknown();
+    }
+    return Include(name.text, arg, ctx, head.pos, "include");
+  }
+
   Val Arg(const Command& c, size_t i, const Ctx& ctx, const Val* piped) {
     if (i < c.operands.size()) return EvalOperand(c.operands[i], ctx);
     return piped != nullptr ? *piped : Unknown();
   }
 
-  Val Call(const Operand& head, const Command& c, const Ctx& ctx,
-           const Val* piped) {
+  // Not inlined: its frame is large, and only include's smaller frame
+  // (CallInclude) sits on the recursion path.
+  __attribute__((noinline)) Val Call(const Operand& head, const Command& c,
+                                     const Ctx& ctx, const Val* piped) {
     const std::string& name = head.text;
     const size_t nargs = c.operands.size() - 1 + (piped != nullptr ? 1 : 0);
     // and/or evaluate lazily (Go 1.18+): a decided operand stops the rest.
@@ -920,16 +992,6 @@ class Evaluator {
                               : std::string("a message computed at render"),
                           "\""));
       return Unknown();
-    }
-    if (name == "include" && !args.empty()) {
-      if (args[0].k != Val::K::kString) {
-        Gap(Loc(*ctx.file, head.pos),
-            "include of a template whose name is computed at render time");
-        return Unknown();
-      }
-      Val arg = args.size() > 1 ? args[1] : Val();
-      if (args.size() <= 1) arg.k = Val::K::kNil;
-      return Include(args[0].text, arg, ctx, head.pos, "include");
     }
     if (name == "dict") {
       auto d = std::make_shared<Dict>();
@@ -1085,6 +1147,9 @@ class Evaluator {
   uint64_t steps_ = 0;
   bool exhausted_ = false;
   bool abort_ = false;
+  int walk_depth_ = 0;
+  int max_walk_depth_ = kMaxWalkDepth;
+  bool too_deep_ = false;
 };
 
 void AddDefinesOf(Evaluator& ev, const Chart& chart, bool render) {
@@ -1137,7 +1202,10 @@ RenderResult CheckRender(const Chart& chart, const document::Node& values,
   RenderResult out;
   Evaluator ev(&out, limits, values);
   AddDefinesOf(ev, chart, true);
-  ev.Run();
+  if (!RunOnLargeStack([&ev] { ev.Run(); })) {
+    ev.set_max_walk_depth(kMaxWalkDepthOnCallerStack);
+    ev.Run();
+  }
   return out;
 }
 
@@ -1147,7 +1215,10 @@ RenderResult CheckRenderText(absl::string_view text, absl::string_view source,
   RenderResult out;
   Evaluator ev(&out, limits, values);
   ev.AddFile(std::string(source), text, true);
-  ev.Run();
+  if (!RunOnLargeStack([&ev] { ev.Run(); })) {
+    ev.set_max_walk_depth(kMaxWalkDepthOnCallerStack);
+    ev.Run();
+  }
   return out;
 }
 

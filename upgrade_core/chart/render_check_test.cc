@@ -250,6 +250,21 @@ TEST(RenderCheck, ListsWhatItCouldNotAnalyse) {
   EXPECT_THAT(r.not_analysed[1].reason, HasSubstr("lookup"));
 }
 
+TEST(RenderCheck, DeepBlocksInsideDeepIncludesAreBounded) {
+  // 1000 nested includes, each under 90 nested ifs: 90,000 levels if
+  // nothing bounded them together.
+  std::string text = "{{ define \"r\" }}";
+  for (int i = 0; i < 90; ++i) text += "{{ if .Values.on }}";
+  text += "{{ include \"r\" . }}";
+  for (int i = 0; i < 90; ++i) text += "{{ end }}";
+  text += "{{ end }}{{ include \"r\" . }}";
+  document::Document values = Values("on: true\n");
+  RenderResult r = CheckRenderText(text, "t.yaml", values.root());
+  EXPECT_TRUE(r.findings.empty());
+  ASSERT_FALSE(r.not_analysed.empty());
+  EXPECT_THAT(r.not_analysed[0].reason, HasSubstr("nest deeper than"));
+}
+
 TEST(RenderCheck, StepBudgetStopsExponentialHelpers) {
   // Each helper includes the next twice: 2^40 calls if nothing stopped it.
   std::string text;
