@@ -5,6 +5,7 @@ also when the test fails."""
 
 import json
 import os
+import pty
 import shutil
 import signal
 import subprocess
@@ -131,7 +132,9 @@ class RunCommandTest(unittest.TestCase):
         self.assertEqual(self.counts()["b.rollback"], 1)
         self.assertEqual(self.counts()["a.rollback"], 1)
 
-    def test_killed_run_resumes_and_reruns_the_step_in_doubt(self):
+    def kill_during_b_apply(self):
+        """Runs the plan and SIGKILLs upgradectl (and, as if the machine died,
+        the command's group) while b/start-new runs: the step is in doubt."""
         slow = ("; if [ -e slow ]; then echo $$ > apply.pid; sleep 30; fi")
         # b's apply writes its mark first, then (on the first run) hangs: the
         # rerun after the kill writes it again, so its count is 2; every
@@ -144,20 +147,20 @@ class RunCommandTest(unittest.TestCase):
             cwd=self.dir, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             stdin=subprocess.DEVNULL, text=True)
         self.addCleanup(self._stop, proc)
-        pid_file = os.path.join(self.dir, "apply.pid")
         deadline = time.monotonic() + 20
-        while not (os.path.exists(pid_file) and self.read("apply.pid")):
+        while not self.read("apply.pid"):
             self.assertLess(time.monotonic(), deadline, "b/start-new never ran")
-            self.assertIsNone(proc.poll(), proc.stderr.read() if proc.poll()
-                              is not None else "")
+            self.assertIsNone(proc.poll(), "upgradectl ended early")
             time.sleep(0.02)
         group = int(self.read("apply.pid"))
         self.addCleanup(self._killpg, group)
         proc.kill()  # SIGKILL: no chance to write anything more
         proc.wait(timeout=10)
-        # The machine "died" with it: its command goes too.
         self._killpg(group)
         os.remove(os.path.join(self.dir, "slow"))
+
+    def test_killed_run_resumes_and_reruns_the_step_in_doubt(self):
+        self.kill_during_b_apply()
 
         r = self.run_ctl("--resume")
         self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
@@ -286,6 +289,23 @@ class RunCommandTest(unittest.TestCase):
         self.assertIn("b/start-new", r.stderr)
         r = self.run_ctl("--resume", "--assume", "rerun")
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+
+    def test_on_a_terminal_resume_asks_about_steps_in_doubt(self):
+        self.kill_during_b_apply()
+        master, slave = pty.openpty()
+        self.addCleanup(os.close, master)
+        proc = subprocess.Popen(
+            [UPGRADECTL, "run", self.plan, "--journal", self.journal,
+             "--resume"],
+            cwd=self.dir, stdin=slave, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True)
+        os.close(slave)
+        self.addCleanup(self._stop, proc)
+        os.write(master, b"maybe\nr\n")  # asked again after a bad answer
+        out, err = proc.communicate(timeout=30)
+        self.assertEqual(proc.returncode, 0, out + err)
+        self.assertEqual(err.count("b/start-new (attempt 1) was running"), 2)
+        self.assertEqual(self.counts()["b.start-new"], 2)
 
     @staticmethod
     def _stop(proc):
