@@ -353,7 +353,7 @@ class Evaluator {
 
   void Report(const Ctx& ctx, Pos pos, RenderFinding::Kind kind,
               std::string message, bool value_certain = true,
-              std::string why = "") {
+              std::string why = "", const Val* value = nullptr) {
     // Helm stops at the first error; what follows it in this template is
     // not run.
     if (abort_) return;
@@ -364,6 +364,10 @@ class Evaluator {
     r.message = std::move(message);
     r.chain = chain_;
     r.conditions = conditions_;
+    if (value != nullptr && value->from_values) {
+      r.value_path = value->path;
+      r.value_set_at = value->set_at;
+    }
     if (!r.certain) {
       r.undecided = !ctx.certain ? ctx.undecided : std::move(why);
     } else {
@@ -440,9 +444,18 @@ class Evaluator {
       c.condition = Loc(*ctx.file, pos);
       conditions_.push_back(std::move(c));
     }
+    // Variables assigned in a branch that may not run are unknown after it.
+    std::vector<size_t> assigned;
+    std::vector<size_t>* outer_log = assign_log_;
+    if (t == Tri::kUnknown) assign_log_ = &assigned;
     Walk(body, inner);
+    assign_log_ = outer_log;
     vars_.resize(marks);
     conditions_.resize(conds);
+    for (size_t i : assigned) {
+      if (i < vars_.size()) vars_[i].second = Unknown();
+      if (outer_log != nullptr) outer_log->push_back(i);
+    }
   }
 
   void WalkNode(const TemplateNode& n, const Ctx& ctx) {
@@ -494,7 +507,8 @@ class Evaluator {
       Report(ctx, n.pos, RenderFinding::Kind::kRangeScalar,
              absl::StrCat("range over ", Describe(v), " (", type,
                           "): Helm fails with \"range can't iterate over ",
-                          TruncateValue(v), "\""));
+                          TruncateValue(v), "\""),
+             true, "", &v);
     };
     std::vector<std::pair<Val, Val>> items;
     Tri t = Tri::kUnknown;
@@ -623,6 +637,7 @@ class Evaluator {
           for (size_t i = vars_.size(); i > ctx.var_base; --i) {
             if (vars_[i - 1].first == name) {
               vars_[i - 1].second = v;
+              if (assign_log_ != nullptr) assign_log_->push_back(i - 1);
               break;
             }
           }
@@ -761,7 +776,8 @@ class Evaluator {
                  absl::StrCat(written, ": ", Describe(v),
                               " is not a map; Helm fails with \"can't "
                               "evaluate field ",
-                              f, " in type ", GoType(v), "\""));
+                              f, " in type ", GoType(v), "\""),
+                 true, "", &v);
           return Unknown();
         case Val::K::kDict: {
           const Val* found = nullptr;
@@ -778,6 +794,7 @@ class Evaluator {
           } else {
             Val n;
             n.k = Val::K::kMissing;
+            n.from_values = v.from_values;
             n.path = Child(v.path, f);
             v = std::move(n);
           }
@@ -790,7 +807,8 @@ class Evaluator {
                  absl::StrCat(written, ": ", Describe(v),
                               " is not a map; Helm fails with \"can't "
                               "evaluate field ",
-                              f, " in type ", GoType(v), "\""));
+                              f, " in type ", GoType(v), "\""),
+                 true, "", &v);
           return Unknown();
         case Val::K::kMissing:
         case Val::K::kNil:
@@ -799,12 +817,18 @@ class Evaluator {
       // v is nil: reading a field of it fails.
       const std::string what =
           v.from_values ? absl::StrCat(".Values.", v.path) : before;
+      std::string state = " is not set";
+      if (v.k == Val::K::kNode) {
+        state = v.set_at.known() ? absl::StrCat(" is null (set at ",
+                                                v.set_at.ToString(), ")")
+                                 : " is null";
+      }
       Report(ctx, pos, RenderFinding::Kind::kMissingMap,
-             absl::StrCat(written, ": ", what,
-                          v.k == Val::K::kNode ? " is null" : " is not set",
+             absl::StrCat(written, ": ", what, state,
                           " and nothing guards it; Helm fails with \"nil "
                           "pointer evaluating interface {}.",
-                          f, "\""));
+                          f, "\""),
+             true, "", &v);
       return Unknown();
     }
     return v;
@@ -971,15 +995,16 @@ class Evaluator {
            args[1].node.kind() == NodeKind::kString &&
            args[1].node.text().empty());
       if (empty) {
-        Report(ctx, head.pos, RenderFinding::Kind::kRequired,
-               absl::StrCat(
-                   "required value is empty",
-                   args[1].from_values
-                       ? absl::StrCat(" (.Values.", args[1].path, ")")
-                       : std::string(),
-                   "; Helm fails with \"",
-                   args[0].k == Val::K::kString ? args[0].text : "required",
-                   "\""));
+        Report(
+            ctx, head.pos, RenderFinding::Kind::kRequired,
+            absl::StrCat(
+                "required value is empty",
+                args[1].from_values
+                    ? absl::StrCat(" (.Values.", args[1].path, ")")
+                    : std::string(),
+                "; Helm fails with \"",
+                args[0].k == Val::K::kString ? args[0].text : "required", "\""),
+            true, "", &args[1]);
       }
       (void)t;
       return args[1];
@@ -1147,6 +1172,7 @@ class Evaluator {
   uint64_t steps_ = 0;
   bool exhausted_ = false;
   bool abort_ = false;
+  std::vector<size_t>* assign_log_ = nullptr;
   int walk_depth_ = 0;
   int max_walk_depth_ = kMaxWalkDepth;
   bool too_deep_ = false;

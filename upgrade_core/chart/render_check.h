@@ -85,6 +85,12 @@ struct RenderFinding {
   // `include "ingress-nginx.image" at templates/x.yaml:12:9`.
   std::vector<std::string> chain;
   std::vector<RenderCondition> conditions;
+  // The values path at fault, when the finding is about one value (a
+  // missing or null map, a value of the wrong type, a required value):
+  // "controller.admissionWebhooks", and where it was set (the map holding it
+  // when it is missing).
+  std::string value_path;
+  document::Location value_set_at;
   // Why the finding is only possible (empty when certain).
   std::string undecided;
 };

@@ -239,6 +239,29 @@ TEST(RenderCheck, ConditionsSayWhatTheyAssert) {
             "Helm fails with \"nil pointer evaluating interface {}.b\"");
 }
 
+TEST(RenderCheck, NamesTheValueAtFaultAndWhereItWasSet) {
+  document::Document values = Values("a:\n  b: null\n");
+  RenderResult r =
+      CheckRenderText("{{ .Values.a.b.c }}", "t.yaml", values.root());
+  ASSERT_EQ(r.findings.size(), 1u);
+  EXPECT_EQ(r.findings[0].value_path, "a.b");
+  EXPECT_EQ(r.findings[0].value_set_at.ToString(), "my-values.yaml:2:6");
+  EXPECT_THAT(r.findings[0].message,
+              HasSubstr(".Values.a.b is null (set at my-values.yaml:2:6)"));
+}
+
+TEST(RenderCheck, AssignmentsInUndecidedBranchesAreUnknownAfter) {
+  document::Document values = Values("a: {}\n");
+  // Only a branch the evaluator cannot decide makes $x nil: not certain.
+  RenderResult r = CheckRenderText(
+      "{{ $x := dict }}{{ if lookup \"v1\" \"Pod\" \"\" \"\" }}"
+      "{{ $x = .Values.a.missing }}{{ end }}{{ $x.b }}",
+      "t.yaml", values.root());
+  for (const RenderFinding& f : r.findings) {
+    EXPECT_FALSE(f.certain) << f.message;
+  }
+}
+
 TEST(RenderCheck, ListsWhatItCouldNotAnalyse) {
   document::Document values = Values("a: 1\n");
   RenderResult r = CheckRenderText(

@@ -671,6 +671,8 @@ std::vector<Diagnostic> ChartRenderDiagnostics(const chart::Chart& chart,
       absl::StrAppend(&msg, "; reachable because ", absl::StrJoin(why, ", "));
       d.path = f.conditions.back().path;
     }
+    // The value at fault, when there is one, is the path to show.
+    if (!f.value_path.empty()) d.path = f.value_path;
     if (!f.certain) absl::StrAppend(&msg, "; possible: ", f.undecided);
     d.message = std::move(msg);
     d.hint = std::string(RenderHint(f.kind));
