@@ -76,6 +76,43 @@ constexpr HelpEntry kBuiltinHelp[] = {
      "The new chart's values.schema.json cannot be used by the validator "
      "(not a JSON Schema, or a remote $ref), so the values are not checked "
      "against it."},
+    // Chart render check (chart/render_check.h, docs/compat-chart-render.md).
+    {"chart/render-not-root",
+     "A template reads .Values (or .Release, .Chart, .Capabilities) where the "
+     "dot is not the root context, in a block your values reach: Helm fails "
+     "with \"nil pointer evaluating interface {}\". Keep the setting that "
+     "reaches the block off, or use a chart version that reads $.Values "
+     "there."},
+    {"chart/render-missing-map",
+     "A template reads a field of a map your effective values do not have (or "
+     "set to null), in a block your values reach: Helm fails with a nil "
+     "pointer error. Set the map, or keep the block off."},
+    {"chart/render-field-on-scalar",
+     "A template reads a field of a value that is a string, number or list in "
+     "your values: Helm fails with \"can't evaluate field\". Give the value "
+     "the shape the chart expects."},
+    {"chart/render-required",
+     "A template's required value is empty with your values: Helm stops with "
+     "the chart's message. Set the value."},
+    {"chart/render-fail",
+     "A template calls fail in a block your values reach: the chart refuses "
+     "these values on purpose. Read its message."},
+    {"chart/render-undefined-template",
+     "A template includes a template no file defines, in a block your values "
+     "reach: Helm fails. The chart is broken for these values."},
+    {"chart/render-range-scalar",
+     "A template ranges over a value that is a string or bool in your values: "
+     "Helm fails. Give a list or a map."},
+    {"chart/render-include-depth",
+     "Templates include each other more than 1000 levels deep with your "
+     "values: Helm fails."},
+    {"chart/render-parse-error",
+     "A template the render check cannot parse; Helm may refuse it too. Render "
+     "the chart to check."},
+    {"chart/render-not-analysed",
+     "A place the render check could not follow (tpl, lookup, an unknown "
+     "function, a dependency's templates): render failures there are not "
+     "predicted."},
     // Drift (drift.h).
     {"drift/unexpected",
      "The live object sets a value the desired state does not. Remove it, or "
