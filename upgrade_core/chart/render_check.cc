@@ -970,6 +970,11 @@ class Evaluator {
       return t == Tri::kTrue ? args[0] : args[1];
     }
     if (name == "hasKey" && args.size() == 2) {
+      // A nil map has no keys (Go passes it as an empty map).
+      if (args[0].k == Val::K::kMissing || args[0].k == Val::K::kNil ||
+          (args[0].k == Val::K::kNode && args[0].node.is_null())) {
+        return Derived(Bool(false), args[0]);
+      }
       if (args[1].k != Val::K::kString || !IsMap(args[0])) return Unknown();
       bool has = false;
       if (args[0].k == Val::K::kNode) {
