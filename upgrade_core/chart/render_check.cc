@@ -12,6 +12,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <utility>
 
@@ -66,6 +67,9 @@ struct Val {
   // from_values, else a description ("merge ...").
   std::string path;
   bool from_values = false;
+  // Which chart's values (an index into the evaluator's prefixes: 0 is the
+  // chart checked, others its dependencies, "database" for an alias).
+  uint16_t chart = 0;
   Location set_at;
   // For a bool computed from a value (eq, hasKey, not, empty): what it
   // asserts when true, e.g. `controller.kind is "DaemonSet"`.
@@ -259,6 +263,8 @@ bool RunOnLargeStack(const std::function<void()>& fn) {
 struct File {
   std::string source;
   bool render = false;
+  Node values;  // the .Values of the chart the file belongs to
+  uint16_t chart = 0;
   ParsedTemplate parsed;
 };
 
@@ -279,10 +285,13 @@ class Evaluator {
     root_.node = values;
   }
 
-  void AddFile(std::string source, absl::string_view text, bool render) {
+  void AddFile(std::string source, absl::string_view text, bool render,
+               std::optional<Node> values = std::nullopt, uint16_t chart = 0) {
     File& f = files_.emplace_back();
+    f.chart = chart;
     f.source = std::move(source);
     f.render = render;
+    f.values = values ? *values : root_.node;
     internal::ParseLimits pl;
     pl.max_nesting = limits_.max_nesting;
     f.parsed = internal::ParseTemplate(text, pl);
@@ -302,6 +311,20 @@ class Evaluator {
     }
   }
 
+  // A dependency's values prefix as the user writes it ("database"); its
+  // index goes into Val::chart.
+  uint16_t AddPrefix(std::string prefix) {
+    if (prefixes_.size() >= 0xffff) return 0;
+    prefixes_.push_back(std::move(prefix));
+    return static_cast<uint16_t>(prefixes_.size() - 1);
+  }
+  const std::string& Prefix(uint16_t chart) const { return prefixes_[chart]; }
+
+  // Keeps a dependency's effective values alive as long as the evaluator.
+  Node Keep(document::Document doc) {
+    return kept_.emplace_back(std::move(doc)).root();
+  }
+
   void Gap(Location loc, std::string reason) {
     if (gap_keys_.insert(absl::StrCat(loc.ToString(), "\n", reason)).second) {
       out_->not_analysed.push_back({std::move(loc), std::move(reason)});
@@ -315,8 +338,11 @@ class Evaluator {
       if (!f.render || !f.parsed.errors.empty()) continue;
       abort_ = false;
       vars_.clear();
-      vars_.emplace_back("$", root_);
-      Ctx ctx{&f, root_, true, "", 0, 0};
+      Val root = root_;
+      root.node = f.values;
+      root.chart = f.chart;
+      vars_.emplace_back("$", root);
+      Ctx ctx{&f, root, true, "", 0, 0};
       Walk(f.parsed.root, ctx);
     }
     out_->steps = steps_;
@@ -365,7 +391,8 @@ class Evaluator {
     r.chain = chain_;
     r.conditions = conditions_;
     if (value != nullptr && value->from_values) {
-      r.value_path = value->path;
+      r.value_path = Child(prefixes_[value->chart], value->path);
+      if (prefixes_[value->chart].empty()) r.value_path = value->path;
       r.value_set_at = value->set_at;
     }
     if (!r.certain) {
@@ -426,7 +453,8 @@ class Evaluator {
       }
     } else if (v.from_values) {
       RenderCondition c;
-      c.path = v.path;
+      c.path = prefixes_[v.chart].empty() ? v.path
+                                          : Child(prefixes_[v.chart], v.path);
       std::string what;
       if (!v.claim.empty()) {
         c.description = taken ? v.claim : absl::StrCat("not: ", v.claim);
@@ -524,6 +552,7 @@ class Evaluator {
           e.k = Val::K::kNode;
           e.node = node.child(i);
           e.from_values = true;
+          e.chart = v.chart;
           e.set_at = e.node.location();
           Val key;
           if (node.is_map()) {
@@ -724,12 +753,14 @@ class Evaluator {
             n.k = Val::K::kDict;
             n.dict = std::make_shared<Dict>();
             n.from_values = true;
+            n.chart = v.chart;
             v = std::move(n);
           } else if (f == "Values") {
             Val n;
             n.k = Val::K::kNode;
             n.node = v.node;
             n.from_values = true;
+            n.chart = v.chart;
             n.set_at = v.node.location();
             v = std::move(n);
           } else if (IsRootObject(f)) {
@@ -759,6 +790,7 @@ class Evaluator {
             }
             Val n;
             n.from_values = v.from_values;
+            n.chart = v.chart;
             n.path = Child(v.path, f);
             if (c) {
               n.k = Val::K::kNode;
@@ -795,6 +827,7 @@ class Evaluator {
             Val n;
             n.k = Val::K::kMissing;
             n.from_values = v.from_values;
+            n.chart = v.chart;
             n.path = Child(v.path, f);
             v = std::move(n);
           }
@@ -984,6 +1017,7 @@ class Evaluator {
       }
       Val r = Bool(has);
       r.from_values = args[0].from_values;
+      r.chart = args[0].chart;
       r.path = Child(args[0].path, args[1].text);
       r.set_at = args[0].set_at;
       r.claim = absl::StrCat(r.path, " is present");
@@ -1055,6 +1089,7 @@ class Evaluator {
       v.k = Val::K::kNode;
       v.node = *n;
       v.from_values = args[0].from_values;
+      v.chart = args[0].chart;
       v.path = Child(args[0].path, args[1].text);
       v.set_at = n->location();
       return v;
@@ -1102,6 +1137,7 @@ class Evaluator {
 
   static Val Derived(Val r, const Val& from) {
     r.from_values = from.from_values;
+    r.chart = from.chart;
     r.path = from.path;
     r.set_at = from.set_at;
     return r;
@@ -1150,6 +1186,7 @@ class Evaluator {
           e.k = Val::K::kNode;
           e.node = a.node.child(i);
           e.from_values = a.from_values;
+          e.chart = a.chart;
           e.path = Child(a.path, a.node.key(i));
           e.set_at = e.node.location();
           put(std::string(a.node.key(i)), std::move(e));
@@ -1166,6 +1203,8 @@ class Evaluator {
   RenderResult* out_;
   const RenderLimits& limits_;
   Val root_;
+  std::vector<std::string> prefixes_ = {""};
+  std::deque<document::Document> kept_;
   std::deque<File> files_;
   absl::flat_hash_map<std::string, std::pair<const Define*, const File*>>
       defines_;
@@ -1183,7 +1222,28 @@ class Evaluator {
   bool too_deep_ = false;
 };
 
-void AddDefinesOf(Evaluator& ev, const Chart& chart, bool render) {
+// The key of `dep`'s values in its parent's: its alias in the parent's
+// Chart.yaml, else its name.
+std::string DependencyKey(const Chart& parent, const Chart& dep) {
+  std::optional<Node> deps = parent.metadata().root().Get("dependencies");
+  if (deps && deps->is_list()) {
+    for (size_t i = 0; i < deps->size(); ++i) {
+      Node e = deps->child(i);
+      std::optional<Node> name = e.Get("name");
+      if (!name || !name->is_scalar() || name->text() != dep.name()) continue;
+      std::optional<Node> alias = e.Get("alias");
+      if (alias && alias->is_scalar() && !alias->text().empty()) {
+        return std::string(alias->text());
+      }
+      break;
+    }
+  }
+  return dep.name();
+}
+
+void AddDefinesOf(Evaluator& ev, const Chart& chart, bool render,
+                  const Node& values, const DependencyValues* dep_values,
+                  uint16_t chart_index = 0) {
   for (const TemplateFile& t : chart.templates()) {
     absl::string_view base = t.name;
     if (size_t slash = base.rfind('/'); slash != absl::string_view::npos) {
@@ -1191,14 +1251,31 @@ void AddDefinesOf(Evaluator& ev, const Chart& chart, bool render) {
     }
     // Helm renders every template but the `_` helpers files (and NOTES.txt,
     // which `helm install` renders too).
-    ev.AddFile(t.source, t.text, render && !absl::StartsWith(base, "_"));
+    ev.AddFile(t.source, t.text, render && !absl::StartsWith(base, "_"), values,
+               chart_index);
   }
+  // Helm puts every template of the chart and its dependencies in one
+  // namespace: a dependency's defines are there even when it is disabled.
   for (const Chart& dep : chart.dependencies()) {
-    ev.Gap({dep.source(), 0, 0},
-           absl::StrCat("the templates of dependency \"", dep.name(),
-                        "\" are not evaluated (only its defines are "
-                        "available to includes)"));
-    AddDefinesOf(ev, dep, false);
+    if (dep_values == nullptr || !*dep_values || !render) {
+      if (render) {
+        ev.Gap({dep.source(), 0, 0},
+               absl::StrCat("the templates of dependency \"", dep.name(),
+                            "\" are not evaluated (only its defines are "
+                            "available to includes)"));
+      }
+      AddDefinesOf(ev, dep, false, Node(), nullptr);
+      continue;
+    }
+    std::optional<document::Document> d = (*dep_values)(chart, values, dep);
+    if (!d) {  // disabled: not rendered
+      AddDefinesOf(ev, dep, false, Node(), nullptr);
+      continue;
+    }
+    const std::string& parent = ev.Prefix(chart_index);
+    std::string key = DependencyKey(chart, dep);
+    AddDefinesOf(ev, dep, true, ev.Keep(*std::move(d)), dep_values,
+                 ev.AddPrefix(parent.empty() ? key : Child(parent, key)));
   }
 }
 
@@ -1230,9 +1307,15 @@ absl::string_view RenderFindingKindName(RenderFinding::Kind kind) {
 
 RenderResult CheckRender(const Chart& chart, const document::Node& values,
                          const RenderLimits& limits) {
+  return CheckRender(chart, values, limits, nullptr);
+}
+
+RenderResult CheckRender(const Chart& chart, const document::Node& values,
+                         const RenderLimits& limits,
+                         const DependencyValues& dependency_values) {
   RenderResult out;
   Evaluator ev(&out, limits, values);
-  AddDefinesOf(ev, chart, true);
+  AddDefinesOf(ev, chart, true, values, &dependency_values);
   if (!RunOnLargeStack([&ev] { ev.Run(); })) {
     ev.set_max_walk_depth(kMaxWalkDepthOnCallerStack);
     ev.Run();

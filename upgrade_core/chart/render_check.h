@@ -35,6 +35,8 @@
 #define UPGRADE_CORE_CHART_RENDER_CHECK_H_
 
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -116,6 +118,21 @@ absl::string_view RenderFindingKindName(RenderFinding::Kind kind);
 // includes; dependencies' own templates are listed as not analysed.
 RenderResult CheckRender(const Chart& chart, const document::Node& values,
                          const RenderLimits& limits = {});
+
+// A dependency's effective values, given its parent chart and the parent's
+// effective values, or nullopt when the dependency is disabled (Helm does not
+// render it). compat::ChartRenderDiagnostics passes Helm's rules (the
+// `condition` in the parent's Chart.yaml; the parent's `<alias or name>`
+// values coalesced over the dependency's defaults, `global` shared).
+using DependencyValues = std::function<std::optional<document::Document>(
+    const Chart& parent, const document::Node& parent_values,
+    const Chart& dependency)>;
+
+// The same, and every enabled dependency's templates evaluated with the
+// values `dependency_values` gives (at any depth).
+RenderResult CheckRender(const Chart& chart, const document::Node& values,
+                         const RenderLimits& limits,
+                         const DependencyValues& dependency_values);
 
 // One template text on its own (tests, fuzzing): its defines are available
 // to its own includes.

@@ -8,9 +8,11 @@
 #include <set>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "upgrade_core/chart/render_check.h"
 #include "upgrade_core/chart/template_reader.h"
 #include "upgrade_core/compat/merge.h"
@@ -642,11 +644,68 @@ absl::string_view RenderHint(chart::RenderFinding::Kind kind) {
   return "";
 }
 
+// A dependency's effective values the way Helm makes them: disabled when the
+// first path of its `condition` (in the parent's Chart.yaml) that holds a
+// bool is false; else the parent's `<alias or name>` values coalesced over
+// the dependency's defaults, with the parent's `global` over the
+// dependency's.
+std::optional<Document> DependencyEffectiveValues(const chart::Chart& parent,
+                                                  const Node& parent_values,
+                                                  const chart::Chart& dep) {
+  std::optional<Node> entry;
+  if (std::optional<Node> deps = parent.metadata().root().Get("dependencies");
+      deps && deps->is_list()) {
+    for (size_t i = 0; i < deps->size(); ++i) {
+      std::optional<Node> name = deps->child(i).Get("name");
+      if (name && name->is_scalar() && name->text() == dep.name()) {
+        entry = deps->child(i);
+        break;
+      }
+    }
+  }
+  std::string key = dep.name();
+  if (entry) {
+    if (std::optional<Node> alias = entry->Get("alias");
+        alias && alias->is_scalar() && !alias->text().empty()) {
+      key = std::string(alias->text());
+    }
+    if (std::optional<Node> cond = entry->Get("condition");
+        cond && cond->is_scalar()) {
+      for (absl::string_view p : absl::StrSplit(cond->text(), ',')) {
+        p = absl::StripAsciiWhitespace(p);
+        if (p.empty()) continue;
+        std::optional<Node> v = parent_values.Find(p);
+        if (v && v->kind() == NodeKind::kBool) {
+          if (!v->bool_value()) return std::nullopt;
+          break;
+        }
+      }
+    }
+  }
+  std::vector<Node> overrides;
+  if (std::optional<Node> sub = parent_values.Get(key); sub && sub->is_map()) {
+    overrides.push_back(*sub);
+  }
+  Document globals;
+  if (std::optional<Node> g = parent_values.Get("global"); g && g->is_map()) {
+    document::DocumentBuilder b("<global>");
+    b.BeginMap(g->location());
+    b.Key("global", g->location());
+    b.CopyOf(*g);
+    b.EndMap();
+    globals = std::move(b).Finish();
+    overrides.push_back(globals.root());
+  }
+  return MergeValues(dep.values().root(), overrides,
+                     absl::StrCat("<effective values of ", key, ">"));
+}
+
 }  // namespace
 
 std::vector<Diagnostic> ChartRenderDiagnostics(const chart::Chart& chart,
                                                const Node& effective) {
-  const chart::RenderResult r = chart::CheckRender(chart, effective);
+  const chart::RenderResult r =
+      chart::CheckRender(chart, effective, {}, DependencyEffectiveValues);
   std::vector<Diagnostic> out;
   for (const chart::RenderFinding& f : r.findings) {
     Diagnostic d;

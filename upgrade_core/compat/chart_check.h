@@ -101,7 +101,9 @@ absl::StatusOr<ChartUpgradeReport> CheckChartUpgrade(
 // the way was decided, a warning ("possible") when one was not; places the
 // evaluator could not follow are chart/render-not-analysed (info). Messages
 // name the helpers on the way and the values that make the block reachable,
-// with where they were set.
+// with where they were set. Enabled dependencies are evaluated with their
+// own effective values (their `condition`, the parent's `<alias>` values over
+// their defaults, `global` shared).
 std::vector<diag::Diagnostic> ChartRenderDiagnostics(
     const chart::Chart& chart, const document::Node& effective);
 

@@ -603,5 +603,37 @@ TEST(ChartRender, CheckChartRenderMergesOverridesInOrder) {
               HasSubstr("list.yaml:1:1: not a values file"));
 }
 
+TEST(ChartRender, EvaluatesEnabledDependenciesWithTheirValues) {
+  absl::StatusOr<chart::Chart> c = chart::Chart::FromFiles(
+      {{"Chart.yaml",
+        "name: app\nversion: 1.0.0\ndependencies:\n  - name: db\n"
+        "    alias: database\n    condition: database.enabled\n"},
+       {"values.yaml",
+        "global: {registry: r.example}\ndatabase: {enabled: false}\n"},
+       {"templates/cm.yaml", "x: {{ .Values.global.registry }}\n"},
+       {"charts/db/Chart.yaml", "name: db\nversion: 2.0.0\n"},
+       {"charts/db/values.yaml", "image: {tag: \"16\"}\n"},
+       {"charts/db/templates/sts.yaml",
+        "image: {{ .Values.global.registry }}/db:{{ .Values.image.tag }}\n"
+        "{{ .Values.persistence.size }}\n"}},
+      "app");
+  ASSERT_TRUE(c.ok()) << c.status();
+  // Disabled by its condition: not rendered, so nothing to report.
+  absl::StatusOr<ChartRenderReport> off = CheckChartRender(*c, {});
+  ASSERT_TRUE(off.ok());
+  EXPECT_TRUE(off->findings.empty()) << off->ToText();
+
+  absl::StatusOr<Document> on =
+      Document::FromYaml("database:\n  enabled: true\n", "my-values.yaml");
+  ASSERT_TRUE(on.ok());
+  absl::StatusOr<ChartRenderReport> r = CheckChartRender(*c, {*on});
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->findings.size(), 1u) << r->ToText();
+  EXPECT_EQ(r->findings[0].code, "chart/render-missing-map");
+  EXPECT_EQ(r->findings[0].location.ToString(),
+            "app/charts/db/templates/sts.yaml:2:4");
+  EXPECT_EQ(r->findings[0].path, "database.persistence");
+}
+
 }  // namespace
 }  // namespace upgrade_core::compat
