@@ -1017,7 +1017,12 @@ absl::Status Sim::Settle() {
         if (r.last_observed == observed) continue;
         r.last_observed = observed;
       }
+      // ReportOutcome may erase running_[id] (a report the orchestrator
+      // refused): `r` is not used after it.
+      const bool rollback = r.action.kind == proto::ROLLBACK;
+      const int component = r.action.component;
       UC_RETURN_IF_ERROR(ReportOutcome(id, Outcome::Succeeded(observed)));
+      if (running_.count(id) == 0) continue;  // finished before the report
       bool still = false;
       for (const Action& a : orch_->InFlight()) still = still || a.id == id;
       if (still) {
@@ -1026,9 +1031,7 @@ absl::Status Sim::Settle() {
       }
       running_.erase(id);
       Log(absl::StrCat(step_id, " succeeded"));
-      if (r.action.kind == proto::ROLLBACK) {
-        comps_[r.action.component].restoring = false;
-      }
+      if (rollback) comps_[component].restoring = false;
       reported = true;
     }
     if (!reported && actions.empty()) break;
