@@ -1,7 +1,10 @@
-// `upgradectl simulate PLAN [--seed N] [--format text|json]`: runs the plan
-// through the real orchestrator against a modelled cluster
-// (upgrade_core/sim, docs/simulate.md) and says what would happen.
+// `upgradectl simulate PLAN [--seed N | --runs N] [--compare OTHER]
+// [--svg FILE] [--format text|json|mermaid]`: runs the plan through the
+// real orchestrator against a modelled cluster (upgrade_core/sim,
+// docs/simulate.md) and says what would happen: one run, many seeds, or two
+// plans side by side.
 #include <cstdint>
+#include <fstream>
 #include <optional>
 #include <string>
 #include <vector>
@@ -14,12 +17,16 @@
 #include "upgrade_core/plan/plan.h"
 #include "upgrade_core/plan/planner.h"
 #include "upgrade_core/plan/problem.h"
+#include "upgrade_core/sim/many.h"
+#include "upgrade_core/sim/render.h"
 #include "upgrade_core/sim/simulator.h"
 
 namespace upgrade_core::cli {
 
 extern const char kSimulateUsage[] =
-    "usage: upgradectl simulate PLAN.yaml [--seed N] [--format text|json]\n"
+    "usage: upgradectl simulate PLAN.yaml [--seed N | --runs N]\n"
+    "                           [--compare OTHER.yaml] [--svg FILE]\n"
+    "                           [--format text|json|mermaid]\n"
     "\n"
     "Runs the plan through the orchestrator against a modelled cluster (the\n"
     "nodes and replicas the plan names) in simulated time, and reports what\n"
@@ -32,28 +39,92 @@ extern const char kSimulateUsage[] =
     "\n"
     "  PLAN.yaml         the plan; \"-\" reads it from standard input\n"
     "  --seed N          seeds the random durations and faults (default 0);\n"
-    "                    the same seed gives the same output, byte for byte\n"
-    "  --format text|json\n"
-    "                    output (default text)\n"
+    "                    the same seed gives the same output, byte for byte;\n"
+    "                    with --runs, the first seed\n"
+    "  --runs N          N runs, seeds N..N+runs-1 (on every core): the\n"
+    "                    percentiles of the duration and of each service's\n"
+    "                    time below its floor, and how many runs succeeded,\n"
+    "                    got stuck or rolled back\n"
+    "  --compare OTHER.yaml\n"
+    "                    also simulates OTHER on the same seeds, side by side\n"
+    "  --svg FILE        writes the run's ready endpoints per service as an\n"
+    "                    SVG chart (one run only)\n"
+    "  --format text|json|mermaid\n"
+    "                    output (default text); mermaid: the run's steps as\n"
+    "                    a Mermaid gantt chart (one run only)\n"
     "  -h, --help        show this help\n"
     "\n"
     "exit codes: 0 the plan succeeded, every availability floor held and\n"
-    "nothing got stuck; 1 otherwise; 2 bad input (unreadable or invalid\n"
-    "plan, a plan with dependency errors, a bad flag)\n";
+    "nothing got stuck (with --runs: in every run; with --compare: the first\n"
+    "plan, in every run, whatever the other does); 1 otherwise; 2 bad input\n"
+    "(unreadable or invalid plan, a plan with dependency errors, a bad flag,\n"
+    "an SVG file that cannot be written)\n";
+
+namespace {
+
+struct Loaded {
+  plan::ExecutionPlan plan;
+  std::vector<diag::Diagnostic> errors;  // the plan's failed checks
+};
+
+// Loads and compiles `path`; nullopt after printing the error.
+std::optional<Loaded> LoadPlan(const std::string& path, bool json,
+                               std::ostream& out, std::ostream& err) {
+  absl::StatusOr<plan::Plan> plan = plan::Plan::FromFile(path);
+  if (!plan.ok()) {
+    if (json) {
+      out << InputErrorJson(plan.status(), path);
+    } else {
+      err << "upgradectl simulate: " << plan.status().message() << "\n";
+    }
+    return std::nullopt;
+  }
+  plan::PlannerOptions options;
+  options.check_config = false;
+  // Simulation only: an unsafe plan is compiled so that its run can be
+  // shown. It is never executed.
+  options.compile_despite_errors = true;
+  absl::StatusOr<plan::ExecutionPlan> compiled =
+      plan::CompilePlan(*plan, options);
+  if (!compiled.ok()) {
+    err << "upgradectl simulate: " << compiled.status().message() << "\n";
+    return std::nullopt;
+  }
+  Loaded l{*std::move(compiled), {}};
+  for (const diag::Diagnostic& d : l.plan.warnings()) {
+    if (d.severity == diag::Severity::kError) l.errors.push_back(d);
+  }
+  return l;
+}
+
+void PrintErrors(const Loaded& l, absl::string_view which, std::ostream& out) {
+  if (l.errors.empty()) return;
+  out << which << "the plan's checks fail (simulated anyway, to show what "
+      << "the errors do):\n";
+  for (const diag::Diagnostic& d : l.errors) {
+    out << "  " << diag::FormatDiagnostic(d) << "\n";
+  }
+}
+
+}  // namespace
 
 int RunSimulateCommand(const std::vector<std::string>& args, std::ostream& out,
                        std::ostream& err) {
-  std::string path, format = "text", seed_text = "0";
+  std::string path, format = "text", seed_text = "0", runs_text, other, svg;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     std::string* dst = nullptr;
     absl::string_view flag;
-    if (a == "--seed" || absl::StartsWith(a, "--seed=")) {
-      dst = &seed_text;
-      flag = "--seed";
-    } else if (a == "--format" || absl::StartsWith(a, "--format=")) {
-      dst = &format;
-      flag = "--format";
+    for (auto [name, target] :
+         {std::pair<absl::string_view, std::string*>{"--seed", &seed_text},
+          {"--format", &format},
+          {"--runs", &runs_text},
+          {"--compare", &other},
+          {"--svg", &svg}}) {
+      if (a == name || absl::StartsWith(a, absl::StrCat(name, "="))) {
+        dst = target;
+        flag = name;
+      }
     }
     if (dst != nullptr) {
       if (a == flag) {
@@ -65,6 +136,10 @@ int RunSimulateCommand(const std::vector<std::string>& args, std::ostream& out,
       } else {
         *dst = a.substr(flag.size() + 1);
       }
+      if (dst->empty()) {
+        return UsageError("simulate", absl::StrCat(flag, " needs a value"),
+                          err);
+      }
     } else if (absl::StartsWith(a, "-") && a != "-") {
       return UsageError("simulate", absl::StrCat("unknown flag ", a), err);
     } else if (path.empty()) {
@@ -72,17 +147,20 @@ int RunSimulateCommand(const std::vector<std::string>& args, std::ostream& out,
     } else {
       return UsageError(
           "simulate",
-          absl::StrCat("one plan file only (got ", path, " and ", a, ")"), err);
+          absl::StrCat("one plan file only (got ", path, " and ", a,
+                       "; a second plan goes after --compare)"),
+          err);
     }
   }
   if (path.empty()) {
     return UsageError("simulate",
                       "no plan file given (PLAN.yaml, or - for stdin)", err);
   }
-  if (format != "text" && format != "json") {
-    return UsageError(
-        "simulate",
-        absl::StrCat("unknown --format ", format, " (one of text, json)"), err);
+  if (format != "text" && format != "json" && format != "mermaid") {
+    return UsageError("simulate",
+                      absl::StrCat("unknown --format ", format,
+                                   " (one of text, json, mermaid)"),
+                      err);
   }
   uint64_t seed = 0;
   if (!absl::SimpleAtoi(seed_text, &seed)) {
@@ -92,47 +170,94 @@ int RunSimulateCommand(const std::vector<std::string>& args, std::ostream& out,
                                    seed_text, "\""),
                       err);
   }
-
-  absl::StatusOr<plan::Plan> plan = plan::Plan::FromFile(path);
-  if (!plan.ok()) {
-    if (format == "json") {
-      out << InputErrorJson(plan.status(), path);
-    } else {
-      err << "upgradectl simulate: " << plan.status().message() << "\n";
-    }
+  int64_t runs = 1;
+  if (!runs_text.empty() &&
+      (!absl::SimpleAtoi(runs_text, &runs) || runs < 1 || runs > 1000000)) {
+    return UsageError("simulate",
+                      absl::StrCat("--runs must be an integer from 1 to "
+                                   "1000000, got \"",
+                                   runs_text, "\""),
+                      err);
+  }
+  const bool many = !runs_text.empty() || !other.empty();
+  if (many && format == "mermaid") {
+    return UsageError("simulate",
+                      "--format mermaid draws one run; it does not go with "
+                      "--runs or --compare",
+                      err);
+  }
+  if (many && !svg.empty()) {
+    return UsageError("simulate",
+                      "--svg draws one run; it does not go with --runs or "
+                      "--compare",
+                      err);
+  }
+  if (!other.empty() && !AtMostOneStdin("simulate", {path, other}, err)) {
     return kExitBadInput;
   }
-  plan::PlannerOptions options;
-  options.check_config = false;
-  // Simulation only: an unsafe plan is compiled so that its run can be
-  // shown. It is never executed.
-  options.compile_despite_errors = true;
-  absl::StatusOr<plan::ExecutionPlan> compiled =
-      plan::CompilePlan(*plan, options);
-  if (!compiled.ok()) {
-    err << "upgradectl simulate: " << compiled.status().message() << "\n";
-    return kExitBadInput;
-  }
+  const bool json = format == "json";
+  std::optional<Loaded> a = LoadPlan(path, json, out, err);
+  if (!a.has_value()) return kExitBadInput;
   sim::SimOptions sim_options;
   sim_options.seed = seed;
+
+  if (!other.empty()) {
+    std::optional<Loaded> b = LoadPlan(other, json, out, err);
+    if (!b.has_value()) return kExitBadInput;
+    absl::StatusOr<sim::Comparison> c = sim::Compare(
+        a->plan, b->plan, {}, sim_options, sim::SeedRange{seed, runs});
+    if (!c.ok()) {
+      err << "upgradectl simulate: " << c.status().message() << "\n";
+      return kExitBadInput;
+    }
+    if (json) {
+      out << c->ToJson();
+    } else {
+      PrintErrors(*a, absl::StrCat(path, ": "), out);
+      PrintErrors(*b, absl::StrCat(other, ": "), out);
+      out << c->ToText();
+    }
+    return c->a.AllHealthy() ? kExitOk : kExitFindings;
+  }
+
+  if (many) {
+    absl::StatusOr<sim::ManyResult> m =
+        sim::SimulateMany(a->plan, {}, sim_options, sim::SeedRange{seed, runs});
+    if (!m.ok()) {
+      err << "upgradectl simulate: " << m.status().message() << "\n";
+      return kExitBadInput;
+    }
+    if (json) {
+      out << m->ToJson() << "\n";
+    } else {
+      PrintErrors(*a, "", out);
+      out << m->ToText();
+    }
+    return m->AllHealthy() ? kExitOk : kExitFindings;
+  }
+
   absl::StatusOr<sim::SimResult> result =
-      sim::Simulate(*compiled, {}, sim_options);
+      sim::Simulate(a->plan, {}, sim_options);
   if (!result.ok()) {
     err << "upgradectl simulate: " << result.status().message() << "\n";
     return kExitBadInput;
   }
-  if (format == "json") {
-    out << result->ToJson();
-  } else {
-    int errors = 0;
-    for (const diag::Diagnostic& d : compiled->warnings()) {
-      if (d.severity != diag::Severity::kError) continue;
-      if (errors++ == 0) {
-        out << "the plan's checks fail (simulated anyway, to show what the "
-               "errors do):\n";
-      }
-      out << "  " << diag::FormatDiagnostic(d) << "\n";
+  if (!svg.empty()) {
+    std::ofstream file(svg, std::ios::binary | std::ios::trunc);
+    file << sim::RenderReadinessSvg(*result);
+    file.close();
+    if (!file) {
+      err << "upgradectl simulate: cannot write the SVG chart to " << svg
+          << " (expected a writable file path)\n";
+      return kExitBadInput;
     }
+  }
+  if (json) {
+    out << result->ToJson();
+  } else if (format == "mermaid") {
+    out << sim::RenderMermaidGantt(*result);
+  } else {
+    PrintErrors(*a, "", out);
     out << result->ToText();
   }
   return result->Healthy() ? kExitOk : kExitFindings;
