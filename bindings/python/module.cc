@@ -19,4 +19,5 @@ PYBIND11_MODULE(_core, m) {
   upgrade_core::python::RegisterGraph(m);
   upgrade_core::python::RegisterCompat(m);
   upgrade_core::python::RegisterExec(m);
+  upgrade_core::python::RegisterSim(m);
 }

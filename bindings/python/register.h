@@ -25,6 +25,9 @@ void RegisterCompat(pybind11::module_& m);  // compat_bindings.cc
 // Orchestrator, Action, OrchestratorStatus... (exec_bindings.cc).
 void RegisterExec(pybind11::module_& m);
 
+// Cluster, Fault, simulate, SimulationResult (sim_bindings.cc).
+void RegisterSim(pybind11::module_& m);
+
 }  // namespace upgrade_core::python
 
 #endif  // UPGRADE_CORE_BINDINGS_PYTHON_REGISTER_H_

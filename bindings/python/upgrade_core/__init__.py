@@ -94,6 +94,15 @@ from upgrade_core._core import (
 )
 from upgrade_core._exec import Outcome, PlanOutcome
 
+# Simulating a compiled plan against a modelled cluster (docs/simulate.md).
+from upgrade_core._core import (
+    Cluster,
+    Fault,
+    SimConflict,
+    SimulationResult,
+    simulate,
+)
+
 # The release, from the C++ core (upgrade_core/version_info.h, the one place it
 # is defined; docs/versioning.md). `upgradectl --version` prints the same.
 __version__: str = _core.__version__
@@ -164,4 +173,9 @@ __all__ = [
     "merge_values",
     "plan_lifecycle",
     "resolve_rollout_budget",
+    "Cluster",
+    "Fault",
+    "SimConflict",
+    "SimulationResult",
+    "simulate",
 ]
