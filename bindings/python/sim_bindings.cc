@@ -22,6 +22,7 @@
 #include "bindings/python/status_casters.h"
 #include "upgrade_core/plan/planner.h"
 #include "upgrade_core/sim/cluster_loader.h"
+#include "upgrade_core/sim/many.h"
 #include "upgrade_core/sim/simulator.h"
 
 namespace upgrade_core::python {
@@ -85,6 +86,74 @@ SimResult Simulate(const plan::ExecutionPlan& plan,
     result = sim::Simulate(plan, spec.cluster, spec.options);
   }
   return ValueOrThrow(std::move(result));
+}
+
+std::vector<uint64_t> Seeds(const std::optional<std::vector<uint64_t>>& seeds,
+                            uint64_t default_count) {
+  if (seeds.has_value()) return *seeds;
+  std::vector<uint64_t> all(default_count);
+  for (uint64_t i = 0; i < default_count; ++i) all[i] = i;
+  return all;
+}
+
+int Workers(std::optional<int> workers) {
+  if (workers.has_value() && *workers < 1) {
+    ThrowStatus(absl::InvalidArgumentError(absl::StrCat(
+        "workers must be at least 1 (None: one per core), got ", *workers)));
+  }
+  return workers.value_or(sim::kDefaultWorkers);
+}
+
+py::dict PercentilesDict(const sim::Percentiles& p) {
+  py::dict d;
+  d["p50"] = p.p50;
+  d["p90"] = p.p90;
+  d["p99"] = p.p99;
+  d["max"] = p.max;
+  return d;
+}
+
+const sim::ServiceSpread& Spread(const sim::ManyResult& r,
+                                 const std::string& name) {
+  for (const sim::ServiceSpread& s : r.services) {
+    if (s.name == name) return s;
+  }
+  throw py::key_error(absl::StrCat("no service \"", name, "\" in the plan"));
+}
+
+sim::ManyResult SimulateMany(const plan::ExecutionPlan& plan,
+                             const std::optional<ClusterSpec>& cluster,
+                             const std::optional<std::vector<uint64_t>>& seeds,
+                             std::optional<int> workers) {
+  const std::vector<uint64_t> s = Seeds(seeds, 1000);
+  const int w = Workers(workers);
+  absl::StatusOr<sim::ManyResult> result;
+  {
+    py::gil_scoped_release no_gil;
+    const ClusterSpec spec = cluster.value_or(ClusterSpec{});
+    result = sim::SimulateSeeds(plan, spec.cluster, spec.options, s, w);
+  }
+  return ValueOrThrow(std::move(result));
+}
+
+sim::Comparison Compare(const plan::ExecutionPlan& a,
+                        const plan::ExecutionPlan& b,
+                        const std::optional<ClusterSpec>& cluster,
+                        const std::optional<std::vector<uint64_t>>& seeds,
+                        std::optional<int> workers) {
+  const std::vector<uint64_t> s = Seeds(seeds, 100);
+  const int w = Workers(workers);
+  absl::StatusOr<sim::ManyResult> ra, rb;
+  {
+    py::gil_scoped_release no_gil;
+    const ClusterSpec spec = cluster.value_or(ClusterSpec{});
+    ra = sim::SimulateSeeds(a, spec.cluster, spec.options, s, w);
+    if (ra.ok()) rb = sim::SimulateSeeds(b, spec.cluster, spec.options, s, w);
+  }
+  sim::Comparison c;
+  c.a = ValueOrThrow(std::move(ra));
+  c.b = ValueOrThrow(std::move(rb));
+  return c;
 }
 
 }  // namespace
@@ -254,6 +323,67 @@ void RegisterSim(py::module_& m) {
         "modelled cluster, in simulated time (the GIL is released). "
         "`faults` add to the cluster's. InputError for a fault naming an "
         "unknown step, component or node.");
+  py::class_<sim::ManyResult>(
+      m, "SimulationSummary",
+      "Many seeded runs of one plan: outcomes, duration and below-floor "
+      "percentiles (nearest rank).")
+      .def_readonly("plan", &sim::ManyResult::plan)
+      .def_property_readonly(
+          "runs",
+          [](const sim::ManyResult& r) {
+            py::list runs;
+            for (const sim::RunSummary& x : r.runs) {
+              runs.append(py::make_tuple(x.seed, x.outcome, x.stuck, x.healthy,
+                                         x.duration_ms));
+            }
+            return runs;
+          })
+      .def_property_readonly("run_count", &sim::ManyResult::RunCount)
+      .def_readonly("succeeded", &sim::ManyResult::succeeded)
+      .def_readonly("stuck", &sim::ManyResult::stuck)
+      .def_readonly("rolled_back", &sim::ManyResult::rolled_back)
+      .def_readonly("healthy", &sim::ManyResult::healthy)
+      .def_property_readonly("all_healthy", &sim::ManyResult::AllHealthy)
+      .def_property_readonly("duration",
+                             [](const sim::ManyResult& r) {
+                               return PercentilesDict(r.duration_ms);
+                             })
+      .def(
+          "downtime",
+          [](const sim::ManyResult& r, const std::string& service) {
+            return PercentilesDict(Spread(r, service).ms_below_floor);
+          },
+          py::arg("service"))
+      .def(
+          "runs_below_floor",
+          [](const sim::ManyResult& r, const std::string& service) {
+            return Spread(r, service).runs_below_floor;
+          },
+          py::arg("service"))
+      .def("to_json", &sim::ManyResult::ToJson)
+      .def("to_text", &sim::ManyResult::ToText)
+      .def("__repr__", [](const sim::ManyResult& r) {
+        return absl::StrCat("SimulationSummary(plan=", r.plan,
+                            ", runs=", r.RunCount(), ", healthy=", r.healthy,
+                            ")");
+      });
+
+  py::class_<sim::Comparison>(m, "SimulationComparison",
+                              "Two plans over the same cluster and seeds.")
+      .def_readonly("a", &sim::Comparison::a)
+      .def_readonly("b", &sim::Comparison::b)
+      .def("to_json", &sim::Comparison::ToJson)
+      .def("to_text", &sim::Comparison::ToText);
+
+  m.def("simulate_many", &SimulateMany, py::arg("execution_plan"),
+        py::arg("cluster") = std::nullopt, py::arg("seeds") = std::nullopt,
+        py::arg("workers") = std::nullopt,
+        "simulate() once per seed (None: range(1000)) on `workers` threads "
+        "(None: one per core), GIL released.");
+  m.def("compare", &Compare, py::arg("a"), py::arg("b"),
+        py::arg("cluster") = std::nullopt, py::arg("seeds") = std::nullopt,
+        py::arg("workers") = std::nullopt,
+        "Plans a and b over the same cluster and seeds (None: range(100)).");
 }
 
 }  // namespace upgrade_core::python

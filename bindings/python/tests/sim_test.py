@@ -156,5 +156,42 @@ class ClusterTest(unittest.TestCase):
             Cluster.from_file("no/such/cluster.yaml")
 
 
+class ManyTest(unittest.TestCase):
+    def test_simulate_many(self):
+        s = upgrade_core.simulate_many(web_plan(), seeds=range(20), workers=2)
+        self.assertEqual(s.run_count, 20)
+        self.assertEqual([run[0] for run in s.runs], list(range(20)))
+        self.assertEqual(s.healthy, 20)
+        self.assertTrue(s.all_healthy)
+        self.assertEqual(set(s.duration), {"p50", "p90", "p99", "max"})
+        self.assertEqual(s.downtime("http")["max"], 0)
+        self.assertEqual(s.runs_below_floor("http"), 0)
+        self.assertEqual(
+            s.to_json(),
+            upgrade_core.simulate_many(web_plan(), seeds=range(20), workers=1).to_json(),
+        )
+        with self.assertRaises(KeyError):
+            s.downtime("nope")
+
+    def test_default_seeds(self):
+        self.assertEqual(upgrade_core.simulate_many(web_plan()).run_count, 1000)
+
+    def test_bad_arguments(self):
+        with self.assertRaises(upgrade_core.InputError):
+            upgrade_core.simulate_many(web_plan(), seeds=[])
+        with self.assertRaises(upgrade_core.InputError):
+            upgrade_core.simulate_many(web_plan(), seeds=[1], workers=0)
+
+    def test_compare(self):
+        c = Cluster.from_yaml(
+            "apiVersion: upgrade-core/v1\nkind: Cluster\n"
+            "faults: [{type: step-fails, step: web/verify, probability: 0.5, attempts: 1}]\n"
+        )
+        cmp = upgrade_core.compare(web_plan(), web_plan(), cluster=c, seeds=range(10))
+        self.assertEqual(cmp.a.to_json(), cmp.b.to_json())
+        self.assertEqual(cmp.a.run_count, 10)
+        self.assertIn('"a":', cmp.to_json())
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -99,8 +99,12 @@ from upgrade_core._core import (
     Cluster,
     Fault,
     SimConflict,
+    SimulationComparison,
     SimulationResult,
+    SimulationSummary,
+    compare,
     simulate,
+    simulate_many,
 )
 
 # The release, from the C++ core (upgrade_core/version_info.h, the one place it
@@ -176,6 +180,10 @@ __all__ = [
     "Cluster",
     "Fault",
     "SimConflict",
+    "SimulationComparison",
     "SimulationResult",
+    "SimulationSummary",
+    "compare",
     "simulate",
+    "simulate_many",
 ]
