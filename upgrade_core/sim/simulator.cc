@@ -66,8 +66,10 @@ struct Comp {
   bool never_ready = false;        // fault
   int64_t late_config_ms = -1;     // fault
   int name_counter[2] = {0, 0};    // old, new
-  int64_t ready_for_ms = 0;        // await-ready: minReadySeconds
-  int64_t start_new_issued = 0;    // the latest start-new action's issue time
+  // DaemonSets: pods created so far per node, old and new (for names).
+  std::vector<int> created_on_node[2];
+  int64_t ready_for_ms = 0;      // await-ready: minReadySeconds
+  int64_t start_new_issued = 0;  // the latest start-new action's issue time
 };
 
 struct Running {
@@ -514,9 +516,11 @@ int Sim::CreatePod(int comp, bool is_new, int node) {
   if (c.per_node) {
     // A DaemonSet pod recreated on a node gets a fresh name, as Kubernetes
     // gives it a fresh suffix.
-    int same = 0;
-    for (int q : c.pods)
-      same += pods_[q].node == node && pods_[q].is_new == is_new;
+    std::vector<int>& created = c.created_on_node[is_new];
+    if (created.size() <= static_cast<size_t>(node)) {
+      created.resize(nodes_.size(), 0);
+    }
+    const int same = created[node]++;
     if (same > 0) absl::StrAppend(&p.name, "-", same + 1);
   }
   pods_.push_back(std::move(p));
@@ -557,12 +561,22 @@ bool Sim::TrySchedule(int index) {
         ++count[o.node];
       }
     }
-    std::vector<std::pair<int, int>> load;  // (pods of comp, node)
-    for (int n = 0; n < static_cast<int>(nodes_.size()); ++n) {
-      if (node_alive_[n]) load.push_back({count[n], n});
+    if (c.ports.empty()) {
+      // Nothing can clash: the first candidate is the one; no need to
+      // order them all (this was most of the cost on large clusters).
+      int best = -1;
+      for (int n = 0; n < static_cast<int>(nodes_.size()); ++n) {
+        if (node_alive_[n] && (best < 0 || count[n] < count[best])) best = n;
+      }
+      if (best >= 0) candidates.push_back(best);
+    } else {
+      std::vector<std::pair<int, int>> load;  // (pods of comp, node)
+      for (int n = 0; n < static_cast<int>(nodes_.size()); ++n) {
+        if (node_alive_[n]) load.push_back({count[n], n});
+      }
+      std::sort(load.begin(), load.end());
+      for (const auto& [k, n] : load) candidates.push_back(n);
     }
-    std::sort(load.begin(), load.end());
-    for (const auto& [k, n] : load) candidates.push_back(n);
   }
   std::string clash;
   int clash_node = -1, clash_holder = -1;
