@@ -23,6 +23,7 @@
 #include "upgrade_core/plan/planner.h"
 #include "upgrade_core/sim/cluster_loader.h"
 #include "upgrade_core/sim/many.h"
+#include "upgrade_core/sim/render.h"
 #include "upgrade_core/sim/simulator.h"
 
 namespace upgrade_core::python {
@@ -309,6 +310,10 @@ void RegisterSim(py::module_& m) {
       .def_property_readonly("healthy", &SimResult::Healthy)
       .def("to_json", &SimResult::ToJson)
       .def("to_text", &SimResult::ToText)
+      .def("to_svg", &sim::RenderReadinessSvg,
+           "An SVG 1.1 chart of ready endpoints per service over time.")
+      .def("to_mermaid", &sim::RenderMermaidGantt,
+           "A Mermaid gantt chart: a bar per step attempt.")
       .def("__repr__", [](const SimResult& r) {
         return absl::StrCat("SimulationResult(plan=", r.plan,
                             ", outcome=", r.outcome,

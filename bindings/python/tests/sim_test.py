@@ -51,6 +51,9 @@ class SimulateTest(unittest.TestCase):
         self.assertTrue(all(isinstance(t, int) and isinstance(w, str) for t, w in r.timeline))
         self.assertEqual(json.loads(r.to_json())["outcome"], "succeeded")
         self.assertIn("simulation of web", r.to_text())
+        self.assertTrue(r.to_svg().lstrip().startswith("<"))
+        self.assertIn("<svg", r.to_svg())
+        self.assertIn("gantt", r.to_mermaid())
 
     def test_deterministic(self):
         p = web_plan()
