@@ -17,6 +17,7 @@
 #include "upgrade_core/plan/plan.h"
 #include "upgrade_core/plan/planner.h"
 #include "upgrade_core/plan/problem.h"
+#include "upgrade_core/sim/cluster_loader.h"
 #include "upgrade_core/sim/many.h"
 #include "upgrade_core/sim/render.h"
 #include "upgrade_core/sim/simulator.h"
@@ -24,7 +25,8 @@
 namespace upgrade_core::cli {
 
 extern const char kSimulateUsage[] =
-    "usage: upgradectl simulate PLAN.yaml [--seed N | --runs N]\n"
+    "usage: upgradectl simulate PLAN.yaml [--cluster CLUSTER.yaml]\n"
+    "                           [--seed N | --runs N]\n"
     "                           [--compare OTHER.yaml] [--svg FILE]\n"
     "                           [--format text|json|mermaid]\n"
     "\n"
@@ -38,6 +40,11 @@ extern const char kSimulateUsage[] =
     "are not read.\n"
     "\n"
     "  PLAN.yaml         the plan; \"-\" reads it from standard input\n"
+    "  --cluster CLUSTER.yaml\n"
+    "                    the cluster, step durations and faults to simulate\n"
+    "                    (kind: Cluster, docs/simulate.md#cluster-files);\n"
+    "                    default: the nodes and replicas the plan names,\n"
+    "                    fixed durations, no faults\n"
     "  --seed N          seeds the random durations and faults (default 0);\n"
     "                    the same seed gives the same output, byte for byte;\n"
     "                    with --runs, the first seed\n"
@@ -110,7 +117,8 @@ void PrintErrors(const Loaded& l, absl::string_view which, std::ostream& out) {
 
 int RunSimulateCommand(const std::vector<std::string>& args, std::ostream& out,
                        std::ostream& err) {
-  std::string path, format = "text", seed_text = "0", runs_text, other, svg;
+  std::string path, format = "text", seed_text = "0", runs_text, other, svg,
+                    cluster_path;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     std::string* dst = nullptr;
@@ -120,7 +128,8 @@ int RunSimulateCommand(const std::vector<std::string>& args, std::ostream& out,
           {"--format", &format},
           {"--runs", &runs_text},
           {"--compare", &other},
-          {"--svg", &svg}}) {
+          {"--svg", &svg},
+          {"--cluster", &cluster_path}}) {
       if (a == name || absl::StartsWith(a, absl::StrCat(name, "="))) {
         dst = target;
         flag = name;
@@ -198,14 +207,25 @@ int RunSimulateCommand(const std::vector<std::string>& args, std::ostream& out,
   const bool json = format == "json";
   std::optional<Loaded> a = LoadPlan(path, json, out, err);
   if (!a.has_value()) return kExitBadInput;
+  sim::Cluster cluster;
   sim::SimOptions sim_options;
+  if (!cluster_path.empty()) {
+    absl::StatusOr<sim::ClusterSpec> spec =
+        sim::LoadCluster(cluster_path, &a->plan);
+    if (!spec.ok()) {
+      err << "upgradectl simulate: " << spec.status().message() << "\n";
+      return kExitBadInput;
+    }
+    cluster = std::move(spec->cluster);
+    sim_options = std::move(spec->options);
+  }
   sim_options.seed = seed;
 
   if (!other.empty()) {
     std::optional<Loaded> b = LoadPlan(other, json, out, err);
     if (!b.has_value()) return kExitBadInput;
     absl::StatusOr<sim::Comparison> c = sim::Compare(
-        a->plan, b->plan, {}, sim_options, sim::SeedRange{seed, runs});
+        a->plan, b->plan, cluster, sim_options, sim::SeedRange{seed, runs});
     if (!c.ok()) {
       err << "upgradectl simulate: " << c.status().message() << "\n";
       return kExitBadInput;
@@ -221,8 +241,8 @@ int RunSimulateCommand(const std::vector<std::string>& args, std::ostream& out,
   }
 
   if (many) {
-    absl::StatusOr<sim::ManyResult> m =
-        sim::SimulateMany(a->plan, {}, sim_options, sim::SeedRange{seed, runs});
+    absl::StatusOr<sim::ManyResult> m = sim::SimulateMany(
+        a->plan, cluster, sim_options, sim::SeedRange{seed, runs});
     if (!m.ok()) {
       err << "upgradectl simulate: " << m.status().message() << "\n";
       return kExitBadInput;
@@ -237,7 +257,7 @@ int RunSimulateCommand(const std::vector<std::string>& args, std::ostream& out,
   }
 
   absl::StatusOr<sim::SimResult> result =
-      sim::Simulate(a->plan, {}, sim_options);
+      sim::Simulate(a->plan, cluster, sim_options);
   if (!result.ok()) {
     err << "upgradectl simulate: " << result.status().message() << "\n";
     return kExitBadInput;

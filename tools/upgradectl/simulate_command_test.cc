@@ -55,6 +55,29 @@ TEST(SimulateCommandTest, NaivePlanShowsTheClashAndRollsBack) {
   EXPECT_THAT(r.out, HasSubstr("ingress-controller/await-ready timed out"));
 }
 
+// --cluster: the example's cluster file (a verify that fails once, a node
+// lost at 2m, random step durations) changes what happens, and seeds now
+// differ from one another.
+TEST(SimulateCommandTest, ClusterFileDrivesTheRun) {
+  const std::string plan = absl::StrCat(kExample, "plan.yaml");
+  const std::string cluster = absl::StrCat(kExample, "cluster.yaml");
+  const Result plain = RunCli({"simulate", plan});
+  const Result with = RunCli({"simulate", plan, "--cluster", cluster});
+  EXPECT_EQ(with.exit_code, kExitFindings) << with.out << with.err;
+  EXPECT_NE(with.out, plain.out);
+  const Result seed1 =
+      RunCli({"simulate", plan, "--cluster", cluster, "--seed", "1"});
+  EXPECT_NE(seed1.out, with.out);
+}
+
+TEST(SimulateCommandTest, BadClusterFileIsBadInput) {
+  const Result missing =
+      RunCli({"simulate", absl::StrCat(kExample, "plan.yaml"), "--cluster",
+              "no-such-cluster.yaml"});
+  EXPECT_EQ(missing.exit_code, kExitBadInput);
+  EXPECT_THAT(missing.err, HasSubstr("no-such-cluster.yaml"));
+}
+
 TEST(SimulateCommandTest, JsonIsTheSameBytesForTheSameSeed) {
   const std::vector<std::string> args = {
       "simulate", absl::StrCat(kExample, "plan-naive.yaml"), "--seed", "3",
