@@ -51,6 +51,17 @@ class SimulateSvgTest(unittest.TestCase):
                          2)
         self.assertEqual(simulate_svg("plan-naive.yaml", "3")[1], data)
 
+    def test_the_readme_picture_is_current(self):
+        # docs/img/ingress-fixed-plan.svg is this command's output; regenerate
+        # it with: upgradectl simulate examples/rke2-ingress-nginx/plan.yaml
+        #          --svg docs/img/ingress-fixed-plan.svg
+        code, data = simulate_svg("plan.yaml")
+        self.assertEqual(code, 0)
+        with open(os.path.join(ROOT, "docs", "img", "ingress-fixed-plan.svg"),
+                  "rb") as f:
+            self.assertEqual(f.read(), data,
+                             "docs/img/ingress-fixed-plan.svg is stale")
+
 
 if __name__ == "__main__":
     unittest.main()
