@@ -11,35 +11,12 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "upgrade_core/util/file_errors.h"
 
 namespace upgrade_core::document {
 namespace {
 
-absl::Status ErrnoError(absl::string_view path, absl::string_view what,
-                        int error) {
-  const std::string message =
-      absl::StrCat(path, ": ", what, ": ", std::strerror(error));
-  switch (error) {
-    case ENOENT:
-    case ENOTDIR:
-      return absl::NotFoundError(message);
-    case EACCES:
-    case EPERM:
-      return absl::PermissionDeniedError(message);
-    default:
-      return absl::InternalError(message);
-  }
-}
-
-// What a non-regular file is, in words a user recognises.
-absl::string_view FileTypeName(mode_t mode) {
-  if (S_ISDIR(mode)) return "a directory";
-  if (S_ISFIFO(mode)) return "a FIFO (named pipe)";
-  if (S_ISCHR(mode)) return "a character device";
-  if (S_ISBLK(mode)) return "a block device";
-  if (S_ISSOCK(mode)) return "a socket";
-  return "not a regular file";
-}
+using util::FileTypeName;
 
 absl::Status TooBig(absl::string_view path, absl::string_view size,
                     size_t max_bytes) {
@@ -62,7 +39,7 @@ absl::StatusOr<std::string> ReadAll(int fd, absl::string_view path,
     const ssize_t n = ::read(fd, data.data() + used, data.size() - used);
     if (n < 0) {
       if (errno == EINTR) continue;
-      return ErrnoError(path, "read failed", errno);
+      return util::ErrnoStatus(path, "read failed", errno);
     }
     if (n == 0) break;
     used += static_cast<size_t>(n);
@@ -105,11 +82,12 @@ absl::StatusOr<std::string> ReadFileBounded(absl::string_view path,
       return absl::InvalidArgumentError(
           absl::StrCat(path, ": is a directory, not a regular file"));
     }
-    return ErrnoError(path, "cannot open", errno);
+    return util::ErrnoStatus(path, "cannot open", errno);
   }
   FdCloser closer(fd);
   struct stat st;
-  if (::fstat(fd, &st) != 0) return ErrnoError(path, "cannot stat", errno);
+  if (::fstat(fd, &st) != 0)
+    return util::ErrnoStatus(path, "cannot stat", errno);
   if (!S_ISREG(st.st_mode)) {
     return absl::InvalidArgumentError(
         absl::StrCat(path, ": is ", FileTypeName(st.st_mode),

@@ -16,36 +16,13 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "upgrade_core/util/file_errors.h"
 #include "upgrade_core/util/status_macros.h"
 
 namespace upgrade_core::exec {
 namespace {
 
-absl::Status ErrnoError(absl::string_view path, absl::string_view what,
-                        int error) {
-  const std::string message =
-      absl::StrCat(path, ": ", what, ": ", std::strerror(error));
-  switch (error) {
-    case ENOENT:
-    case ENOTDIR:
-      return absl::NotFoundError(message);
-    case EACCES:
-    case EPERM:
-    case EROFS:
-      return absl::PermissionDeniedError(message);
-    default:
-      return absl::InternalError(message);
-  }
-}
-
-absl::string_view FileTypeName(mode_t mode) {
-  if (S_ISDIR(mode)) return "a directory";
-  if (S_ISFIFO(mode)) return "a FIFO (named pipe)";
-  if (S_ISCHR(mode)) return "a character device";
-  if (S_ISBLK(mode)) return "a block device";
-  if (S_ISSOCK(mode)) return "a socket";
-  return "not a regular file";
-}
+using util::FileTypeName;
 
 // Closes a descriptor unless released.
 class Fd {
@@ -91,7 +68,7 @@ absl::Status OpenError(const std::string& path, int error) {
                      ": is a directory, not a regular file; give the path of a "
                      "journal file"));
   }
-  return ErrnoError(path, "cannot open", error);
+  return util::ErrnoStatus(path, "cannot open", error);
 }
 
 // fstat's the descriptor: a regular file, or InvalidArgument naming what it
@@ -99,7 +76,8 @@ absl::Status OpenError(const std::string& path, int error) {
 // honour the flag anyway). Returns the file's size.
 absl::StatusOr<uint64_t> CheckRegular(int fd, const std::string& path) {
   struct stat st;
-  if (::fstat(fd, &st) != 0) return ErrnoError(path, "cannot stat", errno);
+  if (::fstat(fd, &st) != 0)
+    return util::ErrnoStatus(path, "cannot stat", errno);
   if (!S_ISREG(st.st_mode)) {
     return absl::InvalidArgumentError(
         absl::StrCat(path, ": is ", FileTypeName(st.st_mode),
@@ -136,7 +114,7 @@ absl::StatusOr<std::string> ReadFd(int fd, const std::string& path,
                               static_cast<off_t>(used));
     if (n < 0) {
       if (errno == EINTR) continue;
-      return ErrnoError(path, "read failed", errno);
+      return util::ErrnoStatus(path, "read failed", errno);
     }
     if (n == 0) break;
     used += static_cast<uint64_t>(n);
@@ -172,9 +150,11 @@ absl::Status SyncParentDirectory(const std::string& path) {
                           : slash == 0               ? "/"
                                                      : path.substr(0, slash);
   const int fd = OpenRaw(dir, O_RDONLY | O_DIRECTORY);
-  if (fd < 0) return ErrnoError(dir, "cannot open directory to sync", errno);
+  if (fd < 0)
+    return util::ErrnoStatus(dir, "cannot open directory to sync", errno);
   Fd closer(fd);
-  if (::fsync(fd) != 0) return ErrnoError(dir, "directory fsync failed", errno);
+  if (::fsync(fd) != 0)
+    return util::ErrnoStatus(dir, "directory fsync failed", errno);
   return absl::OkStatus();
 }
 
@@ -194,7 +174,7 @@ absl::Status CheckExisting(const std::string& path, absl::string_view magic) {
   do {
     n = ::pread(fd, head.data(), head.size(), 0);
   } while (n < 0 && errno == EINTR);
-  if (n < 0) return ErrnoError(path, "read failed", errno);
+  if (n < 0) return util::ErrnoStatus(path, "read failed", errno);
   head.resize(static_cast<size_t>(n));
   if (head != magic.substr(0, head.size())) {
     return absl::InvalidArgumentError(
@@ -217,7 +197,7 @@ absl::StatusOr<int> Lock(const std::string& path) {
   } while (rc != 0 && errno == EINTR);
   if (rc != 0) {
     if (errno != EWOULDBLOCK) {
-      return ErrnoError(lock_path, "cannot lock", errno);
+      return util::ErrnoStatus(lock_path, "cannot lock", errno);
     }
     char buf[32] = {};
     const ssize_t n = ::pread(fd, buf, sizeof(buf) - 1, 0);
@@ -237,11 +217,11 @@ absl::StatusOr<int> Lock(const std::string& path) {
   }
   const std::string pid = absl::StrCat(::getpid(), "\n");
   if (::ftruncate(fd, 0) != 0) {
-    return ErrnoError(lock_path, "cannot write the pid", errno);
+    return util::ErrnoStatus(lock_path, "cannot write the pid", errno);
   }
   // WriteAllAt returns its error (errno may be stale: a 0-byte write is EIO).
   if (const int error = WriteAllAt(fd, pid, 0); error != 0) {
-    return ErrnoError(lock_path, "cannot write the pid", error);
+    return util::ErrnoStatus(lock_path, "cannot write the pid", error);
   }
   return lock.release();
 }
@@ -295,7 +275,7 @@ absl::StatusOr<std::string> FileJournalStore::ReadAll(uint64_t max_bytes) {
 absl::Status FileJournalStore::Append(absl::string_view bytes) {
   UC_RETURN_IF_ERROR(CheckUsable());
   if (const int error = WriteAllAt(fd_, bytes, size_); error != 0) {
-    const absl::Status status = ErrnoError(path_, "write failed", error);
+    const absl::Status status = util::ErrnoStatus(path_, "write failed", error);
     // Cut off whatever part of `bytes` did reach the file, so the next
     // append does not follow a torn record (recovery would drop it and
     // everything after it).
@@ -343,7 +323,7 @@ absl::StatusOr<std::string> FileJournalStore::Truncate(uint64_t size) {
     const ssize_t n = ::pread(fd_, cut.data() + got, cut.size() - got,
                               static_cast<off_t>(size + got));
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return ErrnoError(path_, "read failed", errno);
+    if (n < 0) return util::ErrnoStatus(path_, "read failed", errno);
     if (n == 0) break;
     got += static_cast<size_t>(n);
   }
@@ -357,7 +337,7 @@ absl::StatusOr<std::string> FileJournalStore::Truncate(uint64_t size) {
     if (fd >= 0) {
       out.reset(fd);
     } else if (errno != EEXIST) {
-      return ErrnoError(kept, "cannot keep the dropped bytes", errno);
+      return util::ErrnoStatus(kept, "cannot keep the dropped bytes", errno);
     }
   }
   if (out.get() < 0) {
@@ -367,15 +347,16 @@ absl::StatusOr<std::string> FileJournalStore::Truncate(uint64_t size) {
                      "files exist; remove old ones"));
   }
   if (const int error = WriteAllAt(out.get(), cut, 0); error != 0) {
-    return ErrnoError(kept, "cannot keep the dropped bytes", error);
+    return util::ErrnoStatus(kept, "cannot keep the dropped bytes", error);
   }
-  if (::fsync(out.get()) != 0) return ErrnoError(kept, "fsync failed", errno);
+  if (::fsync(out.get()) != 0)
+    return util::ErrnoStatus(kept, "fsync failed", errno);
   UC_RETURN_IF_ERROR(SyncParentDirectory(kept));
   if (::ftruncate(fd_, static_cast<off_t>(size)) != 0) {
-    return ErrnoError(path_, "cannot truncate", errno);
+    return util::ErrnoStatus(path_, "cannot truncate", errno);
   }
   if (::fsync(fd_) != 0) {
-    broken_ = ErrnoError(path_, "fsync after truncating failed", errno);
+    broken_ = util::ErrnoStatus(path_, "fsync after truncating failed", errno);
     return broken_;
   }
   size_ = size;
