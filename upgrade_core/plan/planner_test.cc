@@ -58,7 +58,8 @@ TEST(CheckPlanTest, ChartsInConfig) {
       "ingress-old, newChart: upgrade_core/chart/testdata/ingress-new}\n"
       "  - id: b\n    config: {oldChart: upgrade_core/chart/testdata/"
       "ingress-old}\n"
-      "  - id: c\n    config: {oldChart: c1, newChart: c2, oldDefaults: a.yaml, "
+      "  - id: c\n    config: {oldChart: c1, newChart: c2, oldDefaults: "
+      "a.yaml, "
       "newDefaults: b.yaml}\n"
       "  - id: d\n    config: {oldChart: nonexistent/old, newChart: "
       "upgrade_core/chart/testdata/ingress-new}\n");
