@@ -3,7 +3,7 @@
 with Python action functions and a crash-safe journal. Kill it at any point and
 run it again: it carries on where the journal says it was.
 
-    bazel run //examples/python:upgrade_ingress -- /tmp/ingress.journal
+    bazel run //examples/python:upgrade_ingress -- ingress.journal   # relative to where you run it
 """
 import os, sys, time
 import upgrade_core
