@@ -56,6 +56,11 @@ int YamlUnsafeChar(absl::string_view s, size_t i, size_t* length) {
     const unsigned char e = static_cast<unsigned char>(s[i + 2]);
     if (e == 0xBE || e == 0xBF) return *length = 3, 0xFFC0 | (e & 0x3F);
   }
+  if (c == 0xE2 && i + 2 < s.size() &&
+      static_cast<unsigned char>(s[i + 1]) == 0x80) {
+    const unsigned char e = static_cast<unsigned char>(s[i + 2]);
+    if (e == 0xA8 || e == 0xA9) return *length = 3, 0x2000 | (e & 0x3F);
+  }
   return -1;
 }
 

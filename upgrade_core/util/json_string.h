@@ -22,8 +22,10 @@ std::string JsonQuote(absl::string_view s);
 
 // The code point of the UTF-8 sequence at s[i] when it is one that JSON
 // allows raw in a string but YAML does not: DEL (U+007F), the C1 controls
-// U+0080-U+009F (YAML 1.1 reads NEL, U+0085, as a line break) and the
-// noncharacters U+FFFE and U+FFFF; -1 otherwise. Sets `*length` to the
+// U+0080-U+009F (YAML 1.1 reads NEL, U+0085, as a line break), the line and
+// paragraph separators U+2028 and U+2029 (line breaks to YAML 1.1 too, so a
+// quoted scalar would fold them) and the noncharacters U+FFFE and U+FFFF; -1
+// otherwise. Sets `*length` to the
 // sequence's length in bytes when it returns a code point. Both the writer
 // above and the JSON reader (document/) escape exactly these.
 int YamlUnsafeChar(absl::string_view s, size_t i, size_t* length);

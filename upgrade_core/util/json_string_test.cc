@@ -29,6 +29,12 @@ TEST(JsonStringTest, Escapes) {
       {"x\xc2\x82y", R"("x\u0082y")"},
       {"x\xc2\x85y", R"("x\u0085y")"},
       {"\xef\xbf\xbe\xef\xbf\xbf", R"("\ufffe\uffff")"},
+      // LS and PS: YAML 1.1 line breaks (fuzz/values found the fold).
+      {"a\xe2\x80\xa8"
+       "b\xe2\x80\xa9",
+       R"("a\u2028b\u2029")"},
+      {"\xe2\x80\xa7\xe2\x80\xaa",
+       "\"\xe2\x80\xa7\xe2\x80\xaa\""},  // neighbours stay
       {"\xc2\xa0\xef\xbf\xbd",
        "\"\xc2\xa0\xef\xbf\xbd\""},  // NBSP, U+FFFD stay
   };
