@@ -21,6 +21,7 @@
 #include "upgrade_core/plan/planner.h"
 #include "upgrade_core/plan/problem.h"
 #include "upgrade_core/plan/rollout.h"
+#include "upgrade_core/plan/step_commands.h"
 
 namespace upgrade_core::python {
 namespace {
@@ -192,6 +193,15 @@ struct PyWebhook {
   std::string served_by;
 };
 
+// One of a component's `commands:` (docs/run.md).
+struct PyStepCommand {
+  std::string run;
+  std::map<std::string, std::string> env;
+  std::string workdir;
+  int64_t timeout_ms = 0;  // 0: the step's deadline only
+  int retries = 0;
+};
+
 struct PyPlannedComponent {
   std::string id;
   std::string kind;
@@ -212,6 +222,8 @@ struct PyPlannedComponent {
   std::vector<PyVerifyCheck> verify;
   PyRetry retry;
   py::object webhook = py::none();  // PyWebhook for kind Webhook
+  // By key ("apply", "await", ...), only the commands the plan gives.
+  std::map<std::string, PyStepCommand> commands;
 };
 
 plan::IntOrString ToIntOrString(const py::handle& value, const char* name) {
@@ -288,6 +300,14 @@ std::vector<PyPlannedComponent> ToPyComponents(const ExecutionPlan& e) {
       o.webhook = py::cast(PyWebhook{
           c.webhook().failure_policy() == proto::IGNORE ? "Ignore" : "Fail",
           c.webhook().served_by()});
+    }
+    for (const plan::StepCommandSlot& slot : plan::StepCommandSlots()) {
+      if (!(c.commands().*slot.has)()) continue;
+      const proto::StepCommand& sc = (c.commands().*slot.get)();
+      o.commands[slot.key] = {
+          sc.run(),
+          std::map<std::string, std::string>(sc.env().begin(), sc.env().end()),
+          sc.workdir(), sc.timeout_ms(), sc.retries()};
     }
   }
   return out;
@@ -617,6 +637,23 @@ void RegisterPlan(py::module_& m) {
                             " served_by=", w.served_by, ">");
       });
 
+  py::class_<PyStepCommand>(
+      m, "StepCommand",
+      "A shell command attached to a component's step (`commands:` in a "
+      "plan, docs/run.md).")
+      .def_readonly("run", &PyStepCommand::run, "Run as /bin/sh -c RUN.")
+      .def_readonly("env", &PyStepCommand::env,
+                    "Added to the command's environment.")
+      .def_readonly("workdir", &PyStepCommand::workdir,
+                    "Relative to the plan's directory; '' for the runner's.")
+      .def_readonly("timeout_ms", &PyStepCommand::timeout_ms,
+                    "Per run; 0: the step's deadline only.")
+      .def_readonly("retries", &PyStepCommand::retries,
+                    "Re-runs after a failure within one attempt.")
+      .def("__repr__", [](const PyStepCommand& c) {
+        return absl::StrCat("<StepCommand run=", Repr(py::str(c.run)), ">");
+      });
+
   py::class_<PyPlannedComponent>(
       m, "PlannedComponent",
       "A compiled plan's component with every setting a runner needs, "
@@ -647,6 +684,10 @@ void RegisterPlan(py::module_& m) {
       .def_readonly("retry", &PyPlannedComponent::retry)
       .def_readonly("webhook", &PyPlannedComponent::webhook,
                     "WebhookSpec for kind Webhook, else None.")
+      .def_readonly("commands", &PyPlannedComponent::commands,
+                    "The commands the plan attaches, by key: 'preflight', "
+                    "'backup', 'apply', 'terminate', 'await', 'rollback' "
+                    "(verify commands are in `verify`).")
       .def("__repr__", [](const PyPlannedComponent& c) {
         return absl::StrCat("<PlannedComponent ", c.id, " ", c.kind, " ",
                             c.order, " wave ", c.wave,

@@ -22,6 +22,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "upgrade_core/plan/plan.h"
+#include "upgrade_core/plan/step_commands.h"
 
 extern char** environ;
 
@@ -41,48 +42,19 @@ struct StepCommand {
 
 std::vector<StepCommand> CommandsOf(const proto::Component& c,
                                     proto::StepKind kind) {
-  const proto::StepCommands& cs = c.commands();
-  const proto::StepCommand* one = nullptr;
-  const char* what = "";
-  switch (kind) {
-    case proto::PREFLIGHT:
-      if (cs.has_preflight()) one = &cs.preflight();
-      what = "preflight";
-      break;
-    case proto::BACKUP:
-      if (cs.has_backup()) one = &cs.backup();
-      what = "backup";
-      break;
-    case proto::START_NEW:
-      if (cs.has_apply()) one = &cs.apply();
-      what = "apply";
-      break;
-    case proto::TERMINATE_OLD:
-      if (cs.has_terminate()) one = &cs.terminate();
-      what = "terminate";
-      break;
-    case proto::AWAIT_READY:
-      if (cs.has_await_ready()) one = &cs.await_ready();
-      what = "await";
-      break;
-    case proto::ROLLBACK:
-      if (cs.has_rollback()) one = &cs.rollback();
-      what = "rollback";
-      break;
-    case proto::VERIFY: {
-      std::vector<StepCommand> out;
-      for (const proto::VerifyCheck& v : c.verify()) {
-        if (v.run().empty()) continue;
-        out.push_back({absl::StrCat("verify ", v.name()), nullptr, v.run(),
-                       v.timeout_ms(), 0});
-      }
-      return out;
+  if (kind == proto::VERIFY) {
+    std::vector<StepCommand> out;
+    for (const proto::VerifyCheck& v : c.verify()) {
+      if (v.run().empty()) continue;
+      out.push_back({absl::StrCat("verify ", v.name()), nullptr, v.run(),
+                     v.timeout_ms(), 0});
     }
-    default:
-      break;
+    return out;
   }
-  if (one == nullptr) return {};
-  return {{what, one, one->run(), one->timeout_ms(), one->retries()}};
+  const plan::StepCommandSlot* slot = plan::StepCommandSlotFor(kind);
+  if (slot == nullptr || !(c.commands().*slot->has)()) return {};
+  const proto::StepCommand& one = (c.commands().*slot->get)();
+  return {{slot->key, &one, one.run(), one.timeout_ms(), one.retries()}};
 }
 
 bool WriteAll(int fd, absl::string_view text) {

@@ -13,6 +13,7 @@
 #include "upgrade_core/graph/graph_format.h"
 #include "upgrade_core/plan/planner.h"
 #include "upgrade_core/plan/problem.h"
+#include "upgrade_core/plan/step_commands.h"
 #include "upgrade_core/util/json_string.h"
 #include "upgrade_core/version_info.h"
 
@@ -274,6 +275,37 @@ std::vector<ComponentSteps> IndexSteps(const proto::ExecutionPlan& p) {
   return out;
 }
 
+// `commands` as written, by key (plan::StepCommandSlots() order), with only
+// the commands the plan gives; `env` by name so the output is byte-stable.
+void AppendCommands(std::string& out, const proto::StepCommands& commands) {
+  out += "{";
+  bool first = true;
+  for (const StepCommandSlot& slot : StepCommandSlots()) {
+    if (!(commands.*slot.has)()) continue;
+    const proto::StepCommand& c = (commands.*slot.get)();
+    if (!first) out += ",";
+    first = false;
+    AppendJsonString(&out, slot.key);
+    out += ":{\"run\":";
+    AppendJsonString(&out, c.run());
+    out += ",\"env\":{";
+    std::vector<std::pair<std::string, std::string>> env(c.env().begin(),
+                                                         c.env().end());
+    std::sort(env.begin(), env.end());
+    for (size_t i = 0; i < env.size(); ++i) {
+      if (i > 0) out += ",";
+      AppendJsonString(&out, env[i].first);
+      out += ":";
+      AppendJsonString(&out, env[i].second);
+    }
+    out += "},\"workdir\":";
+    AppendJsonString(&out, c.workdir());
+    absl::StrAppend(&out, ",\"timeoutMs\":", c.timeout_ms(),
+                    ",\"retries\":", c.retries(), "}");
+  }
+  out += "}";
+}
+
 // Component i with every value a runner needs, defaults applied (strategy
 // type, instance count, timeouts, retry attempts, webhook failurePolicy);
 // maxSurge/maxUnavailable as written (the resolved numbers are on the
@@ -345,6 +377,8 @@ void AppendComponent(std::string& out, const proto::ExecutionPlan& p, int i,
   } else {
     out += "null";
   }
+  out += ",\"commands\":";
+  AppendCommands(out, c.commands());
   out += "}";
 }
 

@@ -106,6 +106,10 @@ TEST(ExecutionPlanFormatTest, JsonCarriesTransitionsGatesAndComponents) {
       "    readiness: {timeout: 90s, minReadySeconds: 5}\n"
       "    verify: [{name: a, run: \"curl x\", timeout: 20s}, {name: b}]\n"
       "    retry: {attempts: 3, backoff: 2s}\n    backup: true\n"
+      "    commands:\n"
+      "      rollback: {run: ./down.sh}\n"
+      "      apply: {run: ./up.sh, env: {Z: \"1\", A: \"2\"}, workdir: s,"
+      " timeout: 5s, retries: 2}\n"
       "  - id: hook\n    kind: Webhook\n    dependsOn: [ds]\n"
       "    webhook: {failurePolicy: Ignore, servedBy: ds}\n",
       options);
@@ -127,7 +131,8 @@ TEST(ExecutionPlanFormatTest, JsonCarriesTransitionsGatesAndComponents) {
        R"("strategy":{"type":"TerminateFirst","maxSurge":null,)"
        R"("maxUnavailable":null},"exclusive":[],"dependsOn":[],)"
        R"("provides":[],"readiness":{"timeoutMs":60000,"minReadySeconds":0},)"
-       R"("verify":[],"retry":{"attempts":1,"backoffMs":0},"webhook":null})"},
+       R"("verify":[],"retry":{"attempts":1,"backoffMs":0},"webhook":null,)"
+       R"("commands":{}})"},
       {"daemonset component",
        R"({"id":"ds","kind":"DaemonSet","order":"terminate-first","wave":1,)"
        R"("backup":true,"irreversible":false,"checkpoint":false,)"
@@ -138,9 +143,15 @@ TEST(ExecutionPlanFormatTest, JsonCarriesTransitionsGatesAndComponents) {
        R"("readiness":{"timeoutMs":90000,"minReadySeconds":5},)"
        R"("verify":[{"name":"a","run":"curl x","timeoutMs":20000},)"
        R"({"name":"b","run":"","timeoutMs":60000}],)"
-       R"("retry":{"attempts":3,"backoffMs":2000},"webhook":null})"},
+       R"("retry":{"attempts":3,"backoffMs":2000},"webhook":null,)"
+       // Commands in StepCommandSlots() order, env by name.
+       R"("commands":{"apply":{"run":"./up.sh","env":{"A":"2","Z":"1"},)"
+       R"("workdir":"s","timeoutMs":5000,"retries":2},)"
+       R"("rollback":{"run":"./down.sh","env":{},"workdir":"",)"
+       R"("timeoutMs":0,"retries":0}}})"},
       {"webhook component",
-       R"("webhook":{"failurePolicy":"Ignore","servedBy":"ds"}})"},
+       R"("webhook":{"failurePolicy":"Ignore","servedBy":"ds"},)"
+       R"("commands":{}})"},
       {"transition as names",
        R"("id":"ds/preflight","component":"ds","kind":"preflight",)"
        R"("dependsOn":["crds/verify"],"timeoutMs":60000,"wave":1,)"

@@ -15,6 +15,7 @@
 #include "absl/strings/str_split.h"
 #include "upgrade_core/plan/plan.h"
 #include "upgrade_core/plan/schema_sections.h"
+#include "upgrade_core/plan/step_commands.h"
 
 namespace upgrade_core::plan::internal {
 namespace {
@@ -177,20 +178,18 @@ std::optional<document::Node> ReadCommands(SchemaReader& r,
                                            const std::string& path,
                                            proto::StepCommands* out) {
   std::optional<document::Node> backup_node;
+  std::vector<absl::string_view> keys;
+  for (const StepCommandSlot& slot : StepCommandSlots()) {
+    keys.push_back(slot.key);
+  }
   r.ForFields(
-      node, path,
-      {"preflight", "backup", "apply", "terminate", "await", "rollback"},
+      node, path, keys,
       [&](const std::string& k, const document::Node& v, const std::string& p) {
         proto::StepCommand* c = nullptr;
-        if (k == "preflight") c = out->mutable_preflight();
-        if (k == "backup") {
-          c = out->mutable_backup();
-          backup_node = v;
+        for (const StepCommandSlot& slot : StepCommandSlots()) {
+          if (k == slot.key) c = (out->*slot.mutable_command)();
         }
-        if (k == "apply") c = out->mutable_apply();
-        if (k == "terminate") c = out->mutable_terminate();
-        if (k == "await") c = out->mutable_await_ready();
-        if (k == "rollback") c = out->mutable_rollback();
+        if (k == "backup") backup_node = v;
         if (!v.is_map()) {
           r.Error(v, p, "schema.type",
                   absl::StrCat("expected a mapping {run, env, "

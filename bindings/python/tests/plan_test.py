@@ -262,6 +262,9 @@ components:
     verify: [{name: a, run: curl x, timeout: 20s}, {name: b}]
     retry: {attempts: 3, backoff: 2s}
     backup: true
+    commands:
+      apply: {run: ./up.sh, env: {Z: "1", A: "2"}, workdir: s, timeout: 5s, retries: 2}
+      await: {run: ./ready.sh}
   - {id: hook, kind: Webhook, dependsOn: [ds],
      webhook: {failurePolicy: Ignore, servedBy: ds}}
   - {id: ds2, kind: DaemonSet, nodes: 2, exclusive: ["hostPort:80"],
@@ -281,6 +284,16 @@ class CompiledPlanTest(unittest.TestCase):
         self.assertEqual([(c.id, c.backup, c.irreversible, c.checkpoint) for c in loaded],
                          [("crds", False, True, True), ("ds", True, False, False),
                           ("hook", False, False, False), ("ds2", False, False, False)])
+
+    def test_commands_by_key(self):
+        ds = {c.id: c for c in self.plan.components}["ds"]
+        self.assertEqual(sorted(ds.commands), ["apply", "await"])
+        apply = ds.commands["apply"]
+        self.assertEqual((apply.run, apply.env, apply.workdir, apply.timeout_ms, apply.retries),
+                         ("./up.sh", {"A": "2", "Z": "1"}, "s", 5000, 2))
+        self.assertEqual(ds.commands["await"].timeout_ms, 0)
+        self.assertIsInstance(apply, upgrade_core.StepCommand)
+        self.assertEqual({c.id: c.commands for c in self.plan.components}["crds"], {})
 
     def test_plan_level(self):
         self.assertEqual(self.plan.name, "runner")
@@ -347,6 +360,9 @@ class CompiledPlanTest(unittest.TestCase):
                     "webhook": None if c.webhook is None else {
                         "failurePolicy": c.webhook.failure_policy,
                         "servedBy": c.webhook.served_by},
+                    "commands": {k: {"run": v.run, "env": v.env, "workdir": v.workdir,
+                                     "timeoutMs": v.timeout_ms, "retries": v.retries}
+                                 for k, v in c.commands.items()},
                 })
         for step, j in zip(self.plan.steps + self.plan.rollback_steps,
                            doc["steps"] + doc["rollbackSteps"]):
