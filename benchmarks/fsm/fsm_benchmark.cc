@@ -6,7 +6,9 @@
 //   Fire() with an entry action on `idle` (how the references count entries),
 //   and Fire() by event name;
 // * a 10-state / 4-event machine without guards (the issue's target: within
-//   2x of a hand-written switch).
+//   2x of a hand-written switch);
+// * BM_Fire6VsSwitch and BM_Fire10VsSwitch: the same loops as one same-run
+//   ratio each (benchmarks/common/ratio.h), the figures issue 14 asks for.
 //
 // Inputs are seeded random walks (every event valid), 10M events each. Set
 // UC_FSM_EVENTS=/work/shared/bench/data/fsm_events_10m.bin to replay the
@@ -25,6 +27,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "benchmark/benchmark.h"
+#include "benchmarks/common/ratio.h"
 #include "upgrade_core/fsm/definition.h"
 #include "upgrade_core/fsm/instance.h"
 #include "upgrade_core/fsm/state_machine.h"
@@ -244,25 +247,46 @@ BENCHMARK(BM_FlatTable6)->Unit(benchmark::kMillisecond);
 
 // Instance<>::Fire() by id; idle entries counted by the caller, as the
 // references do.
+__attribute__((noinline)) int RunFire6(const StateMachine& m,
+                                       const std::vector<uint8_t>& ev,
+                                       long& idle, long& invalid) {
+  absl::StatusOr<Instance<>> run = Instance<>::Create(m);
+  long id = 0, inv = 0;
+  for (uint8_t e : ev) {
+    if (!run->Fire(EventId{e}).ok()) ++inv;
+    id += run->state() == Idle;
+  }
+  idle = id;
+  invalid = inv;
+  return run->state();
+}
+
 void BM_Fire6(benchmark::State& state) {
   const StateMachine m = Machine6(false);
   long idle = 0, invalid = 0;
   int final_state = 0;
   for (auto _ : state) {
-    absl::StatusOr<Instance<>> run = Instance<>::Create(m);
-    long id = 0, inv = 0;
-    for (uint8_t e : Events6()) {
-      if (!run->Fire(EventId{e}).ok()) ++inv;
-      id += run->state() == Idle;
-    }
-    idle = id;
-    invalid = inv;
-    final_state = run->state();
+    final_state = RunFire6(m, Events6(), idle, invalid);
     benchmark::DoNotOptimize(final_state);
   }
   Report(state, final_state, idle, invalid);
 }
 BENCHMARK(BM_Fire6)->Unit(benchmark::kMillisecond);
+
+// The issue's target as one same-run ratio: Fire(EventId) against the
+// hand-written switch, alternating (target 1.2x, bar 1.5x).
+void BM_Fire6VsSwitch(benchmark::State& state) {
+  const StateMachine m = Machine6(false);
+  long idle = 0, invalid = 0, ref_idle = 0, ref_invalid = 0;
+  bench::MeasureRatio(
+      state, {1.2, 1.5},
+      [&] { return RunSwitch(Events6(), ref_idle, ref_invalid); },
+      [&] { return RunFire6(m, Events6(), idle, invalid); });
+  if (idle != ref_idle || invalid != 0 || ref_invalid != 0) {
+    state.SkipWithError("Fire() and the switch disagree");
+  }
+}
+BENCHMARK(BM_Fire6VsSwitch)->Unit(benchmark::kMillisecond);
 
 // Fire() with the entry action `count_idle` bound (one std::function call per
 // idle entry) and a bounded history ring of 64.
@@ -402,7 +426,7 @@ void BM_Switch10(benchmark::State& state) {
 }
 BENCHMARK(BM_Switch10)->Unit(benchmark::kMillisecond);
 
-void BM_Fire10(benchmark::State& state) {
+StateMachine Machine10() {
   StateMachineDefinition def;
   for (int i = 0; i < 10; ++i)
     def.states.push_back({absl::StrCat("s", i), "", "", ""});
@@ -414,24 +438,50 @@ void BM_Fire10(benchmark::State& state) {
   }
   absl::StatusOr<StateMachine> m = StateMachine::Create(def);
   if (!m.ok()) {
-    state.SkipWithError(std::string(m.status().message()).c_str());
-    return;
+    std::fprintf(stderr, "%s\n", std::string(m.status().message()).c_str());
+    std::exit(1);
   }
+  return *m;
+}
+
+__attribute__((noinline)) int RunFire10(const StateMachine& m,
+                                        const std::vector<uint8_t>& ev,
+                                        long& invalid) {
+  absl::StatusOr<Instance<>> run = Instance<>::Create(m);
+  long inv = 0;
+  for (uint8_t e : ev) {
+    if (!run->Fire(EventId{e}).ok()) ++inv;
+  }
+  invalid = inv;
+  return run->state();
+}
+
+void BM_Fire10(benchmark::State& state) {
+  const StateMachine m = Machine10();
   long invalid = 0;
   int final_state = 0;
   for (auto _ : state) {
-    absl::StatusOr<Instance<>> run = Instance<>::Create(*m);
-    long inv = 0;
-    for (uint8_t e : Events10()) {
-      if (!run->Fire(EventId{e}).ok()) ++inv;
-    }
-    invalid = inv;
-    final_state = run->state();
+    final_state = RunFire10(m, Events10(), invalid);
     benchmark::DoNotOptimize(final_state);
   }
   Report10(state, final_state, invalid);
 }
 BENCHMARK(BM_Fire10)->Unit(benchmark::kMillisecond);
+
+// Same-run ratio against the 10-state switch (target and bar: 1.0x).
+void BM_Fire10VsSwitch(benchmark::State& state) {
+  const StateMachine m = Machine10();
+  long invalid = 0, ref_invalid = 0;
+  int ours = 0, ref = 0;
+  bench::MeasureRatio(
+      state, {1.0, 1.0},
+      [&] { return ref = RunSwitch10(Events10(), ref_invalid); },
+      [&] { return ours = RunFire10(m, Events10(), invalid); });
+  if (ours != ref || invalid != 0 || ref_invalid != 0) {
+    state.SkipWithError("Fire() and the switch disagree");
+  }
+}
+BENCHMARK(BM_Fire10VsSwitch)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace upgrade_core::fsm

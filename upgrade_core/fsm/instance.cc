@@ -9,6 +9,9 @@ InstanceCore::InstanceCore(StateMachine machine, HistoryOptions history)
     : machine_(std::move(machine)),
       dispatch_(internal::Dispatch::Table(machine_)),
       num_events_(static_cast<uint32_t>(machine_.num_events())),
+      shift_(static_cast<uint32_t>(internal::Dispatch::Shift(machine_))),
+      row_(internal::Dispatch::Row(machine_, machine_.initial())),
+      fast_limit_(history.mode == HistoryMode::kNone ? num_events_ : 0),
       state_(machine_.initial()),
       history_options_(history) {
   if (history.mode == HistoryMode::kBounded) {
@@ -98,7 +101,7 @@ absl::Status InstanceCore::Restore(StateId state,
     case HistoryMode::kFull:
       break;
   }
-  state_ = state;
+  SetState(state);
   history_ = std::move(history);
   history_head_ = 0;
   history_dropped_ = dropped;

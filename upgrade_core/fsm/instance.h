@@ -134,11 +134,34 @@ class InstanceCore {
     RecordSlow(step, at);
   }
 
+  // Marks a transition in progress (see in_transition()); also closes
+  // Fire()'s fast path for its duration.
+  void BeginTransition() {
+    in_transition_ = true;
+    fast_limit_ = 0;
+  }
+  void EndTransition() {
+    in_transition_ = false;
+    fast_limit_ = history_options_.mode == HistoryMode::kNone ? num_events_ : 0;
+  }
+
+  void SetState(StateId state) {
+    state_ = state;
+    row_ = static_cast<uint32_t>(state) << shift_;
+  }
+
   StateMachine machine_;
   // Cached from machine_ (whose shared data outlives this instance) so the
   // hot path of Fire() is one load from the dispatch table.
   const uint32_t* dispatch_;
   uint32_t num_events_;
+  uint32_t shift_;  // internal::Dispatch::Shift()
+  uint32_t row_;    // state_ << shift_: the current row of dispatch_
+  // Fire()'s fast path is taken for `event < fast_limit_`: num_events_ while
+  // no history is recorded and no transition runs, 0 otherwise, so that one
+  // comparison rules out every case the slow path handles (an id out of
+  // range, a re-entrant call, history to record).
+  uint32_t fast_limit_;
   StateId state_;
   bool in_transition_ = false;
 
@@ -217,6 +240,11 @@ class Instance : public InstanceCore {
   using GuardFn = typename Callbacks<Context>::GuardFn;
   using ActionFn = typename Callbacks<Context>::ActionFn;
 
+  // Everything but a plain row fired without history: errors, guards,
+  // actions, history. Out of line so that the fast path inlines small.
+  ABSL_ATTRIBUTE_NOINLINE absl::Status FireSlow(EventId event, Context& context,
+                                                absl::Time at);
+
   Instance(StateMachine machine, HistoryOptions history)
       : InstanceCore(std::move(machine), history) {}
 
@@ -276,29 +304,49 @@ absl::StatusOr<Instance<Context>> Instance<Context>::Create(
 }
 
 template <typename Context>
-absl::Status Instance<Context>::Fire(EventId event, Context& context,
-                                     absl::Time at) {
+inline absl::Status Instance<Context>::Fire(EventId event, Context& context,
+                                            absl::Time at) {
+  if (ABSL_PREDICT_TRUE(event < fast_limit_)) {
+    const uint32_t cell = dispatch_[row_ + event];
+    // A plain row: kPlainBit | the target's row (kNoTransition, all ones,
+    // excluded). The next look-up depends on one subtraction only.
+    if (ABSL_PREDICT_TRUE(cell - internal::kPlainBit <
+                          internal::kNoTransition - internal::kPlainBit)) {
+      row_ = cell - internal::kPlainBit;
+      state_ = static_cast<StateId>(row_ >> shift_);
+      return absl::OkStatus();
+    }
+  }
+  return FireSlow(event, context, at);
+}
+
+template <typename Context>
+absl::Status Instance<Context>::FireSlow(EventId event, Context& context,
+                                         absl::Time at) {
   if (ABSL_PREDICT_FALSE(event >= num_events_ || in_transition_)) {
     if (in_transition_) return ReentrantFireError(event);
     return absl::InvalidArgumentError(
         absl::StrCat("event id ", event, " out of range"));
   }
-  const uint32_t cell = dispatch_[state_ * num_events_ + event];
+  const uint32_t cell = dispatch_[row_ + event];
   if (ABSL_PREDICT_TRUE(cell >= internal::kPlainBit)) {
     if (ABSL_PREDICT_FALSE(cell == internal::kNoTransition)) {
       return IllegalEventError(event);
     }
-    const StateId to = static_cast<StateId>(cell);
+    const StateId to =
+        static_cast<StateId>((cell - internal::kPlainBit) >> shift_);
     const StateId from = state_;
-    state_ = to;
+    SetState(to);
     Record(Step{from, event, to}, at);
     return absl::OkStatus();
   }
   // Cleared on every exit, including exceptions thrown by callables.
   struct TransitionScope {
-    bool& flag;
-    explicit TransitionScope(bool& f) : flag(f) { flag = true; }
-    ~TransitionScope() { flag = false; }
+    Instance& instance;
+    explicit TransitionScope(Instance& i) : instance(i) {
+      instance.BeginTransition();
+    }
+    ~TransitionScope() { instance.EndTransition(); }
   };
   const std::vector<internal::CompiledTransition>& rows =
       internal::Dispatch::Rows(machine_);
@@ -306,7 +354,7 @@ absl::Status Instance<Context>::Fire(EventId event, Context& context,
     const internal::CompiledTransition& t = rows[i];
     bool take;
     {
-      TransitionScope scope(in_transition_);
+      TransitionScope scope(*this);
       take = t.guard < 0 || guards_[t.guard](context) != t.negate_guard;
       if (take) {
         const Step step{t.from, t.event, t.to};
@@ -321,7 +369,7 @@ absl::Status Instance<Context>::Fire(EventId event, Context& context,
     }
     if (take) {
       const Step step{t.from, t.event, t.to};
-      state_ = t.to;
+      SetState(t.to);
       Record(step, at);
       if (int32_t entry = machine_.entry_action(t.to);
           entry >= 0 && actions_[entry]) {

@@ -322,16 +322,26 @@ absl::StatusOr<StateMachine> StateMachine::Create(
     impl->table[static_cast<size_t>(t.from) * impl->num_events + t.event] =
         static_cast<uint32_t>(i);
   }
-  impl->dispatch = impl->table;
-  for (uint32_t& cell : impl->dispatch) {
-    if (cell == kNoTransition) continue;
-    const CompiledTransition& t = impl->compiled[cell];
-    const bool single = cell + 1 == impl->compiled.size() ||
-                        impl->compiled[cell + 1].from != t.from ||
-                        impl->compiled[cell + 1].event != t.event;
-    if (single && t.guard < 0 && t.action < 0 && impl->exit[t.from] < 0 &&
-        impl->entry[t.to] < 0) {
-      cell = kPlainBit | t.to;
+  while ((1 << impl->event_shift) < impl->num_events) ++impl->event_shift;
+  impl->dispatch.assign(static_cast<size_t>(impl->num_states)
+                            << impl->event_shift,
+                        kNoTransition);
+  for (int s = 0; s < impl->num_states; ++s) {
+    for (int e = 0; e < impl->num_events; ++e) {
+      const uint32_t first =
+          impl->table[static_cast<size_t>(s) * impl->num_events + e];
+      uint32_t& cell =
+          impl->dispatch[(static_cast<size_t>(s) << impl->event_shift) + e];
+      cell = first;
+      if (first == kNoTransition) continue;
+      const CompiledTransition& t = impl->compiled[first];
+      const bool single = first + 1 == impl->compiled.size() ||
+                          impl->compiled[first + 1].from != t.from ||
+                          impl->compiled[first + 1].event != t.event;
+      if (single && t.guard < 0 && t.action < 0 && impl->exit[t.from] < 0 &&
+          impl->entry[t.to] < 0) {
+        cell = kPlainBit | (static_cast<uint32_t>(t.to) << impl->event_shift);
+      }
     }
   }
   impl->definition = std::move(definition);

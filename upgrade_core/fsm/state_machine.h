@@ -66,8 +66,9 @@ class StateMachine {
  public:
   // At most this many states and events (ids are 16 bit).
   static constexpr int kMaxNames = 0xFFFF;
-  // At most this many states x events cells (each 8 bytes in the two dense
-  // dispatch tables: 32 MiB), e.g. 2048 states x 2048 events.
+  // At most this many states x events cells, e.g. 2048 states x 2048 events.
+  // Two dense tables hold 4 bytes per cell each; the one Fire() reads pads
+  // each state's row to a power of two, so together they take at most 48 MiB.
   static constexpr uint64_t kMaxTableCells = uint64_t{1} << 22;
 
   // Validates and compiles `definition`. InvalidArgument names every problem,
@@ -145,8 +146,11 @@ class StateMachine {
     std::vector<int32_t> entry;
     std::vector<int32_t> exit;
     std::vector<internal::CompiledTransition> compiled;
-    std::vector<uint32_t> table;     // num_states * num_events
-    std::vector<uint32_t> dispatch;  // same shape, see kPlainBit
+    std::vector<uint32_t> table;  // num_states * num_events
+    // num_states << event_shift cells (rows padded to a power of two, so
+    // that the row of a state is `state << event_shift`); see kPlainBit.
+    std::vector<uint32_t> dispatch;
+    int event_shift = 0;
   };
 
   explicit StateMachine(std::shared_ptr<const Impl> impl)

@@ -22,6 +22,10 @@ inline constexpr uint32_t kNoTransition = 0xFFFFFFFFu;
 // candidate, no guard, no action, no exit action on the source, no entry
 // action on the target); the low 16 bits are then the target StateId.
 // Otherwise the cell is FirstCandidate() or kNoTransition.
+//
+// In the raw table (Table()), a plain cell holds instead kPlainBit | the
+// target's row, `target << Shift()`: Fire() goes from cell to next row with
+// one subtraction, no multiplication.
 inline constexpr uint32_t kPlainBit = 0x80000000u;
 
 class Dispatch {
@@ -37,14 +41,22 @@ class Dispatch {
     return m.impl_
         ->table[static_cast<uint32_t>(state) * m.impl_->num_events + event];
   }
-  // The dispatch table behind Instance::Fire(): plain rows need no look-up
-  // beyond this one load. See kPlainBit. O(1). REQUIRES: ids in range.
+  // The dispatch table behind Instance::Fire(), decoded: plain rows need no
+  // look-up beyond this one load. See kPlainBit. O(1). REQUIRES: ids in
+  // range.
   static uint32_t Cell(const StateMachine& m, StateId state, EventId event) {
-    return m.impl_
-        ->dispatch[static_cast<uint32_t>(state) * m.impl_->num_events + event];
+    const uint32_t cell = m.impl_->dispatch[Row(m, state) + event];
+    if (cell == kNoTransition || cell < kPlainBit) return cell;
+    return kPlainBit | ((cell - kPlainBit) >> m.impl_->event_shift);
   }
+  // The raw table: cell (state, event) at Row(state) + event.
   static const uint32_t* Table(const StateMachine& m) {
     return m.impl_->dispatch.data();
+  }
+  // Rows of Table() are 1 << Shift() cells apart.
+  static int Shift(const StateMachine& m) { return m.impl_->event_shift; }
+  static uint32_t Row(const StateMachine& m, StateId state) {
+    return static_cast<uint32_t>(state) << m.impl_->event_shift;
   }
   // True if Rows()[index] is the last candidate of its (state, event).
   static bool IsLastCandidate(const StateMachine& m, uint32_t index) {
