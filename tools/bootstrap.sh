@@ -22,6 +22,7 @@ PACKAGES=(
   python3-dev        # Python.h, found through the python3 on PATH
   python3-yaml       # plan_schema_test: reads the example plans
   python3-jsonschema # plan_schema_test: validates plans against the UpgradePlan JSON Schema
+  python3-venv       # wheel_install_test: `python3 -m venv` (pip from python3-pip-whl) installs the wheel
   zlib1g-dev         # crc32 for the journal
   libssl-dev         # libcrypto's SHA-256 for the plan hash in journal headers
   libarchive-dev     # chart/: reads packaged charts (.tgz) with bounds, not a hand-written tar reader
