@@ -1,7 +1,8 @@
 """site_package: lays out an importable `upgrade_core` package directory.
 
 Bazel keeps sources and the built extension in different trees; this rule
-copies both into `<name>/upgrade_core/` under bazel-bin, so
+copies both (and the programs in `bin`, into `_bin/`) into
+`<name>/upgrade_core/` under bazel-bin, so
 `PYTHONPATH=bazel-bin/bindings/python/<name>` works outside Bazel.
 
 Beside the package it writes the package metadata, `<name>/<package>.dist-info/`
@@ -35,6 +36,10 @@ def _site_package_impl(ctx):
         out = ctx.actions.declare_file("%s/%s/%s" % (ctx.label.name, ctx.attr.package, f.basename))
         _copy(ctx, f, out)
         outputs.append(out)
+    for f in ctx.files.bin:
+        out = ctx.actions.declare_file("%s/%s/_bin/%s" % (ctx.label.name, ctx.attr.package, f.basename))
+        _copy(ctx, f, out)
+        outputs.append(out)
 
     dist_info = "%s/%s.dist-info" % (ctx.label.name, ctx.attr.package)
     metadata = ctx.actions.declare_file(dist_info + "/METADATA")
@@ -63,6 +68,9 @@ site_package = rule(
     attrs = {
         "package": attr.string(mandatory = True),
         "srcs": attr.label_list(allow_files = True, mandatory = True),
+        # Programs copied into <package>/_bin/ (upgradectl, which
+        # `python -m upgrade_core` runs).
+        "bin": attr.label_list(allow_files = True),
         "summary": attr.string(
             default = "Safe multi-part upgrades: state machines, dependency " +
                       "graphs, config compatibility checks, upgrade plans",
