@@ -169,9 +169,10 @@ class LocalPortsTest(unittest.TestCase):
             [("db", s) for s in FORWARD] +
             [("api", "preflight"), ("api", "terminate-old"),
              ("api", "start-new")])
-        # api 2.0.0 is up (launched before the kill), web still 1.0.0.
-        self.assertEqual(lp.get(int(self.env["LP_API_PORT"]), "/version")[0],
-                         200)
+        # api 2.0.0 was launched before the kill and survived it.
+        api_pid = int(next(m for m in before if m[:2] == ("api", "start-new")
+                           and m[3] == "launched")[4][len("pid="):])
+        self.assertTrue(lp.alive(api_pid, "api", "2.0.0"))
 
         r = self.run_ctl("fixed.yaml", "fixed.journal", "--resume")
         self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
@@ -207,6 +208,7 @@ class LocalPortsTest(unittest.TestCase):
         self.assertTrue(all(m[2] == "1" for m in markers), markers)
 
         pids = self.answering("2.0.0")
+        self.assertEqual(pids["api"], api_pid)
         for svc in SERVICES:
             self.assertNotEqual(pids[svc], self.v1_pids[svc])
             self.assertFalse(lp.alive(self.v1_pids[svc]), svc)
