@@ -1,8 +1,9 @@
 """Issue 13: the wheel (//bindings/python:wheel) installs with pip, offline,
-into a fresh virtual environment, as docs/install.md tells users to; there
-`import upgrade_core` works, the stubs and py.typed are installed, and
-`python -m upgrade_core ...` (and the `upgradectl` console script) answer
-exactly as the upgradectl program does: same stdout, stderr and exit code.
+into a fresh virtual environment, with the command docs/install.md gives;
+there `import upgrade_core` works, the stubs and py.typed are installed, the
+page's Python example prints what the page says, and `python -m upgrade_core
+...` (and the `upgradectl` console script) answer exactly as the upgradectl
+program does: same stdout, stderr and exit code, for the page's commands too.
 """
 
 import base64
@@ -17,11 +18,17 @@ import tempfile
 import unittest
 import zipfile
 
+from tools.doc_examples import markdown_blocks
+
 ROOT = os.path.join(os.environ.get("TEST_SRCDIR", "."), "upgrade_core")
 WHEEL_DIR = os.path.join(ROOT, "bindings", "python", "wheel")
 SITE = os.path.join(ROOT, "bindings", "python", "site")
 UPGRADECTL = os.path.join(ROOT, "tools", "upgradectl", "upgradectl")
 EXAMPLE = os.path.join(ROOT, "examples", "rke2-ingress-nginx")
+INSTALL_MD = os.path.join(ROOT, "docs", "install.md")
+# The page's install command, run here with the glob resolved.
+PIP_INSTALL = ("python -m pip install --no-index "
+               "bazel-bin/bindings/python/wheel/upgrade_core-*.whl")
 
 # Compiled inside the virtual environment through the Python API.
 PLAN = """apiVersion: upgrade-core/v1
@@ -84,7 +91,9 @@ class WheelInstallTest(unittest.TestCase):
         env = clean_env(keep_preload=False)
         env["HOME"] = cls.tmp
         for argv in ([sys.executable, "-m", "venv", cls.venv],
-                     [cls.python, "-m", "pip", "install", "--no-index", "--no-cache-dir",
+                     # PIP_INSTALL, the glob resolved; no cache or version check
+                     # in a test.
+                     [cls.python, *PIP_INSTALL.split()[1:-1], "--no-cache-dir",
                       "--disable-pip-version-check", "--quiet", cls.wheel]):
             result = run(argv, cls.tmp, env)
             if result.returncode != 0:
@@ -168,6 +177,48 @@ class WheelInstallTest(unittest.TestCase):
                         (got.returncode, got.stdout, got.stderr),
                         (want.returncode, want.stdout, want.stderr))
         self.assertEqual(codes, {0, 1, 2})
+
+    def test_install_page_gives_this_command(self):
+        with open(INSTALL_MD, encoding="utf-8") as f:
+            blocks = markdown_blocks.parse(f.read())
+        commands = [line for b in blocks if b.lang == "sh" for line in b.code.splitlines()]
+        self.assertIn("bazel build //bindings/python:wheel && " + PIP_INSTALL, commands)
+
+    def test_install_page_python_example_prints_what_it_says(self):
+        with open(INSTALL_MD, encoding="utf-8") as f:
+            blocks = [b for b in markdown_blocks.parse(f.read()) if b.lang == "python"]
+        self.assertEqual(len(blocks), 1)
+        self.assertIsNotNone(blocks[0].prints)
+        script = os.path.join(self.tmp, "install_md_example.py")
+        with open(script, "w", encoding="utf-8") as f:
+            f.write(blocks[0].code)
+        # From the repository's root, as the page says; the script's own
+        # directory (not the root) is first on sys.path.
+        got = run([self.python, script], ROOT, self.env)
+        self.assertEqual(got.returncode, 0, got.stderr)
+        self.assertEqual(got.stdout, blocks[0].prints)
+
+    def test_install_page_commands_answer_as_upgradectl(self):
+        with open(INSTALL_MD, encoding="utf-8") as f:
+            blocks = markdown_blocks.parse(f.read())
+        shown = 0
+        for block in blocks:
+            for line in block.code.splitlines() if block.lang == "sh" else []:
+                for prefix, argv in [
+                        ("python -m upgrade_core ", [self.python, "-m", "upgrade_core"]),
+                        ("upgradectl ", [os.path.join(self.venv, "bin", "upgradectl")])]:
+                    if not line.startswith(prefix):
+                        continue
+                    shown += 1
+                    args = line[len(prefix):].split()
+                    with self.subTest(line=line):
+                        want = run([UPGRADECTL, *args], ROOT, self.env)
+                        got = run(argv + args, ROOT, self.env)
+                        self.assertEqual(want.returncode, 0, want.stderr)
+                        self.assertEqual(
+                            (got.returncode, got.stdout, got.stderr),
+                            (want.returncode, want.stdout, want.stderr))
+        self.assertGreaterEqual(shown, 3)
 
     def test_site_package_runs_upgradectl_too(self):
         env = dict(self.env, PYTHONPATH=SITE)
