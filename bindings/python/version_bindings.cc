@@ -1,15 +1,28 @@
 // Python binding of upgrade_core/version: Version, Constraint,
 // check_version_skew. Thin shims: convert arguments, one C++ call, convert
-// the result. Parsing and matching take well under a microsecond, so only
-// check_version_skew (pairwise over possibly thousands of instances) releases
-// the GIL.
+// the result. Parsing and matching take well under a microsecond, so single
+// calls keep the GIL; the batch calls (Constraint.allows_all, match) and
+// check_version_skew release it for the whole batch.
+//
+// Batch speed notes: the items are first collected with the GIL held into a
+// tuple (which keeps every object alive while the GIL is released) and plain
+// pointers / string views: a Version or Constraint of the exact bound type is
+// read straight from its pybind11 instance (no caster per element), a str by
+// its cached UTF-8 view. The C++ loop then runs without the GIL, reusing the
+// parsed constraint while consecutive items are the same object, and parsing
+// each distinct constraint text once per call.
 #include <pybind11/operators.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <cstdint>
+#include <deque>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -68,6 +81,178 @@ void AddComponent(SkewComponent component, const py::handle& value,
                      " must be a str, a Version, a list of them or a "
                      "{instance: version} dict"));
   }
+}
+
+// One item of a batch: a parsed object (borrowed: the batch's tuple keeps it
+// alive) or text to parse.
+template <typename T>
+struct Item {
+  const T* parsed = nullptr;
+  absl::string_view text;
+  PyObject* object = nullptr;  // identity, to reuse the previous parse
+};
+
+// The items of `seq` (a tuple), as T or str. REQUIRES: the GIL is held.
+template <typename T>
+std::vector<Item<T>> Items(const py::tuple& seq, const char* what,
+                           const char* type_name) {
+  const py::detail::type_info* tinfo = py::detail::get_type_info(typeid(T));
+  const Py_ssize_t n = PyTuple_GET_SIZE(seq.ptr());
+  std::vector<Item<T>> items(static_cast<size_t>(n));
+  // The objects are scattered over the Python heap: fetch a few ahead.
+  constexpr Py_ssize_t kAhead = 8;
+  for (Py_ssize_t i = 0; i < n; ++i) {
+    if (i + kAhead < n)
+      __builtin_prefetch(PyTuple_GET_ITEM(seq.ptr(), i + kAhead));
+    PyObject* obj = PyTuple_GET_ITEM(seq.ptr(), i);
+    Item<T>& item = items[i];
+    item.object = obj;
+    if (Py_TYPE(obj) == tinfo->type) {
+      auto* inst = reinterpret_cast<py::detail::instance*>(obj);
+      item.parsed = inst->simple_layout
+                        ? static_cast<const T*>(inst->simple_value_holder[0])
+                        : inst->get_value_and_holder(tinfo, false)
+                              .template value_ptr<T>();
+    } else if (PyUnicode_Check(obj)) {
+      Py_ssize_t size = 0;
+      const char* data = PyUnicode_AsUTF8AndSize(obj, &size);
+      if (data == nullptr) throw py::error_already_set();
+      item.text = absl::string_view(data, static_cast<size_t>(size));
+    } else if (py::isinstance<T>(obj)) {  // a subclass
+      item.parsed = py::handle(obj).cast<const T*>();
+    } else {
+      throw py::type_error(absl::StrCat(what, "[", i, "] must be an ",
+                                        type_name, " or a str, not ",
+                                        Py_TYPE(obj)->tp_name));
+    }
+  }
+  return items;
+}
+
+py::tuple AsTuple(py::handle seq, const char* what) {
+  if (PyUnicode_Check(seq.ptr()) || PyBytes_Check(seq.ptr())) {
+    throw py::type_error(
+        absl::StrCat(what, " must be an iterable of items, not a single ",
+                     Py_TYPE(seq.ptr())->tp_name));
+  }
+  PyObject* t = PySequence_Tuple(seq.ptr());
+  if (t == nullptr) throw py::error_already_set();
+  return py::reinterpret_steal<py::tuple>(t);
+}
+
+py::list BoolList(const std::vector<uint8_t>& values) {
+  py::list out(values.size());
+  for (size_t i = 0; i < values.size(); ++i) {
+    PyObject* b = values[i] ? Py_True : Py_False;
+    Py_INCREF(b);
+    PyList_SET_ITEM(out.ptr(), static_cast<Py_ssize_t>(i), b);
+  }
+  return out;
+}
+
+// The first parse error of a batch, raised once the GIL is back.
+struct BatchError {
+  absl::Status status;
+  const char* what = "";
+  size_t index = 0;
+
+  void Raise() const {
+    if (status.ok()) return;
+    ThrowIfError(
+        absl::Status(status.code(),
+                     absl::StrCat(what, "[", index, "]: ", status.message())));
+  }
+};
+
+// results[i] = constraint(i) allows version(i). constraints has one item
+// (used for every version) or as many as versions. Runs without the GIL.
+std::vector<uint8_t> MatchItems(
+    const std::vector<Item<Constraint>>& constraints,
+    const std::vector<Item<Version>>& versions, BatchError* error) {
+  const size_t n = versions.size();
+  std::vector<uint8_t> results(n);
+  const bool one = constraints.size() == 1 && n != 1;
+  // Constraints given as text, parsed once per distinct text (Helm charts
+  // repeat a few constraints over many versions). std::deque: stable
+  // addresses.
+  std::deque<Constraint> parsed;
+  absl::flat_hash_map<absl::string_view, const Constraint*> by_text;
+  PyObject* parsed_c_of = nullptr;  // the object `c` was last looked up for
+  const Constraint* c = nullptr;
+  constexpr size_t kAhead = 6;  // prefetch distance (objects are scattered)
+  for (size_t i = 0; i < n; ++i) {
+    if (i + kAhead < n) {
+      if (const Version* v = versions[i + kAhead].parsed) __builtin_prefetch(v);
+      if (!one) {
+        if (const Constraint* c = constraints[i + kAhead].parsed) {
+          __builtin_prefetch(c);
+          __builtin_prefetch(reinterpret_cast<const char*>(c) + 64);
+        }
+      }
+    }
+    const Item<Constraint>& ci = constraints[one ? 0 : i];
+    if (ci.parsed != nullptr) {
+      c = ci.parsed;
+    } else if (ci.object != parsed_c_of || c == nullptr) {
+      auto [it, inserted] = by_text.try_emplace(ci.text, nullptr);
+      if (inserted) {
+        absl::StatusOr<Constraint> p = Constraint::Parse(ci.text);
+        if (!p.ok()) {
+          *error = {p.status(), "constraints", one ? 0 : i};
+          return results;
+        }
+        parsed.push_back(*std::move(p));
+        it->second = &parsed.back();
+      }
+      parsed_c_of = ci.object;
+      c = it->second;
+    }
+    const Item<Version>& vi = versions[i];
+    if (vi.parsed != nullptr) {
+      results[i] = c->Allows(*vi.parsed);
+    } else {
+      absl::StatusOr<Version> v = Version::Parse(vi.text);
+      if (!v.ok()) {
+        *error = {v.status(), "versions", i};
+        return results;
+      }
+      results[i] = c->Allows(*v);
+    }
+  }
+  return results;
+}
+
+py::list Match(py::handle constraints, py::handle versions) {
+  py::tuple cs;
+  if (PyUnicode_Check(constraints.ptr()) ||
+      py::isinstance<Constraint>(constraints)) {
+    cs = py::make_tuple(constraints);
+  } else {
+    cs = AsTuple(constraints, "constraints");
+  }
+  py::tuple vs = AsTuple(versions, "versions");
+  const size_t nc = static_cast<size_t>(PyTuple_GET_SIZE(cs.ptr()));
+  const size_t nv = static_cast<size_t>(PyTuple_GET_SIZE(vs.ptr()));
+  const bool one = nc == 1 && (PyUnicode_Check(constraints.ptr()) ||
+                               py::isinstance<Constraint>(constraints));
+  if (!one && nc != nv) {
+    throw py::value_error(
+        absl::StrCat("constraints and versions must have the same length, got ",
+                     nc, " and ", nv));
+  }
+  if (nv == 0) return py::list();
+  std::vector<Item<Constraint>> c_items =
+      Items<Constraint>(cs, "constraints", "upgrade_core.Constraint");
+  std::vector<Item<Version>> v_items =
+      Items<Version>(vs, "versions", "upgrade_core.Version");
+  BatchError error;
+  std::vector<uint8_t> results;
+  {
+    py::gil_scoped_release no_gil;
+    results = MatchItems(c_items, v_items, &error);
+  }
+  error.Raise();
+  return BoolList(results);
 }
 
 }  // namespace
@@ -156,6 +341,15 @@ include_prerelease=True. Invalid or empty text raises upgrade_core.InputError
             return c.Allows(ToVersion(version, "version"));
           },
           py::arg("version"), "`version in constraint`: same as allows().")
+      .def(
+          "allows_all",
+          [](py::object self, py::handle versions) {
+            return Match(self, versions);
+          },
+          py::arg("versions"),
+          "allows() over an iterable of versions (each a Version or a str, "
+          "parsed loosely): a list of bool, computed in one call without the "
+          "GIL. A bad version raises InputError naming its index.")
       .def_property_readonly("original", &Constraint::original,
                              "The text as given.")
       .def_property_readonly(
@@ -207,6 +401,15 @@ One pair of Kubernetes components outside the version skew policy.
             "SkewViolation(rule=", PyRepr(std::string(v.rule->id)),
             ", message=", PyRepr(v.message), ")");
       });
+
+  m.def("match", &Match, py::arg("constraints"), py::arg("versions"), R"doc(
+Batch constraint checks: a list of bool, result[i] = constraints[i] allows
+versions[i]. `constraints` is an iterable of Constraint or str with the length
+of `versions`, or one Constraint or str for every version; `versions` is an
+iterable of Version or str (parsed loosely). Pre-parsed objects are fastest;
+strings are parsed in C++ (each distinct constraint text once per call). Runs in one call without the GIL. A bad item raises
+InputError naming the list and index, e.g. "versions[3]: invalid version ...".
+)doc");
 
   m.attr("SKEW_POLICY_RELEASE") = std::string(kSkewPolicyRelease);
 

@@ -1,5 +1,6 @@
 """Tests of upgrade_core.DependencyGraph, GraphError and Scheduler."""
 
+import array
 import random
 import threading
 import unittest
@@ -342,6 +343,138 @@ class ConcurrencyTest(unittest.TestCase):
             t.join()
         self.assertTrue(all(n <= s <= n + 50 for s in sizes))
         self.assertEqual(len(g.topological_order()), n + 50)
+
+
+class ArraysTest(unittest.TestCase):
+    """DependencyGraph.from_arrays: integer ids from buffers."""
+
+    # 0 <- 1 <- 3, 0 <- 2 <- 3 (dependents first), node 4 alone.
+    DEPENDENTS, DEPENDENCIES = [1, 2, 3, 3], [0, 0, 1, 2]
+
+    def buffers(self):
+        """(name, dependents, dependencies) in every accepted form."""
+        a, b = self.DEPENDENTS, self.DEPENDENCIES
+        flat = [x for pair in zip(a, b) for x in pair]
+        out = [(f"array {code}", array.array(code, a), array.array(code, b))
+               for code in "bBhHiIlLqQ"]
+        out += [("bytes", bytes(a), bytes(b)),
+                ("bytearray", bytearray(a), bytearray(b)),
+                ("memoryview", memoryview(array.array("i", a)), array.array("q", b)),
+                ("flat pairs", array.array("i", flat), None),
+                ("flat bytes", bytes(flat), None),
+                ("2-d memoryview", memoryview(bytes(flat)).cast("B", (len(a), 2)), None)]
+        try:
+            import numpy
+        except ImportError:
+            return out
+        out += [("numpy int64", numpy.array(a), numpy.array(b)),
+                ("numpy (m, 2)", numpy.array(list(zip(a, b)), dtype=numpy.int32), None)]
+        return out
+
+    def test_every_buffer_form(self):
+        for name, a, b in self.buffers():
+            with self.subTest(name):
+                g = DependencyGraph.from_arrays(5, a, b)
+                self.assertEqual(g.waves(), [[0, 4], [1, 2], [3]])
+                self.assertEqual(g.topological_order(), [0, 1, 2, 3, 4])
+                self.assertEqual(len(g), 5)
+
+    def test_queries_take_and_return_ints(self):
+        g = DependencyGraph.from_arrays(
+            5, array.array("i", self.DEPENDENTS), array.array("i", self.DEPENDENCIES))
+        self.assertEqual(g.dependents(0), [1, 2, 3])
+        self.assertEqual(g.dependencies(3, transitive=False), [1, 2])
+        self.assertEqual(g.dependencies([1, 2]), [0])
+        self.assertEqual(g.nodes(), [0, 1, 2, 3, 4])
+        self.assertIn(4, g)
+        self.assertNotIn(5, g)
+        self.assertNotIn("4", g)
+        self.assertEqual(g.critical_path().path, [0, 1, 3])
+        self.assertEqual(g.critical_path().earliest_start[3], 2.0)
+        s = g.scheduler()
+        self.assertEqual(s.ready(), [0, 4])
+        s.done(0)
+        self.assertEqual(s.ready(), [1, 2])
+        self.assertEqual(s.failed(1), [3])
+        self.assertEqual(s.state(3), "blocked")
+        self.assertIn("0", g.to_dot())
+        with self.assertRaises(upgrade_core.InputError):
+            g.dependents(7)
+        with self.assertRaises(TypeError):
+            g.dependents("0")
+
+    def test_matches_from_edges_on_random_graphs(self):
+        rng = random.Random(14)
+        for trial in range(30):
+            n = rng.randint(1, 60)
+            rank = list(range(n))
+            rng.shuffle(rank)
+            a, b = array.array("I"), array.array("I")
+            for _ in range(rng.randint(0, 3 * n)):
+                x, y = rng.randrange(n), rng.randrange(n)
+                if rank[x] > rank[y]:
+                    a.append(x)
+                    b.append(y)
+            with self.subTest(trial=trial):
+                ints = DependencyGraph.from_arrays(n, a, b)
+                strs = DependencyGraph.from_edges(
+                    [str(i) for i in range(n)], [(str(x), str(y)) for x, y in zip(a, b)])
+                self.assertEqual(ints.waves(), [[int(v) for v in w] for w in strs.waves()])
+                self.assertEqual(ints.topological_order(),
+                                 [int(v) for v in strs.topological_order()])
+
+    def test_cycles_and_self_dependencies_name_ints(self):
+        g = DependencyGraph.from_arrays(4, bytes([0, 1, 1, 2, 2, 0, 3, 3]))
+        self.assertEqual(g.find_cycles(), [[0, 1, 2, 0]])
+        self.assertEqual([(p.kind, p.nodes) for p in g.validate()],
+                         [("self_dependency", (3,)), ("cycle", (0, 1, 2, 0))])
+        with self.assertRaises(GraphError) as ctx:
+            g.waves()
+        self.assertEqual(ctx.exception.cycles, [[0, 1, 2, 0]])
+        self.assertIn("dependency cycle: 0 -> 1 -> 2 -> 0", str(ctx.exception))
+
+    def test_bad_input(self):
+        cases = [
+            # dependents, dependencies, error, message fragment
+            (array.array("i", [0, 5]), array.array("i", [1, 0]), upgrade_core.InputError,
+             "dependents[1] = 5 is not a node id (0 to 2)"),
+            (array.array("i", [0]), array.array("i", [-1]), upgrade_core.InputError,
+             "dependencies[0] = -1 is not a node id (0 to 2)"),
+            (array.array("q", [0, 1, 2, 3]), None, upgrade_core.InputError,
+             "dependents[1][1] = 3 is not a node id"),
+            (array.array("i", [0, 1]), array.array("i", [1]), ValueError,
+             "same length, got 2 and 1"),
+            (array.array("i", [0, 1, 2]), None, ValueError, "pairs"),
+            (array.array("d", [0.0]), array.array("d", [1.0]), TypeError,
+             "native integers"),
+            ([0, 1], [1, 0], TypeError, "buffer protocol"),
+            (array.array("i"), "ab", TypeError, "buffer protocol"),
+        ]
+        for a, b, error, fragment in cases:
+            with self.subTest(fragment):
+                with self.assertRaises(error) as ctx:
+                    DependencyGraph.from_arrays(3, a, b)
+                self.assertIn(fragment, str(ctx.exception))
+        with self.assertRaises(upgrade_core.InputError):
+            DependencyGraph.from_arrays(-1, b"", b"")
+        self.assertEqual(DependencyGraph.from_arrays(0, b"", b"").waves(), [])
+
+    def test_integer_graphs_are_fixed(self):
+        g = DependencyGraph.from_arrays(2, bytes([1]), bytes([0]))
+        with self.assertRaises(TypeError):
+            g.add_node("x")
+        with self.assertRaises(TypeError):
+            g.add_dependency("1", "0")
+        with self.assertRaises(TypeError):
+            g.subgraph(1)
+        self.assertEqual(g.waves(), [[0], [1]])
+
+    def test_array_can_change_after_the_call(self):
+        a, b = array.array("i", [1]), array.array("i", [0])
+        g = DependencyGraph.from_arrays(2, a, b)
+        a.append(0)  # the buffer is released once the graph is built
+        b[0] = 1
+        self.assertEqual(g.waves(), [[0], [1]])
 
 
 if __name__ == "__main__":

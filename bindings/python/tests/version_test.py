@@ -171,6 +171,90 @@ class ConstraintTest(unittest.TestCase):
             c.allows(1.0)
 
 
+class BatchTest(unittest.TestCase):
+    """Constraint.allows_all and upgrade_core.match agree with allows()."""
+
+    CONSTRAINTS = [">=1.2 <2", "^1.28.0-0", "~1.2.3", "1.x || >=3", ">= 1.28.0-0",
+                   "1.2 - 1.4.5", "!=1.5.0", "*", "=v2.0.0"]
+    VERSIONS = ["1.2.0", "1.9.9", "2.0.0", "v1.31.5+rke2r1", "1.32.2-rc1+rke2r1",
+                "1.2.9", "1.4.5", "1.5.0", "3.1", "0.9.0", "1.28.0-rc.1", "v2"]
+
+    def test_matches_single_calls(self):
+        versions = [Version(v) for v in self.VERSIONS]
+        for text in self.CONSTRAINTS:
+            c = Constraint(text)
+            want = [c.allows(v) for v in self.VERSIONS]
+            with self.subTest(constraint=text):
+                self.assertEqual(c.allows_all(self.VERSIONS), want)
+                self.assertEqual(c.allows_all(versions), want)
+                self.assertEqual(c.allows_all(iter(self.VERSIONS)), want)
+                self.assertEqual(upgrade_core.match(text, self.VERSIONS), want)
+                self.assertEqual(upgrade_core.match(c, versions), want)
+
+    def test_pairwise(self):
+        pairs = [(c, v) for c in self.CONSTRAINTS for v in self.VERSIONS]
+        want = [Constraint(c).allows(v) for c, v in pairs]
+        cs, vs = [c for c, _ in pairs], [v for _, v in pairs]
+        parsed_cs = [Constraint(c) for c in cs]
+        parsed_vs = [Version(v) for v in vs]
+        cases = [("strings", cs, vs), ("parsed", parsed_cs, parsed_vs),
+                 ("mixed", [x if i % 2 else y for i, (x, y) in enumerate(zip(cs, parsed_cs))],
+                  [x if i % 3 else y for i, (x, y) in enumerate(zip(vs, parsed_vs))]),
+                 ("tuples", tuple(cs), tuple(parsed_vs))]
+        for name, c, v in cases:
+            with self.subTest(name):
+                self.assertEqual(upgrade_core.match(c, v), want)
+        self.assertEqual(upgrade_core.match([], []), [])
+        # include_prerelease is the parsed constraint's own.
+        c = Constraint(">=1.0 <2", include_prerelease=True)
+        self.assertEqual(c.allows_all(["1.5.0-rc.1"]), [True])
+        self.assertEqual(upgrade_core.match(">=1.0 <2", ["1.5.0-rc.1"]), [False])
+
+    def test_subclass_items(self):
+        class MyVersion(Version):
+            pass
+        self.assertEqual(Constraint("^1").allows_all([MyVersion("1.3.0")]), [True])
+
+    def test_bad_input(self):
+        c = Constraint(">=1.0")
+        cases = [
+            # call, error, message fragment
+            (lambda: c.allows_all(["1.0", "1.x"]), InputError, "versions[1]: invalid version"),
+            (lambda: c.allows_all(["1.0", 2]), TypeError, "versions[1] must be an"),
+            (lambda: c.allows_all("1.0"), TypeError, "not a single str"),
+            (lambda: c.allows_all(5), TypeError, "not iterable"),
+            (lambda: upgrade_core.match(["1", ">>1"], ["1", "1"]), InputError,
+             "constraints[1]: invalid constraint"),
+            (lambda: upgrade_core.match(["1"], ["1", "2"]), ValueError, "same length"),
+            (lambda: upgrade_core.match([1], ["1"]), TypeError, "constraints[0] must be an"),
+        ]
+        for call, error, fragment in cases:
+            with self.subTest(fragment):
+                with self.assertRaises(error) as ctx:
+                    call()
+                self.assertIn(fragment, str(ctx.exception))
+
+    def test_large_batch_while_another_thread_runs(self):
+        # The batch runs without the GIL: another Python thread keeps running.
+        import threading
+        versions = [Version(f"1.{i % 50}.{i % 7}") for i in range(200_000)]
+        c = Constraint(">=1.10 <1.40 || 1.45.x")
+        ticks, done = [], threading.Event()
+
+        def tick():
+            while not done.is_set():
+                ticks.append(1)
+
+        t = threading.Thread(target=tick)
+        t.start()
+        try:
+            got = c.allows_all(versions)
+        finally:
+            done.set()
+            t.join()
+        self.assertEqual(sum(got), sum(c.allows(v) for v in versions))
+
+
 class SkewTest(unittest.TestCase):
     def test_compliant_cluster(self):
         self.assertEqual(check_version_skew({

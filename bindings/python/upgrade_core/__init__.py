@@ -24,6 +24,7 @@ from upgrade_core._core import (
     SkewViolation,
     Version,
     check_version_skew,
+    match,
 )
 
 # Dependency graphs (docs/graph.md): a pure-Python builder over the core.
@@ -176,6 +177,7 @@ __all__ = [
     "component_lifecycle",
     "diff",
     "drift",
+    "match",
     "merge_values",
     "plan_lifecycle",
     "resolve_rollout_budget",

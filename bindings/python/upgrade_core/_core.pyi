@@ -49,6 +49,8 @@ class Constraint:
     def __init__(self, text: str, include_prerelease: bool = False) -> None: ...
     def allows(self, version: Version | str) -> bool: ...
     def __contains__(self, version: Version | str) -> bool: ...
+    def allows_all(self, versions: Iterable[Version | str]) -> list[bool]:
+        """allows() over many versions in one call, without the GIL."""
     @property
     def original(self) -> str: ...
     @property
@@ -80,6 +82,12 @@ class SkewViolation:
     def __repr__(self) -> str: ...
 
 SKEW_POLICY_RELEASE: str
+
+def match(
+    constraints: Constraint | str | Iterable[Constraint | str],
+    versions: Iterable[Version | str],
+) -> list[bool]:
+    """Pairwise (or one constraint for all) checks in one call, without the GIL."""
 
 def check_version_skew(
     components: Mapping[
@@ -441,6 +449,15 @@ class FrozenGraph:
         durations: Sequence[float] | None,
         weights: Sequence[float] | None,
     ) -> None: ...
+    @staticmethod
+    def from_arrays(
+        num_nodes: int, dependents: object, dependencies: object | None
+    ) -> FrozenGraph:
+        """Ids 0..num_nodes-1; edges read in place from buffers of native
+        integers (array.array, bytes, memoryview, numpy)."""
+    @property
+    def int_ids(self) -> bool:
+        """True for a graph from from_arrays (ids are ints)."""
     def validate(self) -> list[GraphProblem]: ...
     def find_cycles(self) -> list[list[str]]: ...
     def topological_order(self, reverse: bool) -> list[str]: ...

@@ -8,7 +8,10 @@ queries it is safe too: that query sees the graph from before or after.
 """
 
 import math
-from typing import Iterable, Sequence
+from typing import Iterable, Sequence, Union
+
+# What from_arrays reads: any object with the buffer protocol.
+Buffer = Union[bytes, bytearray, memoryview, object]
 
 from upgrade_core import _core
 from upgrade_core._core import CriticalPath
@@ -55,6 +58,24 @@ class DependencyGraph:
         g = DependencyGraph()
         g._frozen = _core.FrozenGraph(nodes, edges, None, None)
         g._nodes = g._edges = None  # the frozen graph's inputs (_own_lists)
+        return g
+
+    @staticmethod
+    def from_arrays(
+        num_nodes: int, dependents: "Buffer", dependencies: "Buffer | None" = None
+    ) -> "DependencyGraph":
+        """Bulk construction from integers: the nodes are the ints
+        0..num_nodes-1 and dependents[i] depends on dependencies[i]. Both are
+        read in place from any object with the buffer protocol holding native
+        integers (array.array, bytes, memoryview, a numpy array), without
+        creating a Python object per element. With dependencies=None,
+        `dependents` holds the pairs: flat [a0, b0, a1, b1, ...] or an (m, 2)
+        array. Queries return and take ints. The graph cannot be changed
+        (add_node/add_dependency raise TypeError) and subgraph() is not
+        available; an id out of range raises InputError naming its index."""
+        g = DependencyGraph()
+        g._frozen = _core.FrozenGraph.from_arrays(num_nodes, dependents, dependencies)
+        g._nodes = g._edges = None
         return g
 
     def _own_lists(self) -> None:

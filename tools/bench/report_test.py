@@ -1,0 +1,92 @@
+"""report.py on a tiny synthetic tools/bench/run.py result: the targets table
+(ratios within each round, against the issue's targets), the per-suite tables,
+notes for skipped peers and failed runs, and no path outside the repository."""
+
+import unittest
+
+import report
+
+
+def cpp_run(binary, rnd, benchmarks, rss=10240):
+    return {"kind": "cpp", "suite": "graph", "binary": binary, "round": rnd, "rc": 0,
+            "peak_rss_kb": rss, "load": 1.0,
+            "benchmarks": [{"name": n, "cpu_ns": ns, "real_ns": ns, "iterations": 10}
+                           for n, ns in benchmarks.items()]}
+
+
+def py_run(suite, impl, size, rnd, seconds, **extra):
+    run = {"kind": "py", "suite": suite, "impl": impl, "size": size, "round": rnd, "rc": 0,
+           "seconds": seconds, "reps": [seconds], "check": "waves=100",
+           "peak_rss_kb": 204800}
+    run.update(extra)
+    return run
+
+
+RESULT = {
+    "schema": 1, "quick": False, "rounds": 2,
+    "started": "2026-12-02T10:00:00+00:00", "finished": "2026-12-02T10:30:00+00:00",
+    "machine": {"cpu": "Test CPU @ 2.0GHz", "cores": 2, "mem_gib": 8.0, "os": "Debian",
+                "kernel": "6.1", "compiler": "gcc 12", "python": "Python 3.11.2",
+                "commit": "abc1234", "dirty": False},
+    "load": [1.0, 2.0, 3.0],
+    "notes": ["networkx not installed for Debian's python3: skipped"],
+    "runs": [
+        cpp_run("graph_benchmark", 0, {"BM_GraphBuildWaves/1000000": 120e6,
+                                       "BM_ReferenceBuildWaves/1000000": 100e6}),
+        cpp_run("graph_benchmark", 1, {"BM_GraphBuildWaves/1000000": 150e6,
+                                       "BM_ReferenceBuildWaves/1000000": 100e6}),
+        py_run("graph", "uc_arrays", "10k", 0, 0.001),
+        py_run("graph", "graphlib", "10k", 0, 0.060, run_only_s=0.030),
+        py_run("graph", "uc_arrays", "10k", 1, 0.002),
+        py_run("graph", "graphlib", "10k", 1, 0.080, run_only_s=0.030),
+        py_run("semver", "uc_match_preparsed", "100k", 0, 0.005, per_sec=20e6),
+        py_run("semver", "uc_match_preparsed", "100k", 1, 0.02, per_sec=5e6),
+        {"kind": "py", "suite": "fsm", "impl": "transitions", "size": "2m", "round": 0,
+         "rc": 1, "peak_rss_kb": 1, "error": "ImportError: no transitions"},
+    ],
+}
+
+
+class ReportTest(unittest.TestCase):
+    def test_targets(self):
+        rows = {what: (measured, target, met) for what, measured, target, met
+                in report.targets(RESULT)}
+        graph = rows["C++ graph build + waves, 1M nodes, vs CSR Kahn (bar 1.3x)"]
+        # Per-round ratios 1.2 and 1.5: median 1.35, not within 1.2x.
+        self.assertEqual(graph, ("1.35x (1.2x – 1.5x)", "≤ 1.2x", False))
+        waves = rows["Python 10k: waves, build included: `from_arrays` (array.array) vs graphlib"]
+        # 60x and 40x: median 50x, met.
+        self.assertEqual(waves, ("50x faster (40x – 60x)", "≥ 50x", True))
+        semver = rows["Python 100k: `match()`, pre-parsed constraints and versions"]
+        self.assertEqual(semver, ("12.5 M/s (5 M/s – 20 M/s)", "≥ 10 M/s", True))
+
+    def test_page(self):
+        page = report.render(RESULT)
+        self.assertTrue(page.startswith(report.GENERATED))
+        for text in ["Test CPU @ 2.0GHz, 2 cores", "median 2.0, range 1.0 – 3.0",
+                     "| 10k | upgrade_core `DependencyGraph.from_arrays",
+                     "without the build: 30 ms", "`BM_GraphBuildWaves/1000000` | 135 ms",
+                     "networkx not installed", "fsm transitions 2m, round 1: failed",
+                     "| **no** |", "peak RSS of the process: 10 MiB"]:
+            self.assertIn(text, page)
+        # The page names no path outside the repository.
+        for root in ("/usr/", "/tmp", "/work", "/home", "/root", "/opt"):
+            self.assertNotIn(root, page)
+
+    def test_empty_result(self):
+        page = report.render({"runs": []})
+        self.assertIn("# Performance", page)
+        self.assertNotIn("## Targets", page)
+
+    def test_formatting(self):
+        cases = [(report.fmt_time(0.0123), "12.3 ms"), (report.fmt_time(2.5e-7), "250 ns"),
+                 (report.fmt_time(3.0), "3 s"), (report.fmt_rate(3.2e6), "3.2 M/s"),
+                 (report.fmt_rss(2048), "2 MiB"), (report.size_key("1m"), 1e6),
+                 (report.fmt_range([1.0, 1.0], report.fmt_ratio), "1x")]
+        for got, want in cases:
+            with self.subTest(want=want):
+                self.assertEqual(got, want)
+
+
+if __name__ == "__main__":
+    unittest.main()

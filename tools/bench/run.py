@@ -1,0 +1,263 @@
+#!/usr/bin/python3
+"""Runs every benchmark suite in fresh processes, alternating, for N rounds,
+and writes one JSON result (read by tools/bench/report.py).
+
+    run.py --out results.json [--quick] [--rounds N] [--only SUITE,...]
+
+Called by tools/bench.sh after it built the C++ benchmark binaries and the
+Python package with `-c opt`. Per round, every job runs once in its own
+process; odd rounds run the jobs in reverse order, so no implementation
+always runs first (or right after the same neighbour). Each job's peak RSS is
+its process's (os.wait4), each round's figure the job's own median of its
+in-process repetitions (C++: Google Benchmark's CPU time per iteration;
+Python: process CPU time, tools/bench/peers.py). The load average is sampled
+before every job.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import threading
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+PY = "/usr/bin/python3"  # Debian's interpreter: the python3-* peers live there
+
+# C++ benchmark binaries (bazel-bin/benchmarks/<pkg>/<name>). The fsm, graph,
+# version, compat and plan suites carry the issue's targets; the others are
+# run for completeness.
+CPP = [
+    ("fsm", "fsm_benchmark"),
+    ("graph", "graph_benchmark"),
+    ("version", "version_benchmark"),
+    ("compat", "compat_benchmark"),
+    ("plan", "plan_benchmark"),
+    ("exec", "orchestrator_benchmark"),
+    ("exec", "executor_benchmark"),
+    ("exec", "journal_benchmark"),
+    ("sim", "sim_benchmark"),
+    ("chart", "chart_benchmark"),
+]
+
+# Python jobs: (suite, size, impls in the order they run, in-process reps).
+PY_FULL = [
+    ("graph", "10k", ["uc_arrays", "uc_str", "graphlib", "networkx"], 7),
+    ("graph", "100k", ["uc_arrays", "uc_str", "graphlib", "networkx"], 3),
+    ("graph", "1m", ["uc_arrays", "uc_str", "graphlib", "networkx"], 1),
+    ("cycle", "10k", ["uc_arrays", "uc_str", "graphlib", "networkx"], 7),
+    ("cycle", "100k", ["uc_arrays", "uc_str", "graphlib", "networkx"], 3),
+    ("cycle", "1m", ["uc_arrays", "uc_str", "graphlib", "networkx"], 1),
+    ("semver", "100k", ["uc_match_preparsed", "uc_match_strings",
+                        "uc_allows_preparsed", "uc_allows_strings"], 5),
+    ("fsm", "2m", ["uc_fire", "dict", "transitions"], 3),
+    ("yaml", "5mb", ["uc_from_yaml", "pyyaml"], 3),
+    ("diff", "5mb", ["uc_diff", "deepdiff"], 1),
+]
+PY_QUICK = [
+    ("graph", "10k", ["uc_arrays", "uc_str", "graphlib", "networkx"], 3),
+    ("graph", "100k", ["uc_arrays", "uc_str", "graphlib", "networkx"], 1),
+    ("cycle", "10k", ["uc_arrays", "uc_str", "graphlib", "networkx"], 3),
+    ("semver", "20k", ["uc_match_preparsed", "uc_match_strings",
+                       "uc_allows_preparsed", "uc_allows_strings"], 3),
+    ("fsm", "200k", ["uc_fire", "dict", "transitions"], 1),
+    ("yaml", "500kb", ["uc_from_yaml", "pyyaml"], 1),
+    ("diff", "500kb", ["uc_diff", "deepdiff"], 1),
+]
+# Which Python module each peer needs (skipped with a note when missing).
+PEER_MODULES = {"networkx": "networkx", "transitions": "transitions",
+                "pyyaml": "yaml", "deepdiff": "deepdiff", "graphlib": "graphlib"}
+
+
+def sh(cmd):
+    try:
+        return subprocess.run(cmd, shell=True, capture_output=True, text=True,
+                              timeout=30).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return ""
+
+
+def machine():
+    cpu = ""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    mem_gib = 0.0
+    try:
+        with open("/proc/meminfo") as f:
+            mem_gib = int(f.readline().split()[1]) / 2**20
+    except (OSError, ValueError, IndexError):
+        pass
+    return {
+        "cpu": cpu or platform.processor(),
+        "cores": os.cpu_count(),
+        "mem_gib": round(mem_gib, 1),
+        "kernel": platform.release(),
+        "os": sh(". /etc/os-release 2>/dev/null && echo $PRETTY_NAME"),
+        "compiler": sh("gcc --version | head -1"),
+        "python": sh(f"{PY} --version"),
+        "commit": sh(f"git -C {ROOT} rev-parse --short HEAD"),
+        "dirty": bool(sh(f"git -C {ROOT} status --porcelain --untracked-files=no")),
+    }
+
+
+def run_process(argv, env, timeout):
+    """(returncode, stdout, stderr, peak_rss_kb, wall_s) of one process."""
+    t0 = time.monotonic()
+    p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         env=env, cwd=ROOT)
+    timer = threading.Timer(timeout, p.kill)
+    timer.start()
+    out, err = [], []
+    readers = [threading.Thread(target=lambda s, b: b.append(s.read()), args=(p.stdout, out)),
+               threading.Thread(target=lambda s, b: b.append(s.read()), args=(p.stderr, err))]
+    for t in readers:
+        t.start()
+    _, status, ru = os.wait4(p.pid, 0)
+    p.returncode = os.waitstatus_to_exitcode(status)
+    for t in readers:
+        t.join()
+    timer.cancel()
+    return (p.returncode, out[0].decode(errors="replace"), err[0].decode(errors="replace"),
+            ru.ru_maxrss, time.monotonic() - t0)
+
+
+def cpp_jobs(quick, bin_dir):
+    jobs = []
+    for suite, name in CPP:
+        path = os.path.join(bin_dir, suite, name)
+        argv = [path, "--benchmark_format=json"]
+        if quick:
+            argv += ["--benchmark_min_time=0.01",
+                     "--benchmark_filter=-/1000000"]
+        jobs.append({"kind": "cpp", "suite": suite, "binary": name, "argv": argv,
+                     "timeout": 600 if quick else 1800})
+    return jobs
+
+
+def py_jobs(quick, inputs):
+    jobs = []
+    for suite, size, impls, reps in (PY_QUICK if quick else PY_FULL):
+        for impl in impls:
+            argv = [PY, os.path.join(ROOT, "tools", "bench", "peers.py"), suite, impl,
+                    size, inputs, "--reps", str(reps)]
+            jobs.append({"kind": "py", "suite": suite, "impl": impl, "size": size,
+                         "argv": argv, "timeout": 900})
+    return jobs
+
+
+def module_available(module):
+    return subprocess.run([PY, "-c", f"import {module}"], capture_output=True).returncode == 0
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--out", required=True, help="the JSON result to write")
+    ap.add_argument("--quick", action="store_true",
+                    help="smaller sizes (no 1M graphs), short C++ runs, 1 round")
+    ap.add_argument("--rounds", type=int, default=None)
+    ap.add_argument("--only", default="", help="comma-separated suites (cpp, graph, ...)")
+    ap.add_argument("--site", required=True,
+                    help="directory holding the built upgrade_core package")
+    ap.add_argument("--bin", default=os.path.join(ROOT, "bazel-bin", "benchmarks"))
+    args = ap.parse_args()
+    rounds = args.rounds or (1 if args.quick else 3)
+    only = set(filter(None, args.only.split(",")))
+    inputs = os.path.join(os.path.dirname(os.path.abspath(args.out)), "inputs")
+    notes = []
+
+    jobs = []
+    if not only or "cpp" in only:
+        for job in cpp_jobs(args.quick, args.bin):
+            if os.access(job["argv"][0], os.X_OK):
+                jobs.append(job)
+            else:
+                notes.append(f"C++ {job['binary']} not built: skipped")
+    for job in py_jobs(args.quick, inputs):
+        if only and job["suite"] not in only:
+            continue
+        module = PEER_MODULES.get(job["impl"])
+        if module and not module_available(module):
+            note = (f"{job['impl']} not installed for Debian's python3 (Debian package "
+                    f"python3-{module}): skipped")
+            if note not in notes:
+                notes.append(note)
+            continue
+        jobs.append(job)
+    # node-semver and Masterminds semver: compared only where installed.
+    if subprocess.run(["node", "-e", "require('semver')"], capture_output=True,
+                      cwd=ROOT).returncode != 0 if shutil.which("node") else True:
+        notes.append("node-semver not installed (npm install semver): semver peer skipped")
+    if not os.path.isdir("/usr/share/gocode/src/github.com/Masterminds/semver"):
+        notes.append("Masterminds semver not installed (Debian golang-github-masterminds-"
+                     "semver-dev): semver peer skipped")
+
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.path.abspath(args.site)
+    env.pop("PYTHONHOME", None)
+
+    result = {"schema": 1, "quick": args.quick, "rounds": rounds,
+              "started": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+              "machine": machine(), "notes": notes, "load": [], "runs": []}
+    # Input generation is not timed: one untimed pass creates every input.
+    for job in jobs:
+        if job["kind"] == "py":
+            gen = job["argv"][:2] + ["--generate-only"] + job["argv"][2:]
+            subprocess.run(gen, env=env, cwd=ROOT, capture_output=True)
+    for r in range(rounds):
+        order = jobs if r % 2 == 0 else list(reversed(jobs))
+        for job in order:
+            load = os.getloadavg()[0]
+            result["load"].append(round(load, 2))
+            label = job.get("binary") or f"{job['suite']} {job['impl']} {job['size']}"
+            print(f"[round {r + 1}/{rounds}] {label} (load {load:.1f})", file=sys.stderr, flush=True)
+            rc, out, err, rss, wall = run_process(job["argv"], env, job["timeout"])
+            run = {k: v for k, v in job.items() if k not in ("argv", "timeout")}
+            run.update({"round": r, "rc": rc, "peak_rss_kb": rss, "wall_s": round(wall, 3),
+                        "load": round(load, 2)})
+            if rc != 0:
+                last = (err.strip().splitlines() or [f"exit {rc}"])[-1]
+                # Paths are shortened to their last part (the page names none).
+                run["error"] = re.sub(r"(?:/[^\s/:'\"]+)+/([^\s/:'\"]+)", r"\1", last)[:300]
+                print(f"  failed: {run['error']}", file=sys.stderr)
+            elif job["kind"] == "cpp":
+                try:
+                    data = json.loads(out)
+                    run["benchmarks"] = [
+                        {"name": b["name"], "cpu_ns": b["cpu_time"] * UNIT_NS[b["time_unit"]],
+                         "real_ns": b["real_time"] * UNIT_NS[b["time_unit"]],
+                         "iterations": b["iterations"]}
+                        for b in data.get("benchmarks", []) if b.get("run_type", "iteration") == "iteration"
+                        and "error_occurred" not in b]
+                    run["context"] = {k: data.get("context", {}).get(k) for k in ("library_build_type",)}
+                except (json.JSONDecodeError, KeyError) as e:
+                    run["error"] = f"unreadable benchmark output: {e}"
+            else:
+                try:
+                    run.update(json.loads(out.strip().splitlines()[-1]))
+                except (json.JSONDecodeError, IndexError) as e:
+                    run["error"] = f"unreadable driver output: {e}"
+            result["runs"].append(run)
+    result["finished"] = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+    tmp = args.out + ".tmp"
+    with open(tmp, "w") as f:
+        json.dump(result, f, indent=1)
+        f.write("\n")
+    os.replace(tmp, args.out)
+    print(f"wrote {args.out}", file=sys.stderr)
+
+
+UNIT_NS = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
+
+if __name__ == "__main__":
+    main()
