@@ -12,6 +12,7 @@
 #   tools/bench.sh --only graph,semver   # some suites (cpp = the C++ binaries)
 #   tools/bench.sh --out DIR       # where the result and the cached inputs go
 #                                  # (default: a new directory under $TMPDIR)
+#   tools/bench.sh --no-build      # use the -c opt outputs already built
 #
 # The Python peers are Debian packages for Debian's /usr/bin/python3; when one
 # is missing and this runs as root it is installed with apt-get, otherwise
@@ -22,6 +23,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 quick=0
+build=1
 docs=auto
 out=""
 only=""
@@ -31,10 +33,11 @@ while [ $# -gt 0 ]; do
     --quick) quick=1 ;;
     --docs) docs=yes ;;
     --no-docs) docs=no ;;
+    --no-build) build=0 ;;
     --out) out="$2"; shift ;;
     --only) only="$2"; shift ;;
     --rounds) rounds="$2"; shift ;;
-    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
   shift
@@ -62,16 +65,22 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 
-# Build: the benchmark binaries and the Python package, optimized.
-bazel build -c opt //benchmarks/... //bindings/python:site >&2
+# Build: the benchmark binaries and the Python package, optimized. The
+# outputs are copied, so builds running meanwhile cannot change what is
+# measured (bazel-bin follows the last build's mode; the opt tree does not).
+if [ $build = 1 ]; then
+  bazel build -c opt //benchmarks/... //bindings/python:site >&2
+  opt_bin=$(bazel info -c opt bazel-bin 2>/dev/null)
+fi
+opt_bin=${opt_bin:-bazel-out/k8-opt/bin}
 site="$out/site"
-rm -rf "$site" && cp -rL bazel-bin/bindings/python/site "$site"
+rm -rf "$site" && cp -rL "$opt_bin/bindings/python/site" "$site"
 bins="$out/bin"
 rm -rf "$bins" && mkdir -p "$bins"
-for d in bazel-bin/benchmarks/*/; do
+for d in "$opt_bin"/benchmarks/*/; do
   pkg=$(basename "$d")
   mkdir -p "$bins/$pkg"
-  for f in "$d"*_benchmark; do [ -x "$f" ] && cp -L "$f" "$bins/$pkg/"; done
+  for f in "$d"*_benchmark; do [ -f "$f" ] && [ -x "$f" ] && cp -L "$f" "$bins/$pkg/"; done
 done
 
 args=(--out "$out/results.json" --site "$site" --bin "$bins")

@@ -288,9 +288,18 @@ def render(result):
     rows = targets(result)
     if rows:
         lines += ["## Targets", ""]
+        if result.get("quick"):
+            lines += ["A quick run (smaller sizes, one round, very short C++ runs) checks that",
+                      "everything runs; its figures are not judged against the targets.", ""]
+
+        def verdict(met):
+            if met is None:
+                return "—"
+            if result.get("quick"):
+                return "not judged (quick run)"
+            return "yes" if met else "**no**"
         lines += table(["comparison", "measured: median (range over rounds)", "target", "met"],
-                       [(w, meas, t, "—" if met is None else ("yes" if met else "**no**"))
-                        for w, meas, t, met in rows])
+                       [(w, meas, t, verdict(met)) for w, meas, t, met in rows])
         lines.append("")
 
     py = py_values(result)
