@@ -151,6 +151,7 @@ class WheelInstallTest(unittest.TestCase):
     def test_module_and_console_script_answer_as_upgradectl(self):
         missing = os.path.join(self.tmp, "missing.yaml")
         cases = [
+            [],  # usage: exit 2
             ["version"],
             ["--version"],
             ["help"],
@@ -163,16 +164,18 @@ class WheelInstallTest(unittest.TestCase):
             ["simulate", "plan.yaml", "--cluster", "cluster.yaml"],
             ["run", "--help"],
             ["no-such-command"],
+            ["validate", "-"],  # the plan on standard input
         ]
         codes = set()
         for args in cases:
-            want = self.upgradectl(*args)
+            stdin = PLAN if args[-1:] == ["-"] else ""
+            want = run([UPGRADECTL, *args], EXAMPLE, self.env, stdin=stdin)
             codes.add(want.returncode)
             for how, argv in [
                     ("python -m upgrade_core", [self.python, "-m", "upgrade_core"]),
                     ("console script", [os.path.join(self.venv, "bin", "upgradectl")])]:
                 with self.subTest(args=args, how=how):
-                    got = run(argv + args, EXAMPLE, self.env)
+                    got = run(argv + args, EXAMPLE, self.env, stdin=stdin)
                     self.assertEqual(
                         (got.returncode, got.stdout, got.stderr),
                         (want.returncode, want.stdout, want.stderr))
