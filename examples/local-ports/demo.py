@@ -4,7 +4,7 @@
 EADDRINUSE and is rolled back), then the fixed plan (everything at 2.0.0).
 
     bazel run //examples/local-ports:demo [-- --keep]
-    python3 examples/local-ports/demo.py --upgradectl bazel-bin/tools/upgradectl/upgradectl
+    python3 examples/local-ports/demo.py   # after: bazel build //tools/upgradectl
 
 Everything happens in a new temporary directory (journals, step logs, pid
 files, instance logs, markers) on ports the kernel reports free; every
@@ -47,7 +47,8 @@ def main():
     upgradectl = args.upgradectl or find_upgradectl()
     if not upgradectl:
         sys.exit("demo.py: no upgradectl: bazel build //tools/upgradectl, "
-                 "then pass --upgradectl bazel-bin/tools/upgradectl/upgradectl")
+                 "then pass --upgradectl "
+                 "bazel-bin/tools/upgradectl/upgradectl")
 
     work = tempfile.mkdtemp(prefix="local-ports-")
     env = dict(os.environ, LP_STATE=os.path.join(work, "state"),

@@ -220,13 +220,13 @@ def probe(svc):
     try:
         info = json.loads(body)
     except ValueError:
-        return None, False, f"127.0.0.1:{port} answers something else: {body!r}"
+        return None, False, f"127.0.0.1:{port} answers {body!r}"
     if info.get("service") != svc:
-        return None, False, f"127.0.0.1:{port} answers {info.get('service')!r}"
+        return None, False, f"127.0.0.1:{port} answers {info.get('service')}"
     status, health = get(port, "/healthz", timeout=3.0)
     words = (f"127.0.0.1:{port} answers {svc} {info['version']} "
-             f"(pid {info.get('pid')}), "
-             + ("healthy" if status == 200 else f"unhealthy: {health.strip()}"))
+             f"(pid {info.get('pid')}), " +
+             ("healthy" if status == 200 else f"unhealthy: {health.strip()}"))
     return info["version"], status == 200, words
 
 
