@@ -253,12 +253,13 @@ class RunCommandTest(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         self.assertEqual(set(self.counts().values()), {1})
 
-    def test_second_sigint_kills_the_commands_and_leaves_them_in_doubt(self):
-        slow = "; if [ -e slow ]; then echo $$ > apply.pid; sleep 30; fi"
-        self.write_plan(plan_yaml(b_apply_extra=slow))
+    def start_and_wait_for_b_apply(self, plan_text, *extra):
+        """Starts the run; returns (process, process group of b's apply)
+        once b's apply command is running."""
+        self.write_plan(plan_text)
         open(os.path.join(self.dir, "slow"), "w").close()
         proc = subprocess.Popen(
-            [UPGRADECTL, "run", self.plan, "--journal", self.journal],
+            [UPGRADECTL, "run", self.plan, "--journal", self.journal, *extra],
             cwd=self.dir, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             stdin=subprocess.DEVNULL, text=True)
         self.addCleanup(self._stop, proc)
@@ -268,27 +269,148 @@ class RunCommandTest(unittest.TestCase):
             time.sleep(0.02)
         group = int(self.read("apply.pid"))
         self.addCleanup(self._killpg, group)
+        return proc, group
+
+    def assert_group_gone(self, group):
+        deadline = time.monotonic() + 5
+        while True:
+            try:
+                os.killpg(group, 0)
+            except ProcessLookupError:
+                return
+            self.assertLess(time.monotonic(), deadline, "group still alive")
+            time.sleep(0.02)
+
+    def test_second_sigint_kills_the_commands_and_rolls_back(self):
+        slow = "; if [ -e slow ]; then echo $$ > apply.pid; sleep 30; fi"
+        proc, group = self.start_and_wait_for_b_apply(
+            plan_yaml(b_apply_extra=slow))
         proc.send_signal(signal.SIGINT)
         time.sleep(0.2)
         self.assertIsNone(proc.poll())  # draining: the command still runs
         proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=20)
+        self.assertEqual(proc.returncode, 3, out + err)
+        self.assertIn("interrupted twice: killing the running commands", out)
+        self.assertIn("aborted: rolling back", out)
+        self.assertIn("plan rolled_back", out)
+        self.assert_group_gone(group)
+        # Both touched components were rolled back, dependents first, once.
+        order = self.read("order.log").splitlines()
+        self.assertEqual(order[-2:], ["b rollback", "a rollback"])
+        self.assertEqual(self.counts()["b.rollback"], 1)
+        self.assertEqual(self.counts()["a.rollback"], 1)
+        # The journal records a finished run: nothing is in doubt.
+        r = self.run_ctl("--resume")
+        self.assertNotIn("in doubt", r.stderr)
+
+    def test_third_sigint_exits_at_once_leaving_steps_in_doubt(self):
+        slow = "; if [ -e slow ]; then echo $$ > apply.pid; sleep 30; fi"
+        text = plan_yaml(b_apply_extra=slow).replace(
+            "      rollback: " + command() + "\n",
+            "      rollback: " + command("; touch rb.started; sleep 30") + "\n", 1)
+        # a's rollback (the last to run) is slow; b's rolls back first.
+        proc, group = self.start_and_wait_for_b_apply(text)
+        proc.send_signal(signal.SIGINT)
+        time.sleep(0.2)
+        proc.send_signal(signal.SIGINT)
+        deadline = time.monotonic() + 20
+        while not os.path.exists(os.path.join(self.dir, "rb.started")):
+            self.assertLess(time.monotonic(), deadline)
+            time.sleep(0.02)
+        proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=10)
         self.assertEqual(proc.returncode, 3, out + err)
-        self.assertIn("interrupted twice: running commands killed", out)
-        deadline = time.monotonic() + 5
-        while True:  # the command's whole group is gone
-            try:
-                os.killpg(group, 0)
-            except ProcessLookupError:
-                break
-            self.assertLess(time.monotonic(), deadline, "group still alive")
-            time.sleep(0.02)
+        self.assertIn("interrupted a third time: exiting now", out)
         os.remove(os.path.join(self.dir, "slow"))
         r = self.run_ctl("--resume")
         self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
-        self.assertIn("b/start-new", r.stderr)
-        r = self.run_ctl("--resume", "--assume", "rerun")
+        self.assertIn("a/rollback", r.stderr)  # in doubt
+
+    def test_dry_run_simulates_and_runs_nothing(self):
+        self.write_plan(plan_yaml())
+        r = subprocess.run([UPGRADECTL, "run", self.plan, "--dry-run"],
+                           cwd=self.dir, capture_output=True, text=True,
+                           timeout=30)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("dry run: no command runs", r.stdout)
+        self.assertIn("succeeded", r.stdout)
+        self.assertEqual(self.read("order.log"), "")
+        self.assertFalse(os.path.exists(self.journal))
+        r = subprocess.run([UPGRADECTL, "run", self.plan, "--dry-run",
+                            "--format", "json", "--seed", "7"],
+                           cwd=self.dir, capture_output=True, text=True,
+                           timeout=30)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(json.loads(r.stdout)["outcome"], "succeeded")
+        for args, message in [
+            (["--journal", self.journal], "does not go with --journal"),
+            (["--seed", "x"], "--seed must be a non-negative integer"),
+        ]:
+            with self.subTest(args=args):
+                r = subprocess.run([UPGRADECTL, "run", self.plan, "--dry-run",
+                                    *args], cwd=self.dir, capture_output=True,
+                                   text=True, timeout=30)
+                self.assertEqual(r.returncode, 2)
+                self.assertIn(message, r.stderr)
+        r = self.run_ctl("--cluster", "c.yaml")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("apply to --dry-run only", r.stderr)
+
+    def test_dry_run_refuses_what_the_run_refuses(self):
+        text = plan_yaml().replace(
+            "  - id: a\n", "  - id: a\n    exclusive: [\"lock:x\"]\n").replace(
+            "  - id: b\n    dependsOn: [a]\n",
+            "  - id: b\n    exclusive: [\"lock:x\"]\n").replace(
+            "maxParallel: 1", "maxParallel: 2")
+        self.write_plan(text)
+        r = subprocess.run([UPGRADECTL, "run", self.plan, "--dry-run"],
+                           cwd=self.dir, capture_output=True, text=True,
+                           timeout=30)
+        self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+        self.assertIn("refusing to run", r.stderr)
+        r = subprocess.run([UPGRADECTL, "run", self.plan, "--dry-run",
+                            "--force", "exclusive.shared"],
+                           cwd=self.dir, capture_output=True, text=True,
+                           timeout=30)
+        self.assertIn("dry run", r.stdout)
+        self.assertIn(r.returncode, (0, 1))
+        self.assertEqual(self.read("order.log"), "")
+
+    def test_live_status_line_on_a_terminal(self):
+        slow = "; if [ -e slow ]; then sleep 1.5; fi"
+        self.write_plan(plan_yaml(b_apply_extra=slow))
+        open(os.path.join(self.dir, "slow"), "w").close()
+        master, slave = pty.openpty()
+        proc = subprocess.Popen(
+            [UPGRADECTL, "run", self.plan, "--journal", self.journal],
+            cwd=self.dir, stdin=subprocess.DEVNULL, stdout=slave,
+            stderr=subprocess.PIPE)
+        os.close(slave)
+        self.addCleanup(self._stop, proc)
+        screen = b""
+        while True:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:  # EIO: the child closed the terminal
+                break
+            if not chunk:
+                break
+            screen += chunk
+        os.close(master)
+        self.assertEqual(proc.wait(timeout=30), 0)
+        text = screen.decode()
+        # The status line: erased and repainted in place, with the running
+        # step's elapsed time (it ran 1.5 s: the ticker repainted it).
+        self.assertIn("\r\x1b[K", text)
+        self.assertRegex(text, r"\d+/10 steps \| running: b/start-new \d+s")
+        self.assertIn("ok     b/start-new", text)
+        # Output that is not a terminal: lines only.
+        os.remove(os.path.join(self.dir, "slow"))
+        self.journal = os.path.join(self.dir, "second.journal")
+        r = self.run_ctl()
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertNotIn("\x1b[K", r.stdout + r.stderr)
 
     def test_on_a_terminal_resume_asks_about_steps_in_doubt(self):
         self.kill_during_b_apply()

@@ -28,6 +28,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "tools/upgradectl/command.h"
+#include "tools/upgradectl/live_status.h"
 #include "upgrade_core/diag/report.h"
 #include "upgrade_core/exec/command_runner.h"
 #include "upgrade_core/exec/executor.h"
@@ -37,6 +38,8 @@
 #include "upgrade_core/plan/plan.h"
 #include "upgrade_core/plan/planner.h"
 #include "upgrade_core/plan/problem.h"
+#include "upgrade_core/sim/cluster_loader.h"
+#include "upgrade_core/sim/simulator.h"
 #include "upgrade_core/util/json_string.h"
 
 namespace upgrade_core::cli {
@@ -50,8 +53,11 @@ extern const char kRunUsage[] =
     "[--resume]\n"
     "                      [--assume succeeded|failed|rerun] [--force "
     "CODE]...\n"
-    "                      [--format text|json] [--workers N]\n"
+    "                      [--format text|json] [--workers N] "
+    "[--no-progress]\n"
     "                      [--no-config-check] [--allow-outside DIR]...\n"
+    "       upgradectl run PLAN.yaml --dry-run [--cluster FILE] [--seed N]\n"
+    "                      [--force CODE]... [--format text|json]\n"
     "\n"
     "Runs an UpgradePlan: the shell commands its components attach to their\n"
     "steps (commands:, verify[].run), in the compiled order, with retries,\n"
@@ -76,14 +82,22 @@ extern const char kRunUsage[] =
     "                       (repeatable; every error's code must be named)\n"
     "  --format text|json   progress output (default text): one line per\n"
     "                       step, or one JSON event per line\n"
+    "  --no-progress        no live status line (it is shown when the output\n"
+    "                       is a terminal and the format is text)\n"
     "  --workers N          commands at once at most (default 4)\n"
+    "  --dry-run            run nothing: simulate the plan (upgradectl\n"
+    "                       simulate) and print its verdict; no journal\n"
+    "  --cluster FILE       with --dry-run: the cluster to simulate on\n"
+    "  --seed N             with --dry-run: the simulation's seed\n"
     "  --no-config-check    skip the chart values checks\n"
     "  --allow-outside DIR  config files may also be read from DIR\n"
     "  -h, --help           show this help\n"
     "\n"
     "SIGINT or SIGTERM once: no new steps, running ones finish, the journal\n"
-    "stays consistent (resume with --resume); twice: running commands are\n"
-    "killed at once and the steps are left in doubt.\n"
+    "stays consistent (resume with --resume); twice: the running commands\n"
+    "are killed and the run is aborted: every component it touched is rolled\n"
+    "back (its rollback commands run); a third time: exit at once (the\n"
+    "running steps are left in doubt for --resume).\n"
     "\n"
     "exit codes: 0 succeeded, 1 failed or rolled back (or paused),\n"
     "            2 bad input (nothing run), 3 interrupted\n";
@@ -100,7 +114,11 @@ struct RunArgs {
   std::string format = "text";
   int workers = 4;
   bool no_config = false;
+  bool no_progress = false;
   std::vector<std::string> allow_outside;
+  bool dry_run = false;
+  std::string cluster;  // --dry-run only
+  std::string seed;     // --dry-run only
 };
 
 bool ParseRunArgs(const std::vector<std::string>& args, RunArgs& out,
@@ -150,6 +168,16 @@ bool ParseRunArgs(const std::vector<std::string>& args, RunArgs& out,
     } else if ((r = value("--allow-outside")) != 0) {
       if (r < 0) return false;
       out.allow_outside.push_back(v);
+    } else if ((r = value("--cluster")) != 0) {
+      if (r < 0) return false;
+      out.cluster = v;
+    } else if ((r = value("--seed")) != 0) {
+      if (r < 0) return false;
+      out.seed = v;
+    } else if (a == "--dry-run") {
+      out.dry_run = true;
+    } else if (a == "--no-progress") {
+      out.no_progress = true;
     } else if (a == "--resume") {
       out.resume = true;
     } else if (a == "--no-config-check") {
@@ -171,7 +199,18 @@ bool ParseRunArgs(const std::vector<std::string>& args, RunArgs& out,
     UsageError("run", "no plan file given", err);
     return false;
   }
-  if (out.journal.empty()) {
+  if (out.dry_run) {
+    if (out.resume || !out.journal.empty()) {
+      UsageError("run",
+                 "--dry-run runs nothing and writes no journal: it does not "
+                 "go with --journal or --resume",
+                 err);
+      return false;
+    }
+  } else if (!out.cluster.empty() || !out.seed.empty()) {
+    UsageError("run", "--cluster and --seed apply to --dry-run only", err);
+    return false;
+  } else if (out.journal.empty()) {
     UsageError("run", "--journal FILE is required (where the run is recorded)",
                err);
     return false;
@@ -200,10 +239,13 @@ std::string Clock() {
 // Prints the run's events, from worker threads and the main thread.
 class Events {
  public:
-  Events(bool json, std::ostream& out) : json_(json), out_(out) {}
+  // `live`: the terminal's status line (not owned; nullptr: lines only).
+  Events(bool json, std::ostream& out, LiveStatus* live)
+      : json_(json), live_(live), out_(out) {}
 
   void StepStarted(const exec::Action& a, const std::string& component,
                    const std::string& log) {
+    if (live_ != nullptr) live_->StepStarted(a.step_id);
     if (json_) {
       Emit(absl::StrCat("{\"version\":1,\"event\":\"step-started\",",
                         Common(a, component), ",\"log\":", JsonQuote(log),
@@ -217,6 +259,7 @@ class Events {
   void StepFinished(const exec::Action& a, const std::string& component,
                     const std::string& log, const exec::Outcome& o,
                     int64_t ms) {
+    if (live_ != nullptr) live_->StepFinished(a.step_id);
     const bool ok = o.kind == exec::OutcomeKind::kSucceeded;
     if (json_) {
       Emit(absl::StrCat("{\"version\":1,\"event\":\"step-finished\",",
@@ -279,11 +322,13 @@ class Events {
         ",\"attempt\":", a.attempt);
   }
   void Emit(const std::string& line) {
+    if (live_ != nullptr) return live_->PrintLine(line);
     absl::MutexLock lock(&mu_);
     out_ << line << "\n" << std::flush;
   }
 
   bool json_;
+  LiveStatus* live_;
   absl::Mutex mu_;
   std::ostream& out_ ABSL_GUARDED_BY(mu_);
 };
@@ -315,14 +360,12 @@ class ReportingRunner final : public exec::ActionRunner {
 
 // SIGINT/SIGTERM while the plan runs: blocked in every thread (so the
 // commands' children get the default disposition back: CommandRunner resets
-// the mask) and taken by one thread with sigtimedwait. The first cancels the
-// executor (no new steps; running ones finish); the second kills the running
-// commands and exits at once (the journal is crash-safe: the steps are in
-// doubt on --resume).
+// the mask) and taken by one thread with sigtimedwait, which calls
+// `on_signal` with how many have come so far (1, 2, ...).
 class SignalWatcher {
  public:
-  SignalWatcher(std::function<void()> first, std::function<void()> second)
-      : first_(std::move(first)), second_(std::move(second)) {
+  explicit SignalWatcher(std::function<void(int)> on_signal)
+      : on_signal_(std::move(on_signal)) {
     sigemptyset(&set_);
     sigaddset(&set_, SIGINT);
     sigaddset(&set_, SIGTERM);
@@ -334,7 +377,6 @@ class SignalWatcher {
     thread_.join();
     pthread_sigmask(SIG_SETMASK, &old_, nullptr);
   }
-  bool interrupted() const { return count_.load() > 0; }
 
  private:
   void Watch() {
@@ -342,16 +384,11 @@ class SignalWatcher {
     while (!done_.load()) {
       const int sig = sigtimedwait(&set_, nullptr, &tick);
       if (sig != SIGINT && sig != SIGTERM) continue;
-      if (count_.fetch_add(1) == 0) {
-        first_();
-      } else {
-        second_();
-      }
+      on_signal_(count_.fetch_add(1) + 1);
     }
   }
 
-  std::function<void()> first_;
-  std::function<void()> second_;
+  std::function<void(int)> on_signal_;
   sigset_t set_;
   sigset_t old_;
   std::atomic<bool> done_{false};
@@ -393,6 +430,45 @@ std::string Absolute(const std::string& path) {
 bool FileNonEmpty(const std::string& path) {
   struct stat st;
   return ::stat(path.c_str(), &st) == 0 && st.st_size > 0;
+}
+
+// --dry-run: the plan the run would execute, through the simulator
+// (docs/simulate.md) instead of its commands.
+int RunDryRun(const RunArgs& args, const plan::ExecutionPlan& compiled,
+              std::ostream& out, std::ostream& err) {
+  sim::Cluster cluster;
+  sim::SimOptions options;
+  if (!args.cluster.empty()) {
+    absl::StatusOr<sim::ClusterSpec> spec =
+        sim::LoadCluster(args.cluster, &compiled);
+    if (!spec.ok()) {
+      err << "upgradectl run: " << spec.status().message() << "\n";
+      return kExitBadInput;
+    }
+    cluster = std::move(spec->cluster);
+    options = std::move(spec->options);
+  }
+  if (!args.seed.empty() && !absl::SimpleAtoi(args.seed, &options.seed)) {
+    return UsageError(
+        "run",
+        absl::StrCat("--seed must be a non-negative integer, got \"", args.seed,
+                     "\""),
+        err);
+  }
+  absl::StatusOr<sim::SimResult> result =
+      sim::Simulate(compiled, cluster, options);
+  if (!result.ok()) {
+    err << "upgradectl run: " << result.status().message() << "\n";
+    return kExitBadInput;
+  }
+  if (args.format == "json") {
+    out << result->ToJson();
+  } else {
+    out << "dry run: no command runs and no journal is written; the "
+           "simulator's prediction (upgradectl simulate):\n"
+        << result->ToText();
+  }
+  return result->Healthy() ? kExitOk : kExitRunFailed;
 }
 
 }  // namespace
@@ -465,6 +541,7 @@ int RunRunCommand(const std::vector<std::string>& args, std::ostream& out,
     err << "upgradectl run: " << compiled.status().message() << "\n";
     return kExitBadInput;
   }
+  if (parsed.dry_run) return RunDryRun(parsed, *compiled, out, err);
 
   // The journal: a run in it is continued only when asked.
   if (FileNonEmpty(parsed.journal) && !parsed.resume) {
@@ -494,7 +571,12 @@ int RunRunCommand(const std::vector<std::string>& args, std::ostream& out,
   runner_options.journal_path = Absolute(parsed.journal);
   runner_options.drain_on_cancel = true;
   exec::CommandRunner commands(*compiled, runner_options);
-  Events events(json, out);
+  std::optional<LiveStatus> live;
+  if (!json && !parsed.no_progress && &out == &std::cout &&
+      ::isatty(STDOUT_FILENO)) {
+    live.emplace(out, TerminalWidth(STDOUT_FILENO));
+  }
+  Events events(json, out, live ? &*live : nullptr);
   ReportingRunner runner(*compiled, commands, events);
 
   exec::InDoubtResolver resolver;
@@ -523,21 +605,29 @@ int RunRunCommand(const std::vector<std::string>& args, std::ostream& out,
   std::unique_ptr<exec::Executor> executor;
   absl::Mutex executor_mu;
   bool stop_requested = false;
-  SignalWatcher signals(
-      [&] {
-        events.Note(
-            "interrupted: no new steps; waiting for the running ones (again "
-            "to kill them)");
-        absl::MutexLock lock(&executor_mu);
-        stop_requested = true;
-        if (executor) executor->Cancel();
-      },
-      [&] {
-        commands.KillAll();
-        events.Note("interrupted twice: running commands killed");
-        out << std::flush;
-        std::_Exit(kExitInterrupted);
-      });
+  std::atomic<bool> abort_requested{false};
+  SignalWatcher signals([&](int count) {
+    if (count >= 3) {
+      commands.KillAll();
+      events.Note("interrupted a third time: exiting now");
+      out << std::flush;
+      std::_Exit(kExitInterrupted);
+    }
+    if (count == 2) {
+      if (abort_requested.exchange(true)) return;
+      events.Note(
+          "interrupted twice: killing the running commands, then rolling "
+          "back (a third time exits at once)");
+      commands.KillAll();
+    } else {
+      events.Note(
+          "interrupted: no new steps; waiting for the running ones (again "
+          "to abort and roll back)");
+    }
+    absl::MutexLock lock(&executor_mu);
+    stop_requested = true;
+    if (executor) executor->Cancel();
+  });
 
   exec::SystemClock clock;
   absl::StatusOr<exec::PlanRun> run =
@@ -569,6 +659,11 @@ int RunRunCommand(const std::vector<std::string>& args, std::ostream& out,
   exec_options.workers = parsed.workers;
   exec_options.clock = &clock;
   exec_options.journal = run->journal.get();
+  if (live) {
+    exec_options.on_progress = [&](const exec::Progress& p) {
+      live->Update(p);
+    };
+  }
   {
     absl::MutexLock lock(&executor_mu);
     executor = std::make_unique<exec::Executor>(*run->orchestrator, runner,
@@ -576,6 +671,27 @@ int RunRunCommand(const std::vector<std::string>& args, std::ostream& out,
     if (stop_requested) executor->Cancel();
   }
   absl::StatusOr<exec::PlanOutcome> outcome = executor->Run();
+  bool aborted = false;
+  if (outcome.ok() && abort_requested.load() && !run->orchestrator->done()) {
+    // Ctrl-C twice: the operator gave up on this run. The killed steps'
+    // failures may have started a rollback already (the plan's policy);
+    // otherwise Abort (recorded in the journal) rolls back what the run
+    // touched. A fresh executor runs the rollback.
+    absl::Status abort = *outcome == exec::PlanOutcome::kRollingBack
+                             ? absl::OkStatus()
+                             : run->orchestrator->Abort(clock.NowMs());
+    if (!abort.ok()) {
+      err << "upgradectl run: " << abort.message() << "\n";
+    } else {
+      aborted = true;
+      events.Note("aborted: rolling back");
+      commands.Rearm();
+      absl::MutexLock lock(&executor_mu);
+      executor = std::make_unique<exec::Executor>(*run->orchestrator, runner,
+                                                  exec_options);
+    }
+    if (aborted) outcome = executor->Run();
+  }
   const exec::OrchestratorStatus status = run->orchestrator->Status();
   if (!outcome.ok()) {
     err << "upgradectl run: " << outcome.status().message() << "\n";
@@ -598,6 +714,7 @@ int RunRunCommand(const std::vector<std::string>& args, std::ostream& out,
       interrupted = true;
       break;
   }
+  if (aborted) code = kExitInterrupted;
   if (!json && code != kExitOk) {
     for (const exec::ComponentStatus& c : status.components) {
       if (!c.note.empty()) err << "  " << c.id << ": " << c.note << "\n";

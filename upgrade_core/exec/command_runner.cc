@@ -159,6 +159,8 @@ void CommandRunner::KillAll() {
   }
 }
 
+void CommandRunner::Rearm() { killed_.store(false); }
+
 Outcome CommandRunner::Run(const Action& action,
                            const CancellationToken& cancel) {
   const proto::Component& component =

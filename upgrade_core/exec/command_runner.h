@@ -74,8 +74,12 @@ class CommandRunner final : public ActionRunner {
   std::string LogPath(const Action& action) const;
 
   // Kills (SIGKILL) the process group of every command running now, and of
-  // any started later. Thread-safe and quick; for a hard stop.
+  // any started later (until Rearm()). Thread-safe and quick; for a hard
+  // stop.
   void KillAll();
+  // After KillAll(), once no command runs: new commands run again (upgradectl
+  // run's abort kills the running steps, then runs the rollback commands).
+  void Rearm();
 
  private:
   struct RunResult;
