@@ -193,6 +193,16 @@ Outcome CommandRunner::Run(const Action& action,
   }
   const int64_t step_deadline =
       action.deadline_ms > 0 ? action.deadline_ms : kNoDeadline;
+  // At the step's deadline the orchestrator moves on (a retry, the
+  // rollback): the command must be gone by then, not still being stopped.
+  // So it is stopped early enough for its kill grace (at most a quarter of
+  // the step's time) to end by the deadline.
+  int64_t stop_at = step_deadline;
+  if (action.deadline_ms > 0) {
+    const int64_t span =
+        action.deadline_ms - std::min(action.issued_at_ms, action.deadline_ms);
+    stop_at -= std::min(options_.kill_grace_ms, span / 4);
+  }
   for (const StepCommand& c : commands) {
     const bool poll = action.kind == proto::AWAIT_READY;
     const google::protobuf::Map<std::string, std::string> no_env;
@@ -200,19 +210,20 @@ Outcome CommandRunner::Run(const Action& action,
     const std::string workdir =
         c.command != nullptr ? c.command->workdir() : "";
     RunResult last;
-    for (int32_t run = 0;; ++run) {
+    const int64_t first_start = Now();
+    int32_t run = 0;
+    for (;; ++run) {
       const int64_t now = Now();
-      const int64_t deadline = c.timeout_ms > 0
-                                   ? std::min(step_deadline, now + c.timeout_ms)
-                                   : step_deadline;
-      last = RunOnce(action, c.what, c.run, env, workdir, deadline, cancel,
-                     log_fd);
+      const int64_t deadline =
+          c.timeout_ms > 0 ? std::min(stop_at, now + c.timeout_ms) : stop_at;
+      last = RunOnce(action, c.what, c.run, env, workdir, deadline,
+                     step_deadline, cancel, log_fd);
       if (last.ok || last.stopped) break;
       if (!poll && run >= c.retries) break;
       // Await polls until the step's deadline; a retry waits a little.
       const int64_t pause =
           poll ? options_.poll_interval_ms : options_.retry_pause_ms;
-      if (Now() + pause >= step_deadline) {
+      if (Now() + pause >= stop_at) {
         if (poll)
           last.why += "; the step's deadline passes before the next try";
         break;
@@ -223,6 +234,12 @@ Outcome CommandRunner::Run(const Action& action,
         break;
       }
       if (killed_.load()) break;
+    }
+    if (!last.ok && poll) {
+      last.why =
+          absl::StrCat("not ready after ", FormatDuration(Now() - first_start),
+                       " of polling (", run + 1, run == 0 ? " try" : " tries",
+                       "); the last: ", last.why);
     }
     if (!last.ok) {
       const std::string tail = LastLines(log_path, 5);
@@ -237,7 +254,7 @@ Outcome CommandRunner::Run(const Action& action,
 CommandRunner::RunResult CommandRunner::RunOnce(
     const Action& action, const std::string& what, const std::string& run,
     const google::protobuf::Map<std::string, std::string>& env,
-    const std::string& workdir, int64_t deadline_ms,
+    const std::string& workdir, int64_t deadline_ms, int64_t gone_by_ms,
     const CancellationToken& cancel, int log_fd) {
   RunResult result;
   // Everything the child needs is built before fork(): after it, only
@@ -345,7 +362,8 @@ CommandRunner::RunResult CommandRunner::RunOnce(
     // The whole group: SIGTERM, then SIGKILL after the grace period for
     // whatever is left (a child that ignores SIGTERM, a stuck shutdown).
     signal_group(SIGTERM);
-    const int64_t kill_at = Now() + options_.kill_grace_ms;
+    const int64_t kill_at =
+        std::min(Now() + options_.kill_grace_ms, std::max(Now(), gone_by_ms));
     bool killed = false;
     while (true) {
       if (!reaped && ::waitpid(pid, &status, WNOHANG) == pid) reaped = true;

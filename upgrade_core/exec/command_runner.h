@@ -83,12 +83,15 @@ class CommandRunner final : public ActionRunner {
 
  private:
   struct RunResult;
-  // Runs `run` once; appends its output to `log_fd`.
+  // Runs `run` once until `deadline_ms` (then SIGTERM, and SIGKILL after the
+  // kill grace but no later than `gone_by_ms`); appends its output to
+  // `log_fd`.
   RunResult RunOnce(const Action& action, const std::string& what,
                     const std::string& run,
                     const google::protobuf::Map<std::string, std::string>& env,
                     const std::string& workdir, int64_t deadline_ms,
-                    const CancellationToken& cancel, int log_fd);
+                    int64_t gone_by_ms, const CancellationToken& cancel,
+                    int log_fd);
   int64_t Now() const;
 
   const plan::ExecutionPlan& plan_;

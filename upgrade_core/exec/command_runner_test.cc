@@ -233,6 +233,48 @@ TEST_F(CommandRunnerTest, TheStepsDeadlineBoundsTheCommand) {
   EXPECT_LT(absl::ToUnixMillis(absl::Now()) - now, 2000);
 }
 
+// At the step's deadline the orchestrator moves on (retry, rollback): the
+// command, even one that ignores SIGTERM, is gone by then. It is stopped
+// early by its kill grace, at most a quarter of the step's time.
+TEST_F(CommandRunnerTest, ACommandIsGoneByTheStepsDeadline) {
+  struct Case {
+    const char* name;
+    const char* kind_yaml;  // the command key
+    proto::StepKind kind;
+    const char* want;
+  };
+  const Case cases[] = {
+      {"apply ignoring SIGTERM", "apply", proto::START_NEW,
+       "killed (SIGTERM, then SIGKILL)"},
+      {"await ignoring SIGTERM", "await", proto::AWAIT_READY,
+       "not ready after"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    Load(absl::StrCat("    commands:\n      ", c.kind_yaml,
+                      ": {run: 'trap \"\" TERM; echo $$ > ", dir_,
+                      "/pid; sleep 30'}\n"));
+    CommandRunnerOptions options = Options();
+    options.kill_grace_ms = 5000;
+    CommandRunner runner(*plan_, options);
+    CancellationToken token;
+    const int64_t now = absl::ToUnixMillis(absl::Now());
+    Action action = Step(c.kind, now + 1200);
+    action.issued_at_ms = now;
+    const Outcome out = runner.Run(action, token);
+    const int64_t returned = absl::ToUnixMillis(absl::Now());
+    ASSERT_EQ(out.kind, OutcomeKind::kFailed);
+    EXPECT_THAT(out.reason, HasSubstr(c.want));
+    // SIGKILL at the deadline at the latest; a little slack for reaping.
+    EXPECT_LT(returned, now + 1200 + 400) << out.reason;
+    EXPECT_GE(returned, now + 1200 - 300 - 50) << out.reason;
+    int pid = 0;
+    ASSERT_TRUE(
+        absl::SimpleAtoi(absl::StripSuffix(Read(dir_ + "/pid"), "\n"), &pid));
+    EXPECT_TRUE(ProcessGone(pid)) << pid;
+  }
+}
+
 TEST_F(CommandRunnerTest, CancellationKillsTheCommand) {
   Load(absl::StrCat("    commands:\n      apply: {run: 'echo $$ > ", dir_,
                     "/sh.pid; sleep 30'}\n"));

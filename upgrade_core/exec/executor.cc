@@ -180,6 +180,9 @@ class Executor::Impl {
  private:
   void Worker();
   void EmitProgress(int64_t now);
+  // A runner of `component` returned: the next held job of it, if any, goes
+  // to the workers.
+  void ReleaseNextOf(int32_t component);
   Orchestrator& orchestrator_;
   ActionRunner& runner_;
   ExecutorOptions options_;
@@ -190,6 +193,14 @@ class Executor::Impl {
 
   // Run()'s thread only.
   std::map<uint64_t, Job> in_flight_;  // by id: issue order
+  // One runner per component at a time. An action the orchestrator issues
+  // for a component whose previous runner has not returned (its action timed
+  // out at the deadline: the orchestrator moved on to a retry or the
+  // rollback while the runner is still stopping its command) is held here
+  // until that runner returns, so an old and a new command of one component
+  // never run at once. Jobs per component: queued, running or held.
+  std::map<int32_t, int> component_jobs_;
+  std::map<int32_t, std::deque<Job>> held_;
   int64_t finished_actions_ = 0;
   int64_t finished_ms_ = 0;
   // What the progress callback threw (it is not called again); empty: none.
@@ -203,6 +214,21 @@ class Executor::Impl {
   std::deque<Job> queue_ ABSL_GUARDED_BY(mu_);
   std::deque<Completion> completions_ ABSL_GUARDED_BY(mu_);
 };
+
+void Executor::Impl::ReleaseNextOf(int32_t component) {
+  auto jobs = component_jobs_.find(component);
+  if (jobs == component_jobs_.end()) return;
+  if (--jobs->second == 0) {
+    component_jobs_.erase(jobs);
+    return;
+  }
+  auto held = held_.find(component);
+  if (held == held_.end()) return;
+  absl::MutexLock lock(&mu_);
+  queue_.push_back(std::move(held->second.front()));
+  held->second.pop_front();
+  if (held->second.empty()) held_.erase(held);
+}
 
 void Executor::Impl::Worker() {
   for (;;) {
@@ -302,6 +328,7 @@ absl::StatusOr<PlanOutcome> Executor::Impl::Run() {
     bool changed = !completions.empty();
     for (Completion& c : completions) {
       in_flight_.erase(c.action.id);
+      ReleaseNextOf(c.action.component);
       ++finished_actions_;
       finished_ms_ += std::max<int64_t>(0, now - c.action.issued_at_ms);
       if (!error.ok()) continue;  // the run failed: outcomes not reported
@@ -322,7 +349,11 @@ absl::StatusOr<PlanOutcome> Executor::Impl::Run() {
         for (Action& a : *actions) {
           Job job{std::move(a), std::make_shared<CancellationToken>()};
           in_flight_.emplace(job.action.id, job);
-          queue_.push_back(std::move(job));
+          if (component_jobs_[job.action.component]++ > 0) {
+            held_[job.action.component].push_back(std::move(job));
+          } else {
+            queue_.push_back(std::move(job));
+          }
         }
       }
     }
@@ -389,6 +420,8 @@ absl::StatusOr<PlanOutcome> Executor::Impl::Run() {
     completions_.clear();
   }
   in_flight_.clear();
+  component_jobs_.clear();
+  held_.clear();
   if (options_.journal != nullptr) {
     absl::Status synced = options_.journal->Sync();
     if (error.ok()) error = synced;

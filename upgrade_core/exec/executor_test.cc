@@ -291,6 +291,55 @@ TEST(ExecutorTest, LateOutcomeFindsTheActionTimedOut) {
   EXPECT_THAT((*o)->Status().ToText(), HasSubstr("timed out after 10s"));
 }
 
+// A runner that outlives its action's deadline (stopping a command takes
+// its kill grace) still holds the component: the orchestrator's retry of it
+// waits until that runner has returned, so two commands of one component
+// never run at once (examples/local-ports found a rollback starting while
+// the timed-out command was still being killed).
+TEST(ExecutorTest, ComponentsNextActionWaitsForItsTimedOutRunner) {
+  std::unique_ptr<plan::ExecutionPlan> plan = Compile(
+      "  - {id: a, retry: {attempts: 2, backoff: 1ms}, readiness: {timeout: "
+      "1s}}\n");
+  ASSERT_NE(plan, nullptr);
+  auto o = Orchestrator::Create(*plan);
+  ASSERT_TRUE(o.ok());
+  SystemClock clock;
+  struct Runner : ActionRunner {
+    absl::Mutex mu;
+    std::vector<std::pair<std::string, int64_t>> log;  // "start|end <step>"
+    std::atomic<int> awaits{0};
+    SystemClock* clock;
+    void Note(std::string what) {
+      absl::MutexLock lock(&mu);
+      log.emplace_back(std::move(what), clock->NowMs());
+    }
+    Outcome Run(const Action& a, const CancellationToken&) override {
+      Note(absl::StrCat("start ", a.step_id));
+      if (a.step_id == "a/await-ready" && awaits++ == 0) {
+        // Ignores its deadline (and the cancellation) for 200ms more. The
+        // retry, held until it returns, still has 800ms of its 1s.
+        absl::SleepFor(absl::Milliseconds(1200));
+      }
+      Note(absl::StrCat("end ", a.step_id));
+      return Outcome::Succeeded();
+    }
+  } runner;
+  runner.clock = &clock;
+  Executor executor(**o, runner, Options(&clock, 4));
+  ASSERT_THAT(executor.Run(), IsOkAndHolds(PlanOutcome::kSucceeded));
+  ASSERT_EQ(runner.awaits.load(), 2);
+  // The second await-ready started after the first one ended.
+  std::vector<std::string> a_events;
+  for (const auto& [what, at] : runner.log) a_events.push_back(what);
+  const std::vector<std::string> want = {
+      "start a/preflight",   "end a/preflight",   "start a/terminate-old",
+      "end a/terminate-old", "start a/start-new", "end a/start-new",
+      "start a/await-ready", "end a/await-ready", "start a/await-ready",
+      "end a/await-ready",   "start a/verify",    "end a/verify"};
+  EXPECT_EQ(a_events, want);
+  EXPECT_THAT((*o)->Status().ToText(), HasSubstr("timed out after 1s"));
+}
+
 // A runner's await-ready success with a stale freshness token (older than
 // the generation start-new applied) is ignored by the orchestrator, which
 // keeps the action in flight; but the runner has returned and nothing runs
