@@ -68,11 +68,9 @@ fi
 # Build: the benchmark binaries and the Python package, optimized. The
 # outputs are copied, so builds running meanwhile cannot change what is
 # measured (bazel-bin follows the last build's mode; the opt tree does not).
-if [ $build = 1 ]; then
-  bazel build -c opt //benchmarks/... //bindings/python:site >&2
-  opt_bin=$(bazel info -c opt bazel-bin 2>/dev/null)
-fi
-opt_bin=${opt_bin:-bazel-out/k8-opt/bin}
+[ $build = 1 ] && bazel build -c opt //benchmarks/... //bindings/python:site >&2
+# (Not `bazel info`: it waits for the server while other builds run.)
+opt_bin=$(ls -d bazel-out/*-opt/bin | head -1)
 site="$out/site"
 rm -rf "$site" && cp -rL "$opt_bin/bindings/python/site" "$site"
 bins="$out/bin"

@@ -104,13 +104,27 @@ CYCLE_NAMES = {
     "networkx": "networkx `DiGraph` + `find_cycle`",
 }
 SUITE_TITLES = {
-    "graph": "Dependency graph waves (build included)",
-    "cycle": "Cycle detection (the same graphs plus one back edge)",
-    "semver": "Semver constraint checks",
-    "fsm": "State machine dispatch",
-    "yaml": "YAML load",
-    "diff": "Structured diff",
+    "graph": "waves of a seeded layered DAG (100 layers, ~4 dependencies per node), "
+             "build included on every side",
+    "cycle": "the same graphs plus one back edge closing a 100-node cycle",
+    "semver": "seeded Helm-style (constraint, version) pairs",
+    "fsm": "the 6-state upgrade machine's seeded event stream",
+    "yaml": "loading a seeded Helm-values-like document",
+    "diff": "diffing that document against a mutated copy",
 }
+# Page sections, one per package (their anchors are linked from the package
+# pages): (title, C++ binaries, Python suites).
+SECTIONS = [
+    ("State machines", ["fsm_benchmark"], ["fsm"]),
+    ("Dependency graph", ["graph_benchmark"], ["graph", "cycle"]),
+    ("Versions", ["version_benchmark"], ["semver"]),
+    ("Config compatibility", ["compat_benchmark"], ["yaml", "diff"]),
+    ("Plan", ["plan_benchmark"], []),
+    ("Orchestrator and Executor", ["orchestrator_benchmark", "executor_benchmark"], []),
+    ("Journal", ["journal_benchmark"], []),
+    ("Simulator", ["sim_benchmark"], []),
+    ("Chart templates", ["chart_benchmark"], []),
+]
 
 
 def fmt_time(seconds):
@@ -161,12 +175,16 @@ def py_values(result):
     return out
 
 
+PACKAGE = {}  # binary -> its benchmarks/ package, as seen in the result
+
+
 def cpp_values(result):
     """{(binary, benchmark): {round: cpu seconds}} and {binary: [peak kb]}."""
     times, rss = {}, {}
     for run in result.get("runs", []):
         if run.get("kind") != "cpp" or "error" in run:
             continue
+        PACKAGE[run["binary"]] = run.get("suite", "")
         rss.setdefault(run["binary"], []).append(run["peak_rss_kb"])
         for b in run.get("benchmarks", []):
             times.setdefault((run["binary"], b["name"]), {})[run["round"]] = b["cpu_ns"] * 1e-9
@@ -260,7 +278,8 @@ def render(result):
         "**CPU time** (C++: Google Benchmark's CPU time per iteration; Python: process",
         "CPU time of the measured call, median of the process's repetitions): the",
         "machine is shared, and every measured call is single-threaded. Peak RSS is",
-        "the whole process's (input included).",
+        "the whole process's (input included). Python runs under Debian's own `python3`",
+        "(the peers are its `python3-*` packages).",
         "",
         "```sh",
         "tools/bench.sh            # every suite, three rounds; regenerates this page",
@@ -303,15 +322,29 @@ def render(result):
         lines.append("")
 
     py = py_values(result)
-    if py:
-        lines += ["## Python, against the peers", "",
-                  "Under Debian's own `python3`; the peers are Debian's `python3-*` "
-                  "packages. Build included on every side unless said otherwise.", ""]
-        for suite in ("graph", "cycle", "semver", "fsm", "yaml", "diff"):
+    times, rss = cpp_values(result)
+    for title, binaries, suites in SECTIONS:
+        section = []
+        for binary in binaries:
+            if not any(k[0] == binary for k in times):
+                continue
+            section += [f"C++ `benchmarks/{PACKAGE.get(binary, '...')}/{binary}` "
+                        f"(one process per round; peak RSS "
+                        f"{fmt_rss(max(rss.get(binary, [0])))}):", ""]
+            body = []
+            for (b, name), rounds in times.items():
+                if b != binary:
+                    continue
+                values = list(rounds.values())
+                body.append((f"`{name}`", fmt_time(statistics.median(values)),
+                             fmt_range(values, fmt_time)))
+            section += table(["benchmark", "CPU time per iteration (median)", "range"], body)
+            section.append("")
+        for suite in suites:
             keys = sorted((k for k in py if k[0] == suite), key=lambda k: size_key(k[1]))
             if not keys:
                 continue
-            lines += [f"### {SUITE_TITLES[suite]}", ""]
+            section += [f"Python, {SUITE_TITLES[suite]}:", ""]
             body = []
             for key in keys:
                 rounds = py[key]
@@ -333,31 +366,15 @@ def render(result):
                 only = [r["run_only_s"] for r in rounds.values() if "run_only_s" in r]
                 if only:
                     extra.append(f"without the build: {fmt_time(statistics.median(only))}")
-                rss = max(r["peak_rss_kb"] for r in rounds.values())
+                peak = max(r["peak_rss_kb"] for r in rounds.values())
                 check = next(iter(rounds.values())).get("check", "")
-                body.append((key[1], name, shown, rng, "; ".join(extra) or "", fmt_rss(rss),
+                body.append((key[1], name, shown, rng, "; ".join(extra) or "", fmt_rss(peak),
                              f"`{check}`" if check else ""))
-            lines += table(["size", "implementation", "median", "range", "also", "peak RSS",
-                            "check"], body)
-            lines.append("")
-
-    times, rss = cpp_values(result)
-    if times:
-        lines += ["## C++ benchmarks", "",
-                  "Each binary under `benchmarks/` ran once per round (fresh process); the",
-                  "hand-written references (`*Reference*`, `BM_Switch*`) are in the same binary.", ""]
-        for binary in sorted({k[0] for k in times}):
-            lines += [f"### `{binary}` (peak RSS of the process: "
-                      f"{fmt_rss(max(rss.get(binary, [0])))})", ""]
-            body = []
-            for (b, name), rounds in times.items():
-                if b != binary:
-                    continue
-                values = list(rounds.values())
-                body.append((f"`{name}`", fmt_time(statistics.median(values)),
-                             fmt_range(values, fmt_time)))
-            lines += table(["benchmark", "CPU time per iteration (median)", "range"], body)
-            lines.append("")
+            section += table(["size", "implementation", "median", "range", "also", "peak RSS",
+                              "check"], body)
+            section.append("")
+        if section:
+            lines += [f"## {title}", ""] + section
 
     notes = list(result.get("notes", []))
     for run in result.get("runs", []):

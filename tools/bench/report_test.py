@@ -64,10 +64,10 @@ class ReportTest(unittest.TestCase):
         page = report.render(RESULT)
         self.assertTrue(page.startswith(report.GENERATED))
         for text in ["Test CPU @ 2.0GHz, 2 cores", "median 2.0, range 1.0 – 3.0",
-                     "| 10k | upgrade_core `DependencyGraph.from_arrays",
+                     "| 10k | upgrade_core `DependencyGraph.from_arrays", "## Dependency graph",
                      "without the build: 30 ms", "`BM_GraphBuildWaves/1000000` | 135 ms",
-                     "networkx not installed", "fsm transitions 2m, round 1: failed",
-                     "| **no** |", "peak RSS of the process: 10 MiB"]:
+                     "networkx not installed", "fsm transitions 2m, round 1: failed", "(one process per round; peak RSS 10 MiB)",
+                     "| **no** |"]:
             self.assertIn(text, page)
         # The page names no path outside the repository.
         for root in ("/usr/", "/tmp", "/work", "/home", "/root", "/opt"):
