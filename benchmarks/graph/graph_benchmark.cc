@@ -7,7 +7,10 @@
 //
 // The reference is a plain hand-written CSR + Kahn-by-generations over
 // integer edges (what RESULTS.md calls the "reference limit"), in this same
-// binary. After the benchmarks, main() prints time and peak-heap ratios.
+// binary. After the benchmarks, main() prints time and peak-heap ratios;
+// BM_BuildWavesVsReference and BM_CycleReportVsFirstCycleDfs measure the
+// same pairs as one alternating same-run ratio each
+// (benchmarks/common/ratio.h).
 // Peak heap is measured by counting every operator new/delete in this binary
 // (bytes from malloc_usable_size), above what was live before the run: the
 // shared input (ids and edge arrays) is not counted for either side.
@@ -29,6 +32,7 @@
 
 #include "absl/strings/string_view.h"
 #include "benchmark/benchmark.h"
+#include "benchmarks/common/ratio.h"
 #include "upgrade_core/graph/dependency_graph.h"
 #include "upgrade_core/graph/graph_builder.h"
 #include "upgrade_core/graph/scheduler.h"
@@ -420,6 +424,37 @@ void BM_SchedulerDrain(benchmark::State& state) {
   }
 }
 
+// ---- same-run ratios (issue 14's targets) -----------------------------------
+
+// Build + waves against the CSR Kahn reference, alternating in one benchmark
+// (target 1.2x at 100k and 1M, bar 1.3x; 2x at 10k).
+void BM_BuildWavesVsReference(benchmark::State& state) {
+  const Dag& dag = GetDag(state.range(0));
+  CheckSameWaves(dag, state);
+  const bool small = state.range(0) < 100'000;
+  bench::MeasureRatio(
+      state, small ? bench::RatioGoal{2.0, 2.0} : bench::RatioGoal{1.2, 1.3},
+      [&] {
+        return ReferenceWaves(dag.ids.size(), dag.dependent, dag.dependency)
+            .gen_off.size();
+      },
+      [&] { return BuildIndexed(dag)->ComputeWaves().size(); });
+}
+
+// Build() reporting the cycle of the graph with one back edge, against the
+// first-cycle DFS (target 1.5x at 1M). The reference stops at its first
+// cycle; Build() reports every cyclic component, with all its members.
+void BM_CycleReportVsFirstCycleDfs(benchmark::State& state) {
+  const Dag& dag = GetDag(state.range(0), /*back_edge=*/true);
+  bench::MeasureRatio(
+      state, {1.5, 1.5},
+      [&] {
+        return ReferenceFindCycle(dag.ids.size(), dag.dependent, dag.dependency)
+            .size();
+      },
+      [&] { return BuildIndexed(dag).status().message().size(); });
+}
+
 constexpr int64_t k10k = 10'000, k100k = 100'000, k1m = 1'000'000;
 
 BENCHMARK(BM_ReferenceBuildWaves)
@@ -464,6 +499,15 @@ BENCHMARK(BM_TransitiveDependentsOfARoot)
     ->Arg(k100k)
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_SchedulerDrain)->Arg(k100k)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_BuildWavesVsReference)
+    ->Arg(k10k)
+    ->Arg(k100k)
+    ->Arg(k1m)
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_CycleReportVsFirstCycleDfs)
+    ->Arg(k100k)
+    ->Arg(k1m)
+    ->Unit(benchmark::kMillisecond);
 
 // Captures each run so main() can print the ratios.
 class RatioReporter : public benchmark::ConsoleReporter {

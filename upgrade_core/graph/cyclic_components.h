@@ -8,10 +8,12 @@
 // Cycle detection itself is folded into the build: Kahn's algorithm
 // (DependencyGraph::ComputeLevels) places every node that is not on, or
 // behind, a cycle. Only when some node stays unplaced does this run, over the
-// unplaced nodes only. Tarjan's algorithm (iterative: no recursion limit)
-// finds the strongly connected components, then a breadth-first search inside
-// each finds the shortest cycle through its earliest-declared node. Linear in
-// nodes + edges.
+// unplaced nodes only. It first peels the sinks the way Kahn's algorithm
+// peeled the sources (nodes behind a cycle that lead to no other cycle: with
+// one back edge, most of the graph), then Tarjan's algorithm (iterative: no
+// recursion limit) finds the strongly connected components among what is
+// left, then a breadth-first search inside each finds the shortest cycle
+// through its earliest-declared node. Linear in nodes + edges.
 #ifndef UPGRADE_CORE_GRAPH_CYCLIC_COMPONENTS_H_
 #define UPGRADE_CORE_GRAPH_CYCLIC_COMPONENTS_H_
 
