@@ -22,6 +22,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "benchmark/benchmark.h"
+#include "benchmarks/common/ratio.h"
 #include "upgrade_core/compat/diff.h"
 #include "upgrade_core/compat/rules.h"
 #include "upgrade_core/document/document.h"
@@ -205,6 +206,37 @@ void BM_LibyamlEvents_Reference(benchmark::State& state) {
   state.SetBytesProcessed(state.iterations() * text.size());
 }
 BENCHMARK(BM_LibyamlEvents_Reference)->Unit(benchmark::kMillisecond);
+
+// Issue 14's YAML target as one same-run ratio: Document::FromYaml against
+// libyaml's event parsing alone (the floor for any libyaml-based loader),
+// alternating (target 1.2x).
+void BM_LoadDocumentVsLibyamlEvents(benchmark::State& state) {
+  const std::string& text = TextA();
+  bench::MeasureRatio(
+      state, {1.2, 1.2},
+      [&] {
+        yaml_parser_t p;
+        yaml_parser_initialize(&p);
+        yaml_parser_set_input_string(
+            &p, reinterpret_cast<const unsigned char*>(text.data()),
+            text.size());
+        yaml_event_t ev;
+        size_t n = 0;
+        bool done = false;
+        while (!done && yaml_parser_parse(&p, &ev)) {
+          done = ev.type == YAML_STREAM_END_EVENT;
+          ++n;
+          yaml_event_delete(&ev);
+        }
+        yaml_parser_delete(&p);
+        return n;
+      },
+      [&] {
+        return Document::FromYaml(text, "values.yaml").ok() ? size_t{1} : 0;
+      });
+  state.counters["MB"] = text.size() / 1e6;
+}
+BENCHMARK(BM_LoadDocumentVsLibyamlEvents)->Unit(benchmark::kMillisecond);
 
 // ---------------------------------------------------------------------------
 // Diff
