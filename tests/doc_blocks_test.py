@@ -31,6 +31,9 @@ lines between are allowed) says how to treat a block:
       blocks after it
   <!-- doc-test: fragment of="an UpgradePlan component" -->  parsed only
   <!-- doc-test: fragment syntax -->   a syntax summary, not parsed
+  <!-- doc-test: excerpt of=upgrade_core/version_info.h -->   a block that
+      quotes a file: its code lines must appear in it, in order (for cpp
+      blocks, instead of being compiled)
 
 Shell blocks: the sh blocks of a page run in order in one `bash` process
 (variables and `cd` carry over, as for a reader typing them), in a scratch
@@ -104,18 +107,9 @@ OTHER_PYTHON_TESTS = {
 # code); remove the entry when it is fixed. The test fails when an entry
 # no longer fails, so the list cannot go stale.
 PENDING = {
-    # ```cpp blocks not compiled by any test yet (each needs a cc_test with
-    # a doc_cc_blocks genrule, like upgrade_core/exec:doc_example_test).
-    ("docs/compat-chart-check.md", "cpp"): "no doc_cc_blocks test",
-    ("docs/compat-diff.md", "cpp"): "no doc_cc_blocks test",
-    ("docs/compat-documents.md", "cpp"): "no doc_cc_blocks test",
-    ("docs/compat-drift.md", "cpp"): "no doc_cc_blocks test",
-    ("docs/compat-manifests.md", "cpp"): "no doc_cc_blocks test",
-    ("docs/compat-rules.md", "cpp"): "no doc_cc_blocks test",
-    ("docs/journal.md", "cpp"): "no doc_cc_blocks test",
-    ("docs/plan-reference.md", "cpp"): "no doc_cc_blocks test",
+    # ```cpp block not compiled by any test yet (a fragment: it needs a
+    # plan, a run and executor options around it).
     ("docs/run.md", "cpp"): "no doc_cc_blocks test",
-    ("docs/versioning.md", "cpp"): "no doc_cc_blocks test",
     # Untagged output blocks (tag them ```text, or ```console for a
     # `$ command` transcript this test then runs).
     ("docs/graph.md", ""): "untagged blocks",
@@ -437,6 +431,36 @@ def check_transcript(block, ann, outdir):
     return problems
 
 
+def _code_line(line):
+    """A source line without its // comment and surrounding space."""
+    return re.sub(r"\s*//.*$", "", line).strip()
+
+
+def excerpt_check(block, ann):
+    """None if every code line of the block appears, in order, among the
+    lines of the file it is an excerpt of (`excerpt of=PATH`); a string
+    "..." in the block matches any string literal."""
+    path = os.path.join(ROOT, ann.get("of", ""))
+    if not ann.get("of") or not os.path.exists(path):
+        return f"excerpt of a file this test cannot read: {ann.get('of')!r}"
+    with open(path, encoding="utf-8") as f:
+        source = [_code_line(l) for l in f.read().splitlines()]
+    i = 0
+    for line in block.code.splitlines():
+        want = _code_line(line)
+        if not want:
+            continue
+        pattern = re.compile(
+            r'\s*'.join(re.escape(w) for w in want.split()).replace(
+                re.escape('"..."'), r'"[^"]*"'))
+        while i < len(source) and not pattern.fullmatch(source[i]):
+            i += 1
+        if i == len(source):
+            return f"not in {ann['of']} (in this order): {want}"
+        i += 1
+    return None
+
+
 def yaml_check(scratch, page, block, ann, workdir):
     """None if the YAML block is valid for its loader, else why not."""
     code = textwrap.dedent(block.code)
@@ -531,7 +555,12 @@ class DocBlocksTest(unittest.TestCase):
     def test_python_and_cpp_blocks_are_run_by_a_test(self):
         python, cpp = covered_pages()
         for page in pages():
-            for b, _ in blocks_with_annotations(page):
+            for b, ann in blocks_with_annotations(page):
+                if "excerpt" in ann:
+                    why = excerpt_check(b, ann)
+                    if why:
+                        self.problem(page, b, why)
+                    continue
                 if b.lang == "python" and page not in python:
                     self.problem(page, b, "the page is in no doc_python_test")
                 if b.lang == "cpp" and page not in cpp:
