@@ -26,6 +26,8 @@ lines between are allowed) says how to treat a block:
       EXPECTED_SKIPS: adding a skip means editing this file)
   <!-- doc-test: exit=1 -->        every command of the block exits 1
   <!-- doc-test: cwd=examples/rke2-ingress-nginx -->  the block's directory
+  <!-- doc-test: env="D=upgrade_core/compat/testdata" -->  variables the
+      block uses (exported before it runs)
   <!-- doc-test: file=lifecycle.yaml -->   a yaml/json block is also
       written to that file (in the page's scratch directory), for the sh
       blocks after it
@@ -42,7 +44,7 @@ copy of the repository's examples, with `upgradectl` on PATH. Each command
 trailing comment names (`# exit 1: ...`, `# refused: exit 2`), or the
 block's `exit=` annotation. A ```console block is a transcript: each `$ `
 line runs, and its standard output must equal the lines after it (a line
-`...` stands for any number of lines). `bazel` is a
+`...` or `…` stands for any number of lines, `…` in a line for any text). `bazel` is a
 stand-in: `bazel build` of a target this test provides (BAZEL_PREBUILT,
 under bazel-bin/ as Bazel would put it) does nothing, `bazel run
 //tools/upgradectl -- ARGS` runs upgradectl in another directory (as Bazel
@@ -59,7 +61,6 @@ import shlex
 import shutil
 import signal
 import socket
-import stat
 import subprocess
 import sys
 import tempfile
@@ -167,7 +168,8 @@ BAZEL_PREBUILT = {
 }
 
 # What the scratch copy of the repository holds.
-SCRATCH_DIRS = ["examples/rke2-ingress-nginx", "examples/local-ports"]
+SCRATCH_DIRS = ["examples/rke2-ingress-nginx", "examples/local-ports",
+                "upgrade_core/chart/testdata", "upgrade_core/compat/testdata"]
 
 _ANNOTATION = re.compile(r"^<!--\s*doc-test:\s*(.*?)\s*-->\s*$")
 _EXPECTED_EXIT = re.compile(r"\bexit (\d+)\b(?! if)")
@@ -326,18 +328,25 @@ def logical_commands(code):
 
 
 def trailing_comment(command):
-    """The comment of a command's last line ('' if none), found by shlex."""
-    last = command.splitlines()[-1]
-    lex = shlex.shlex(last, posix=True, punctuation_chars=True)
-    lex.commenters = ""
-    lex.whitespace_split = True
-    try:
-        tokens = list(lex)
-    except ValueError:
-        return ""
-    for t in tokens:
-        if t.startswith("#"):
-            return last[last.index(t):]
+    """The shell comment ending a command's last line ('' if none): a `#`
+    that starts a word outside quotes."""
+    last = command.splitlines()[-1] if command else ""
+    quote = None
+    i = 0
+    while i < len(last):
+        c = last[i]
+        if quote:
+            if c == "\\" and quote == '"':
+                i += 1
+            elif c == quote:
+                quote = None
+        elif c == "\\":
+            i += 1
+        elif c in "'\"":
+            quote = c
+        elif c == "#" and (i == 0 or last[i - 1].isspace()):
+            return last[i:]
+        i += 1
     return ""
 
 
@@ -349,6 +358,8 @@ def shell_script(page, block, ann):
     script = [f"# {page}:{block.first_line}"]
     if "cwd" in ann:
         script.append(f'cd "$DOC_ROOT"/{shlex.quote(ann["cwd"])}')
+    for assignment in ann.get("env", "").split():
+        script.append(f"export {assignment}")
     if block.lang == "console":
         # A transcript: `$ ` lines run, their output is written to
         # $DOC_OUT and compared afterwards (check_transcripts).
@@ -387,9 +398,12 @@ def shell_script(page, block, ann):
 
 def _matches(actual, expected):
     """Whether output lines match the expected ones; an expected line
-    `...` stands for any number of lines."""
-    pattern = "".join(r"(?:.*\n)*?" if e.strip() in ("...", "…")
-                      else re.escape(e) + r"\n" for e in expected)
+    `...` (or `…`) stands for any number of lines, and `…` inside a line
+    for any text."""
+    pattern = "".join(
+        r"(?:.*\n)*?" if e.strip() in ("...", "…")
+        else ".*".join(re.escape(part) for part in e.split("…")) + r"\n"
+        for e in expected)
     return re.fullmatch(pattern, "".join(l + "\n" for l in actual)) is not None
 
 
@@ -403,9 +417,9 @@ def check_transcript(block, ann, outdir):
             i += 1
             continue
         where = block.first_line + i
-        m = _EXPECTED_EXIT.search(trailing_comment(lines[i][2:]))
         while lines[i].rstrip().endswith("\\") and i + 1 < len(lines):
             i += 1
+        m = _EXPECTED_EXIT.search(trailing_comment(lines[i]))
         i += 1
         expected = []
         while i < len(lines) and not lines[i].startswith("$ "):
@@ -664,6 +678,42 @@ class DocBlocksTest(unittest.TestCase):
                     if m.group(1) not in ABSOLUTE_PATH_ALLOWLIST:
                         found.append(f"{page}:{n}: {m.group(1)}")
         self.assertEqual(found, [], "\n".join(found))
+
+
+class HelpersTest(unittest.TestCase):
+    """The pieces the checks above rely on."""
+
+    def test_matches(self):
+        for actual, expected, want in [
+            (["a", "b", "c"], ["a", "b", "c"], True),
+            (["a", "b", "c"], ["a", "...", "c"], True),
+            (["a", "b", "c"], ["a", "c"], False),
+            (["a", "b"], ["a", "b", "c"], False),
+            (["x/values.yaml:7:5: error"], ["…/values.yaml:7:5: …"], True),
+            (["x/values.yaml:7:5: error"], ["…/values.yaml:8:5: …"], False),
+        ]:
+            self.assertEqual(_matches(actual, expected), want,
+                             (actual, expected))
+
+    def test_expected_exit(self):
+        for command, want in [
+            ("upgradectl validate p.yaml   # exit 1: unsafe", "1"),
+            ("upgradectl run p.yaml    # refused: exit 2", "2"),
+            ("upgradectl fsm f.yaml    # checks; exit 1 if any problem", None),
+            ("echo '# exit 3'", None),
+            ("upgradectl plan p.yaml", None),
+        ]:
+            m = _EXPECTED_EXIT.search(trailing_comment(command))
+            self.assertEqual(m.group(1) if m else None, want, command)
+
+    def test_logical_commands(self):
+        self.assertEqual(logical_commands("a \\\n  b\nc\n"),
+                         [(0, "a \\\n  b"), (2, "c")])
+
+    def test_annotation(self):
+        self.assertEqual(
+            parse_annotation('skip reason="needs a cluster" exit=1'),
+            {"skip": "", "reason": "needs a cluster", "exit": "1"})
 
 
 if __name__ == "__main__":
