@@ -33,6 +33,8 @@ lines between are allowed) says how to treat a block:
       blocks after it
   <!-- doc-test: fragment of="an UpgradePlan component" -->  parsed only
   <!-- doc-test: fragment syntax -->   a syntax summary, not parsed
+  <!-- doc-test: data="Helm values" -->   YAML no loader here reads (the
+      user's values for a chart): parsed only
   <!-- doc-test: excerpt of=upgrade_core/version_info.h -->   a block that
       quotes a file: its code lines must appear in it, in order (for cpp
       blocks, instead of being compiled)
@@ -478,7 +480,11 @@ def excerpt_check(block, ann):
 def yaml_check(scratch, page, block, ann, workdir):
     """None if the YAML block is valid for its loader, else why not."""
     code = textwrap.dedent(block.code)
-    if "fragment" in ann:
+    cwd = os.path.join(scratch.root, ann["cwd"]) if "cwd" in ann else workdir
+    if "file" in ann:
+        with open(os.path.join(cwd, ann["file"]), "w", encoding="utf-8") as f:
+            f.write(code)
+    if "fragment" in ann or "data" in ann:
         if ann.get("fragment") == "syntax" or "syntax" in ann:
             return None
         try:
@@ -493,7 +499,6 @@ def yaml_check(scratch, page, block, ann, workdir):
     if not isinstance(doc, dict):
         return "not a mapping: annotate it as a fragment"
     name = ann.get("file") or f"doc-block-{block.first_line}.yaml"
-    cwd = os.path.join(scratch.root, ann["cwd"]) if "cwd" in ann else workdir
     path = os.path.join(cwd, name)
     with open(path, "w", encoding="utf-8") as f:
         f.write(code)
