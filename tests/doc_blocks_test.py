@@ -124,9 +124,9 @@ PENDING = {
     # `<!-- doc-test: skip reason="..." -->`, or make them runnable.
     ("docs/install.md", "sh"): "bazel build //bindings/python:wheel, apt-get",
     ("docs/performance.md", "sh"): "bazel run -c opt benchmarks",
-    # Starlark (WORKSPACE, BUILD) tagged ```python: tag it ```starlark and
-    # have tests/embedding:consumer_workspace_test compare it with
-    # examples/consumer (then this test accepts the tag).
+    # Starlark (WORKSPACE, BUILD) tagged ```python: tag it ```starlark, have
+    # a test compare it with examples/consumer, and teach this test the tag
+    # and that test's name.
     ("docs/embedding-cpp.md", "python"): "Starlark tagged python",
     ("docs/embedding-cpp.md", "sh"): "sudo apt-get, bazel in a consumer workspace",
     # README (the lead's): the `upgradectl check` commands find problems in
