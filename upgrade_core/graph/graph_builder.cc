@@ -221,7 +221,12 @@ DependencyGraph GraphBuilder::BuildUnchecked(bool release) {
   // Dependents per dependency: a counting sort of the valid edges into
   // the CSR, filled backwards so no cursor array is needed (off[b] ends
   // as the start of b's list).
-  if (clean) {
+  // Below ~64k nodes the arrays stay in cache and prefetching only costs
+  // (as in DependencyGraph::ComputeLevels).
+  const bool prefetch = n >= (1u << 16);
+  if (clean && !prefetch) {
+    for (size_t i = 0; i < m; ++i) ++off[edge_to_[i]];
+  } else if (clean) {
     // Prefetching kAhead edges ahead overlaps the random accesses.
     for (size_t i = 0; i < m; ++i) {
       if (i + kAhead < m) PrefetchT0(&off[edge_to_[i + kAhead]]);
@@ -237,7 +242,10 @@ DependencyGraph GraphBuilder::BuildUnchecked(bool release) {
   for (size_t v = 1; v <= n; ++v) off[v] += off[v - 1];
   g.rdeps_.resize(n == 0 ? 0 : off[n - 1]);
   off[n] = static_cast<uint32_t>(g.rdeps_.size());
-  if (clean) {
+  if (clean && !prefetch) {
+    NodeId* const rdeps = g.rdeps_.data();
+    for (size_t i = m; i-- > 0;) rdeps[--off[edge_to_[i]]] = edge_from_[i];
+  } else if (clean) {
     NodeId* const rdeps = g.rdeps_.data();
     for (size_t i = m; i-- > 0;) {
       // The cursor 2 * kAhead edges ahead, then the slot it points at.
@@ -271,7 +279,7 @@ DependencyGraph GraphBuilder::BuildUnchecked(bool release) {
       const uint32_t end = off[v + 1];
       off[v] = write;
       for (uint32_t i = begin; i < end; ++i) {
-        if (i + kAhead < total) {  // not yet overwritten: write <= i
+        if (prefetch && i + kAhead < total) {  // not yet overwritten
           PrefetchT0(&stamp[adj[i + kAhead]]);
           PrefetchT0(&pending[adj[i + kAhead]]);
         }
