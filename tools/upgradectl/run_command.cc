@@ -630,6 +630,10 @@ int RunRunCommand(const std::vector<std::string>& args, std::ostream& out,
   });
 
   exec::SystemClock clock;
+  // Said before the in-doubt steps are resolved (their notes come next).
+  if (parsed.resume && FileNonEmpty(parsed.journal)) {
+    events.Note(absl::StrCat("resuming the run in ", parsed.journal));
+  }
   absl::StatusOr<exec::PlanRun> run =
       exec::OpenPlanRun(parsed.journal, *compiled, clock.NowMs(), resolver);
   if (!run.ok()) {
@@ -641,10 +645,9 @@ int RunRunCommand(const std::vector<std::string>& args, std::ostream& out,
     }
     return kExitBadInput;
   }
-  if (run->resumed) {
-    events.Note(absl::StrCat("resuming the run in ", parsed.journal, " (",
-                             run->resolved.size(),
-                             " in-doubt steps resolved)"));
+  if (!run->resolved.empty()) {
+    events.Note(absl::StrCat(run->resolved.size(),
+                             " in-doubt step(s) resolved; carrying on"));
   }
   if (run->orchestrator->outcome() == exec::PlanOutcome::kPaused) {
     absl::Status resumed = run->orchestrator->Resume(clock.NowMs());
