@@ -57,6 +57,10 @@ components:
 """
 
 
+# While the file `slow` exists, b's apply writes its shell's pid (its
+# process group) to apply.pid and hangs.
+SLOW_B_APPLY = "; if [ -e slow ]; then echo $$ > apply.pid; sleep 30; fi"
+
 FORWARD = ["preflight", "terminate-old", "start-new", "await-ready", "verify"]
 
 
@@ -135,25 +139,11 @@ class RunCommandTest(unittest.TestCase):
     def kill_during_b_apply(self):
         """Runs the plan and SIGKILLs upgradectl (and, as if the machine died,
         the command's group) while b/start-new runs: the step is in doubt."""
-        slow = ("; if [ -e slow ]; then echo $$ > apply.pid; sleep 30; fi")
         # b's apply writes its mark first, then (on the first run) hangs: the
         # rerun after the kill writes it again, so its count is 2; every
         # other step ran exactly once.
-        self.write_plan(plan_yaml(b_apply_extra=slow))
-        open(os.path.join(self.dir, "slow"), "w").close()
-        proc = subprocess.Popen(
-            [UPGRADECTL, "run", self.plan, "--journal", self.journal,
-             "--format", "json"],
-            cwd=self.dir, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            stdin=subprocess.DEVNULL, text=True)
-        self.addCleanup(self._stop, proc)
-        deadline = time.monotonic() + 20
-        while not self.read("apply.pid"):
-            self.assertLess(time.monotonic(), deadline, "b/start-new never ran")
-            self.assertIsNone(proc.poll(), "upgradectl ended early")
-            time.sleep(0.02)
-        group = int(self.read("apply.pid"))
-        self.addCleanup(self._killpg, group)
+        proc, group = self.start_and_wait_for_b_apply(
+            plan_yaml(b_apply_extra=SLOW_B_APPLY), "--format", "json")
         proc.kill()  # SIGKILL: no chance to write anything more
         proc.wait(timeout=10)
         self._killpg(group)
@@ -265,7 +255,8 @@ class RunCommandTest(unittest.TestCase):
         self.addCleanup(self._stop, proc)
         deadline = time.monotonic() + 20
         while not self.read("apply.pid"):
-            self.assertLess(time.monotonic(), deadline)
+            self.assertLess(time.monotonic(), deadline, "b/start-new never ran")
+            self.assertIsNone(proc.poll(), "upgradectl ended early")
             time.sleep(0.02)
         group = int(self.read("apply.pid"))
         self.addCleanup(self._killpg, group)
@@ -282,9 +273,8 @@ class RunCommandTest(unittest.TestCase):
             time.sleep(0.02)
 
     def test_second_sigint_kills_the_commands_and_rolls_back(self):
-        slow = "; if [ -e slow ]; then echo $$ > apply.pid; sleep 30; fi"
         proc, group = self.start_and_wait_for_b_apply(
-            plan_yaml(b_apply_extra=slow))
+            plan_yaml(b_apply_extra=SLOW_B_APPLY))
         proc.send_signal(signal.SIGINT)
         time.sleep(0.2)
         self.assertIsNone(proc.poll())  # draining: the command still runs
@@ -305,8 +295,7 @@ class RunCommandTest(unittest.TestCase):
         self.assertNotIn("in doubt", r.stderr)
 
     def test_third_sigint_exits_at_once_leaving_steps_in_doubt(self):
-        slow = "; if [ -e slow ]; then echo $$ > apply.pid; sleep 30; fi"
-        text = plan_yaml(b_apply_extra=slow).replace(
+        text = plan_yaml(b_apply_extra=SLOW_B_APPLY).replace(
             "      rollback: " + command() + "\n",
             "      rollback: " + command("; touch rb.started; sleep 30") + "\n", 1)
         # a's rollback (the last to run) is slow; b's rolls back first.
