@@ -120,44 +120,68 @@ std::vector<CyclicComponent> StronglyConnected(
 std::vector<uint32_t> TrimSinks(absl::Span<const uint32_t> off,
                                 absl::Span<const NodeId> adj,
                                 absl::Span<const uint32_t> level) {
+  using absl::base_internal::PrefetchT0;
+  constexpr size_t kAhead = 16;  // prefetch distance, in edges
   const size_t n = level.size();
+  const size_t m = adj.size();
   // live[v]: v's unplaced dependents not yet peeled (0 for placed nodes).
   std::vector<uint32_t> live(n, 0);
-  // The dependency arcs among unplaced nodes, as a CSR by dependent
-  // (`dep_off[w]` counts first, then is the end of w's list, then its start).
+  // The dependency arcs among unplaced nodes, as a CSR by dependent:
+  // `dep_off[w]` is first w's arc count (kPlacedMark for a placed w, so one
+  // random access per edge both tests and counts), then the end of w's list,
+  // then its start. `kept` marks the edges counted, so the second pass needs
+  // no test at all.
+  constexpr uint32_t kPlacedMark = 0x80000000u;
   std::vector<uint32_t> dep_off(n + 1, 0);
+  for (size_t v = 0; v < n; ++v) {
+    if (level[v] != kUnplaced) dep_off[v] = kPlacedMark;
+  }
+  std::vector<uint64_t> kept((m + 63) / 64, 0);
   size_t arcs = 0;
+  // Rows are visited in NodeId order, so edge indices only grow: prefetch
+  // by edge index, across rows.
   for (NodeId v = 0; v < n; ++v) {
     if (level[v] != kUnplaced) continue;
-    for (uint32_t i = off[v]; i < off[v + 1]; ++i) {
-      const NodeId w = adj[i];
-      if (level[w] != kUnplaced) continue;
+    for (uint32_t i = off[v], e = off[v + 1]; i < e; ++i) {
+      if (i + kAhead < m) PrefetchT0(&dep_off[adj[i + kAhead]]);
+      uint32_t& count = dep_off[adj[i]];
+      if (count & kPlacedMark) continue;
+      ++count;
       ++live[v];
-      ++dep_off[w];
       ++arcs;
+      kept[i / 64] |= uint64_t{1} << (i % 64);
     }
   }
-  for (size_t v = 1; v <= n; ++v) dep_off[v] += dep_off[v - 1];
+  uint32_t sum = 0;
+  for (size_t v = 0; v < n; ++v) {
+    if (!(dep_off[v] & kPlacedMark)) sum += dep_off[v];
+    dep_off[v] = sum;
+  }
+  dep_off[n] = sum;
   std::vector<NodeId> deps(arcs);
   for (NodeId v = 0; v < n; ++v) {
     if (level[v] != kUnplaced) continue;
-    for (uint32_t i = off[v]; i < off[v + 1]; ++i) {
-      const NodeId w = adj[i];
-      if (level[w] == kUnplaced) deps[--dep_off[w]] = v;
+    for (uint32_t i = off[v], e = off[v + 1]; i < e; ++i) {
+      if (i + kAhead < m) PrefetchT0(&dep_off[adj[i + kAhead]]);
+      if (kept[i / 64] >> (i % 64) & 1) deps[--dep_off[adj[i]]] = v;
     }
   }
+  std::vector<uint64_t>().swap(kept);
   std::vector<NodeId> queue;
   for (NodeId v = 0; v < n; ++v) {
     if (level[v] == kUnplaced && live[v] == 0) queue.push_back(v);
   }
   for (size_t head = 0; head < queue.size(); ++head) {
+    // As in Kahn's pass (DependencyGraph::ComputeLevels): the row bounds 8
+    // nodes ahead, the row 4 ahead, the counts the row 2 ahead decrements.
+    if (head + 8 < queue.size()) PrefetchT0(&dep_off[queue[head + 8]]);
     if (head + 4 < queue.size()) {
-      absl::base_internal::PrefetchT0(&dep_off[queue[head + 4]]);
+      PrefetchT0(deps.data() + dep_off[queue[head + 4]]);
     }
     if (head + 2 < queue.size()) {
       const NodeId u = queue[head + 2];
       for (uint32_t i = dep_off[u]; i < dep_off[u + 1]; ++i) {
-        absl::base_internal::PrefetchT0(&live[deps[i]]);
+        PrefetchT0(&live[deps[i]]);
       }
     }
     const NodeId w = queue[head];
@@ -177,18 +201,28 @@ CyclicComponents FindCyclicComponents(absl::Span<const uint32_t> off,
   const size_t n = level.size();
   CyclicComponents result;
   std::vector<CyclicComponent>& comps = result.components;
-  comps = StronglyConnected(off, adj, TrimSinks(off, adj, level));
-  for (CyclicComponent& c : comps) {
-    std::sort(c.members.begin(), c.members.end());
-  }
-  std::sort(comps.begin(), comps.end(),
-            [](const CyclicComponent& a, const CyclicComponent& b) {
-              return a.members[0] < b.members[0];
-            });
+  std::vector<CyclicComponent> found =
+      StronglyConnected(off, adj, TrimSinks(off, adj, level));
+  // Members in ascending NodeId order and components by their smallest
+  // member, from one scan over the nodes instead of sorting: the first
+  // member met of each component is its smallest, and gives its rank.
   std::vector<uint32_t>& comp_of = result.component_of;
   comp_of.assign(n, kUnplaced);
-  for (uint32_t c = 0; c < comps.size(); ++c) {
-    for (NodeId v : comps[c].members) comp_of[v] = c;
+  for (uint32_t c = 0; c < found.size(); ++c) {
+    for (NodeId v : found[c].members) comp_of[v] = c;
+  }
+  std::vector<uint32_t> rank(found.size(), kUnplaced);
+  comps.reserve(found.size());
+  for (NodeId v = 0; v < n; ++v) {
+    const uint32_t c = comp_of[v];
+    if (c == kUnplaced) continue;
+    if (rank[c] == kUnplaced) {
+      rank[c] = static_cast<uint32_t>(comps.size());
+      comps.emplace_back().members.reserve(found[c].members.size());
+      std::vector<NodeId>().swap(found[c].members);
+    }
+    comps[rank[c]].members.push_back(v);
+    comp_of[v] = rank[c];
   }
   // Shortest cycle through each component's first node: BFS inside the
   // component until an edge leads back to it. Total work is linear.
