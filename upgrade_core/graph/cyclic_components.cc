@@ -117,9 +117,17 @@ std::vector<CyclicComponent> StronglyConnected(
 // behind the cycle; they are dropped here by a linear pass with prefetching,
 // instead of being walked one dependent cache miss at a time by Tarjan's
 // depth-first search.
-std::vector<uint32_t> TrimSinks(absl::Span<const uint32_t> off,
-                                absl::Span<const NodeId> adj,
-                                absl::Span<const uint32_t> level) {
+struct Trimmed {
+  // kUnplaced for the nodes that survived the peel, 0 for the others.
+  std::vector<uint32_t> live;
+  // The dependency arcs among the unplaced nodes (peeled ones included): the
+  // dependencies of w are deps[dep_off[w], dep_off[w + 1]).
+  std::vector<uint32_t> dep_off;
+  std::vector<NodeId> deps;
+};
+
+Trimmed TrimSinks(absl::Span<const uint32_t> off, absl::Span<const NodeId> adj,
+                  absl::Span<const uint32_t> level) {
   using absl::base_internal::PrefetchT0;
   constexpr size_t kAhead = 16;  // prefetch distance, in edges
   const size_t n = level.size();
@@ -190,7 +198,80 @@ std::vector<uint32_t> TrimSinks(absl::Span<const uint32_t> off,
     }
   }
   for (uint32_t& l : live) l = l > 0 ? kUnplaced : 0;
-  return live;
+  return {std::move(live), std::move(dep_off), std::move(deps)};
+}
+
+// Marks (sets `mark` on) every node reachable from `start` along the CSR
+// `off`/`adj` whose state is `from`, and returns them. Breadth-first, so the
+// cache misses of a whole frontier overlap (prefetched like Kahn's pass),
+// unlike a depth-first walk's.
+std::vector<NodeId> Reach(absl::Span<const uint32_t> off,
+                          absl::Span<const NodeId> adj, NodeId start,
+                          std::vector<uint8_t>& state, uint8_t from,
+                          uint8_t mark) {
+  using absl::base_internal::PrefetchT0;
+  std::vector<NodeId> queue{start};
+  state[start] = mark;
+  for (size_t head = 0; head < queue.size(); ++head) {
+    if (head + 8 < queue.size()) PrefetchT0(&off[queue[head + 8]]);
+    if (head + 4 < queue.size()) PrefetchT0(adj.data() + off[queue[head + 4]]);
+    if (head + 2 < queue.size()) {
+      const NodeId u = queue[head + 2];
+      for (uint32_t i = off[u]; i < off[u + 1]; ++i) {
+        PrefetchT0(&state[adj[i]]);
+      }
+    }
+    const NodeId v = queue[head];
+    for (uint32_t i = off[v]; i < off[v + 1]; ++i) {
+      const NodeId w = adj[i];
+      if (state[w] == from) {
+        state[w] = mark;
+        queue.push_back(w);
+      }
+    }
+  }
+  return queue;
+}
+
+// The strongly connected components with more than one node among the
+// unplaced nodes, in no particular order. After the peel, one component is
+// often most of what is left (one back edge closes a cycle through a large
+// part of the graph): the component of the first survivor is found first as
+// the intersection of what it reaches and what reaches it (two breadth-first
+// passes), and Tarjan's depth-first search runs on the rest only. Each node
+// and edge is visited at most three times: linear.
+std::vector<CyclicComponent> CyclicSccs(absl::Span<const uint32_t> off,
+                                        absl::Span<const NodeId> adj,
+                                        absl::Span<const uint32_t> level) {
+  Trimmed t = TrimSinks(off, adj, level);
+  const size_t n = level.size();
+  NodeId pivot = 0;
+  while (pivot < n && t.live[pivot] != kUnplaced) ++pivot;
+  if (pivot == n) return {};
+  // 0: not a candidate; 1: survivor; 2: reached from the pivot; 3: also
+  // reaches it (the pivot's component).
+  enum : uint8_t { kOut, kLive, kForward, kComponent };
+  std::vector<uint8_t> state(n, kOut);
+  for (size_t v = 0; v < n; ++v) {
+    if (t.live[v] == kUnplaced) state[v] = kLive;
+  }
+  Reach(off, adj, pivot, state, kLive, kForward);
+  // Backwards within the forward set: every node on a path from a forward
+  // node to the pivot is itself forward.
+  std::vector<NodeId> members =
+      Reach(t.dep_off, t.deps, pivot, state, kForward, kComponent);
+  std::vector<uint32_t>().swap(t.dep_off);
+  std::vector<NodeId>().swap(t.deps);
+  // Tarjan on the survivors outside the pivot's component (which is closed:
+  // edges into it only lead to a finished component).
+  for (size_t v = 0; v < n; ++v) {
+    t.live[v] = state[v] == kLive || state[v] == kForward ? kUnplaced : 0;
+  }
+  std::vector<CyclicComponent> comps = StronglyConnected(off, adj, t.live);
+  if (members.size() > 1) {
+    comps.emplace_back().members = std::move(members);
+  }
+  return comps;
 }
 
 }  // namespace
@@ -201,8 +282,7 @@ CyclicComponents FindCyclicComponents(absl::Span<const uint32_t> off,
   const size_t n = level.size();
   CyclicComponents result;
   std::vector<CyclicComponent>& comps = result.components;
-  std::vector<CyclicComponent> found =
-      StronglyConnected(off, adj, TrimSinks(off, adj, level));
+  std::vector<CyclicComponent> found = CyclicSccs(off, adj, level);
   // Members in ascending NodeId order and components by their smallest
   // member, from one scan over the nodes instead of sorting: the first
   // member met of each component is its smallest, and gives its rank.

@@ -10,9 +10,12 @@
 // behind, a cycle. Only when some node stays unplaced does this run, over the
 // unplaced nodes only. It first peels the sinks the way Kahn's algorithm
 // peeled the sources (nodes behind a cycle that lead to no other cycle: with
-// one back edge, most of the graph), then Tarjan's algorithm (iterative: no
-// recursion limit) finds the strongly connected components among what is
-// left, then a breadth-first search inside each finds the shortest cycle
+// one back edge, most of the graph), then finds the strongly connected
+// components among what is left: the first survivor's component as what it
+// reaches and what reaches it (two breadth-first passes, which overlap their
+// cache misses; often this one component is nearly everything left), and
+// the others with Tarjan's algorithm (iterative: no recursion limit). A
+// breadth-first search inside each component then finds the shortest cycle
 // through its earliest-declared node. Linear in nodes + edges.
 #ifndef UPGRADE_CORE_GRAPH_CYCLIC_COMPONENTS_H_
 #define UPGRADE_CORE_GRAPH_CYCLIC_COMPONENTS_H_
