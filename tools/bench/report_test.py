@@ -35,6 +35,9 @@ RESULT = {
                                        "BM_ReferenceBuildWaves/1000000": 100e6}),
         cpp_run("graph_benchmark", 1, {"BM_GraphBuildWaves/1000000": 150e6,
                                        "BM_ReferenceBuildWaves/1000000": 100e6}),
+        dict(cpp_run("journal_benchmark", 0, {"BM_GroupCommit/manual_time": 5e6}),
+             benchmarks=[{"name": "BM_GroupCommit/manual_time", "cpu_ns": 1e6,
+                          "real_ns": 5e6, "iterations": 3}]),
         py_run("graph", "uc_arrays", "10k", 0, 0.001),
         py_run("graph", "graphlib", "10k", 0, 0.060, run_only_s=0.030),
         py_run("graph", "uc_arrays", "10k", 1, 0.002),
@@ -67,7 +70,7 @@ class ReportTest(unittest.TestCase):
                      "| 10k | upgrade_core `DependencyGraph.from_arrays", "## Dependency graph",
                      "without the build: 30 ms", "`BM_GraphBuildWaves/1000000` | 135 ms",
                      "networkx not installed", "fsm transitions 2m, round 1: failed", "(one process per round; peak RSS 10 MiB)",
-                     "| **no** |"]:
+                     "| **no** |", "| `BM_GroupCommit/manual_time` | 5 ms |"]:
             self.assertIn(text, page)
         # The page names no path outside the repository.
         for root in ("/usr/", "/tmp", "/work", "/home", "/root", "/opt"):
