@@ -285,6 +285,8 @@ def render(result):
         "the whole process's (input included). Python runs under Debian's own `python3`",
         "(the peers are its `python3-*` packages).",
         "",
+        "<!-- doc-test: skip reason=\"runs every benchmark for tens of "
+        "minutes; //tools/bench:report_test checks the page generator\" -->",
         "```sh",
         "tools/bench.sh            # every suite, three rounds; regenerates this page",
         "tools/bench.sh --quick    # smaller sizes, one round, short C++ runs",
