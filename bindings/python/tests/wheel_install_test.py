@@ -208,7 +208,7 @@ class WheelInstallTest(unittest.TestCase):
         for block in blocks:
             for line in block.code.splitlines() if block.lang == "sh" else []:
                 for prefix, argv in [
-                        ("python -m upgrade_core ", [self.python, "-m", "upgrade_core"]),
+                        ("python3 -m upgrade_core ", [self.python, "-m", "upgrade_core"]),
                         ("upgradectl ", [os.path.join(self.venv, "bin", "upgradectl")])]:
                     if not line.startswith(prefix):
                         continue
