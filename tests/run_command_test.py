@@ -418,6 +418,28 @@ class RunCommandTest(unittest.TestCase):
         self.assertEqual(err.count("b/start-new (attempt 1) was running"), 2)
         self.assertEqual(self.counts()["b.start-new"], 2)
 
+    def test_sigint_on_a_terminal_drains_too(self):
+        # The status line's thread must not take the signal (the default
+        # action would end the process at once).
+        slow = "; if [ -e slow ]; then touch started; sleep 3; fi"
+        self.write_plan(plan_yaml(b_apply_extra=slow))
+        open(os.path.join(self.dir, "slow"), "w").close()
+        master, slave = pty.openpty()
+        self.addCleanup(os.close, master)
+        proc = subprocess.Popen(
+            [UPGRADECTL, "run", self.plan, "--journal", self.journal],
+            cwd=self.dir, stdin=subprocess.DEVNULL, stdout=slave,
+            stderr=subprocess.PIPE)
+        os.close(slave)
+        self.addCleanup(self._stop, proc)
+        deadline = time.monotonic() + 20
+        while not os.path.exists(os.path.join(self.dir, "started")):
+            self.assertLess(time.monotonic(), deadline)
+            time.sleep(0.02)
+        time.sleep(1.1)  # the ticker has repainted at least once
+        proc.send_signal(signal.SIGINT)
+        self.assertEqual(proc.wait(timeout=20), 3)
+
     @staticmethod
     def _stop(proc):
         if proc.poll() is None:

@@ -1,5 +1,7 @@
 #include "tools/upgradectl/live_status.h"
 
+#include <pthread.h>
+#include <signal.h>
 #include <sys/ioctl.h>
 
 #include <string>
@@ -101,6 +103,11 @@ void LiveStatus::PaintLocked() {
 }
 
 void LiveStatus::Tick() {
+  // A display thread never takes a signal: SIGINT and SIGTERM must reach the
+  // thread that waits for them (run_command.cc), not end the process here.
+  sigset_t all;
+  sigfillset(&all);
+  pthread_sigmask(SIG_BLOCK, &all, nullptr);
   absl::MutexLock lock(&mu_);
   while (!mu_.AwaitWithTimeout(absl::Condition(&stop_), absl::Seconds(1))) {
     PaintLocked();
