@@ -88,6 +88,13 @@ class RunCommandTest(unittest.TestCase):
         with open(path, encoding="utf-8") as f:
             return f.read()
 
+    def wait_for_file(self, name):
+        """Waits (at most 20 s) until a command has created `name`."""
+        deadline = time.monotonic() + 20
+        while not os.path.exists(os.path.join(self.dir, name)):
+            self.assertLess(time.monotonic(), deadline, f"{name} never appeared")
+            time.sleep(0.02)
+
     def counts(self):
         return {n[:-len(".count")]: len(self.read(n).splitlines())
                 for n in os.listdir(self.dir) if n.endswith(".count")}
@@ -228,10 +235,7 @@ class RunCommandTest(unittest.TestCase):
             cwd=self.dir, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             stdin=subprocess.DEVNULL, text=True)
         self.addCleanup(self._stop, proc)
-        deadline = time.monotonic() + 20
-        while not os.path.exists(os.path.join(self.dir, "started")):
-            self.assertLess(time.monotonic(), deadline)
-            time.sleep(0.02)
+        self.wait_for_file("started")
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=20)
         self.assertEqual(proc.returncode, 3, out + err)
@@ -303,10 +307,7 @@ class RunCommandTest(unittest.TestCase):
         proc.send_signal(signal.SIGINT)
         time.sleep(0.2)
         proc.send_signal(signal.SIGINT)
-        deadline = time.monotonic() + 20
-        while not os.path.exists(os.path.join(self.dir, "rb.started")):
-            self.assertLess(time.monotonic(), deadline)
-            time.sleep(0.02)
+        self.wait_for_file("rb.started")
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=10)
         self.assertEqual(proc.returncode, 3, out + err)
@@ -432,10 +433,7 @@ class RunCommandTest(unittest.TestCase):
             stderr=subprocess.PIPE)
         os.close(slave)
         self.addCleanup(self._stop, proc)
-        deadline = time.monotonic() + 20
-        while not os.path.exists(os.path.join(self.dir, "started")):
-            self.assertLess(time.monotonic(), deadline)
-            time.sleep(0.02)
+        self.wait_for_file("started")
         time.sleep(1.1)  # the ticker has repainted at least once
         proc.send_signal(signal.SIGINT)
         self.assertEqual(proc.wait(timeout=20), 3)
