@@ -48,6 +48,10 @@ echo "fuzz.sh: building ${#labels[@]} fuzzers (clang + libFuzzer + ASan/UBSan; o
 bin=$("${bazel_fuzz[@]}" info "${build_flags[@]}" bazel-bin 2>/dev/null)
 echo "fuzz.sh: build took $(( $(date +%s) - start ))s; fuzzing each target ${seconds}s; work dir $work"
 
+# A stack for UBSan findings too (ASan prints one by default): CI logs are
+# often all there is to go on.
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
+
 failed=()
 summary=()
 for t in "${targets[@]}"; do
@@ -80,11 +84,16 @@ for t in "${targets[@]}"; do
     crash=$(ls -t "$artifacts" 2>/dev/null | head -1)
     echo "fuzz.sh: $t FAILED (exit $rc) after ${took}s; the end of $log:" >&2
     { grep -m1 -A4 'property failed' "$log" || true
-      grep -m1 -A14 -E 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:|ERROR: libFuzzer: (timeout|out-of-memory)' "$log" || true
-      grep -E '^SUMMARY' "$log" || true; } | head -40 >&2
+      grep -m1 -A24 -E 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:|ERROR: libFuzzer: (timeout|out-of-memory)' "$log" || true
+      grep -E '^SUMMARY' "$log" || true; } | head -60 >&2
     if [ -n "$crash" ]; then
       echo "fuzz.sh: reproduce with: $bin/fuzz/${t}_fuzzer $artifacts/$crash" >&2
       echo "fuzz.sh: (gcc, no sanitizers: bazel run //fuzz:${t}_fuzzer -- $artifacts/$crash)" >&2
+      # The work dir is gone with a CI machine: print small inputs so the
+      # finding can be replayed from the log (base64 -d > crash).
+      if [ "$(stat -c %s "$artifacts/$crash")" -le 8192 ]; then
+        echo "fuzz.sh: the input, base64: $(base64 -w0 "$artifacts/$crash")" >&2
+      fi
     fi
   fi
   summary+=("$(printf '%-10s %-6s %10s execs %5ss %7s exec/s  cov %-6s new units %s' \

@@ -237,6 +237,7 @@ void SetEvaluation::CheckAllowedValues(const Node& doc) {
 void SetEvaluation::CheckRequiredKey(const Node& doc) {
   // Every parent the path's prefix selects must have the last segment.
   const auto& segs = d_->path.segments();
+  if (segs.empty()) return;  // the loader refuses a root path for this kind
   Path parent_path = Path::FromSegments(
       std::vector<PathSegment>(segs.begin(), segs.end() - 1));
   Path last = Path::FromSegments({segs.back()});

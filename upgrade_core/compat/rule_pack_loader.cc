@@ -171,6 +171,16 @@ absl::StatusOr<Rule> RuleLoader::Load(absl::string_view pack_name) {
         rn_.location(), rid_,
         absl::StrCat("kind '", RuleKindName(rule.kind), "' needs 'path'"));
   }
+  // These kinds are about a key; the root (an empty path) has none.
+  const bool names_key = rule.kind == RuleKind::kKeyRemoved ||
+                         rule.kind == RuleKind::kKeyRenamed ||
+                         rule.kind == RuleKind::kRequiredKey;
+  if (names_key && data->path.empty()) {
+    return LoadError(rn_.Get("path")->location(), rid_,
+                     absl::StrCat("kind '", RuleKindName(rule.kind),
+                                  "' needs a 'path' that names a key, not "
+                                  "the document's root"));
+  }
   if (std::optional<Node> m = rn_.Get("match")) {
     UC_ASSIGN_OR_RETURN(data->match, ParseConditionAt(*m));
   }
@@ -192,6 +202,10 @@ absl::Status RuleLoader::LoadKindFields(RuleKind kind, RuleData* data) const {
     case RuleKind::kKeyRenamed: {
       UC_ASSIGN_OR_RETURN(Node to, Need("to", kind));
       UC_ASSIGN_OR_RETURN(data->to, ParsePath(to));
+      if (data->to.empty()) {
+        return LoadError(to.location(), rid_,
+                         "'to' must name a key, not the document's root");
+      }
       data->to_text = std::string(to.text());
       break;
     }

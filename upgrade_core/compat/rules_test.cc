@@ -221,6 +221,15 @@ TEST(RulesTest, BadPacksNameRuleAndLine) {
        "path: y}\n",
        "rules.yaml:4:8: rule 'a': duplicate rule id"},
       {"- {kind: key-removed, path: x}\n", "missing 'id'"},
+      // The root has no key to remove, rename or require (the fuzzer's
+      // finding: required-key with path '' read past an empty path).
+      {"- {id: a, kind: required-key, path: ''}\n",
+       "rules.yaml:3:37: rule 'a': kind 'required-key' needs a 'path' that "
+       "names a key"},
+      {"- {id: a, kind: key-removed, path: ''}\n",
+       "kind 'key-removed' needs a 'path' that names a key"},
+      {"- {id: a, kind: key-renamed, path: x, to: ''}\n",
+       "rule 'a': 'to' must name a key"},
       {"- {id: a, kind: key-removed, path: x, severity: fatal}\n",
        "unknown severity 'fatal'"},
   };
