@@ -1,7 +1,8 @@
 // File: orchestrator_impl.h (internal to //upgrade_core/exec:orchestrator)
 // -----------------------------------------------------------------------------
 // The Orchestrator's state and its transitions, shared by its source files:
-// orchestrator.cc (setup, time, issuing, the public class),
+// orchestrator.cc (time, issuing, the public class),
+// orchestrator_setup.cc (checking the plan, building the step tables),
 // orchestrator_outcomes.cc (reports, failures, rollback),
 // orchestrator_recovery.cc (operator commands, journal replay) and
 // orchestrator_views.cc (status, explanations, coverage).
