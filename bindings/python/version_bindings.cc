@@ -92,11 +92,37 @@ struct Item {
   PyObject* object = nullptr;  // identity, to reuse the previous parse
 };
 
+// pybind11's instance layout (`instance::simple_layout` and
+// `simple_value_holder`) is internal to pybind11. Read straight from it, an
+// item's C++ object costs a type compare and a load; the public
+// handle::cast looks the type up again for every item. The layout is read
+// only on the pybind11 release line this was checked against (Debian 12's
+// 2.10); any other version takes the public cast, so a pybind11 upgrade can
+// make batches slower but cannot break them silently.
+#if PYBIND11_VERSION_MAJOR == 2 && PYBIND11_VERSION_MINOR == 10
+#define UPGRADE_CORE_READ_PYBIND11_LAYOUT 1
+#else
+#define UPGRADE_CORE_READ_PYBIND11_LAYOUT 0
+#endif
+
+// The C++ object of `obj`, whose type is exactly T's bound Python type.
+template <typename T>
+const T* ExactValue(PyObject* obj) {
+#if UPGRADE_CORE_READ_PYBIND11_LAYOUT
+  auto* inst = reinterpret_cast<py::detail::instance*>(obj);
+  if (inst->simple_layout) {
+    return static_cast<const T*>(inst->simple_value_holder[0]);
+  }
+#endif
+  return py::handle(obj).cast<const T*>();
+}
+
 // The items of `seq` (a tuple), as T or str. REQUIRES: the GIL is held.
 template <typename T>
 std::vector<Item<T>> Items(const py::tuple& seq, const char* what,
                            const char* type_name) {
-  const py::detail::type_info* tinfo = py::detail::get_type_info(typeid(T));
+  const PyTypeObject* type =
+      reinterpret_cast<const PyTypeObject*>(py::type::of<T>().ptr());
   const Py_ssize_t n = PyTuple_GET_SIZE(seq.ptr());
   std::vector<Item<T>> items(static_cast<size_t>(n));
   // The objects are scattered over the Python heap: fetch a few ahead.
@@ -107,12 +133,8 @@ std::vector<Item<T>> Items(const py::tuple& seq, const char* what,
     PyObject* obj = PyTuple_GET_ITEM(seq.ptr(), i);
     Item<T>& item = items[i];
     item.object = obj;
-    if (Py_TYPE(obj) == tinfo->type) {
-      auto* inst = reinterpret_cast<py::detail::instance*>(obj);
-      item.parsed = inst->simple_layout
-                        ? static_cast<const T*>(inst->simple_value_holder[0])
-                        : inst->get_value_and_holder(tinfo, false)
-                              .template value_ptr<T>();
+    if (Py_TYPE(obj) == type) {
+      item.parsed = ExactValue<T>(obj);
     } else if (PyUnicode_Check(obj)) {
       Py_ssize_t size = 0;
       const char* data = PyUnicode_AsUTF8AndSize(obj, &size);
@@ -185,8 +207,12 @@ std::vector<uint8_t> MatchItems(
       if (const Version* v = versions[i + kAhead].parsed) __builtin_prefetch(v);
       if (!one) {
         if (const Constraint* c = constraints[i + kAhead].parsed) {
-          __builtin_prefetch(c);
-          __builtin_prefetch(reinterpret_cast<const char*>(c) + 64);
+          // All of it: Allows() reads the groups and the (inline)
+          // comparators, which sit past the first two lines.
+          const char* p = reinterpret_cast<const char*>(c);
+          for (size_t off = 0; off < sizeof(Constraint); off += 64) {
+            __builtin_prefetch(p + off);
+          }
         }
       }
     }
