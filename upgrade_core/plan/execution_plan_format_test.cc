@@ -1,5 +1,5 @@
-// Renderings of a compiled plan (execution_plan_format.cc): text, JSON and
-// the flowchart, for what issue 9 fixed.
+// Renderings of a compiled plan (execution_plan_format.cc: text and the
+// flowchart; execution_plan_json.cc: JSON), for what issue 9 fixed.
 #include <string>
 
 #include "absl/strings/str_cat.h"
