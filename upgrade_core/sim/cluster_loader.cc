@@ -1,7 +1,9 @@
+// Cluster files: the schema walk (nodes, timing, durations, faults) and
+// ClusterFromYaml / LoadCluster. The value readers it walks with are in
+// cluster_loader_impl.h and cluster_loader_reader.cc.
 #include "upgrade_core/sim/cluster_loader.h"
 
 #include <algorithm>
-#include <cmath>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -17,20 +19,20 @@
 #include "upgrade_core/document/file_reader.h"
 #include "upgrade_core/plan/plan.h"
 #include "upgrade_core/plan/problem.h"
+#include "upgrade_core/sim/cluster_loader_impl.h"
 #include "upgrade_core/util/status_macros.h"
 
 namespace upgrade_core::sim {
 namespace {
 
-using YNode = document::Node;
-using document::NodeKind;
-
-// Bounds of the cluster schema.
-constexpr int64_t kMaxNodes = 10000;
-constexpr int64_t kMaxTimeMs = int64_t{8760} * 3600 * 1000;  // 365 days
-constexpr int64_t kMaxAttempts = 1000;
-constexpr double kMaxSigma = 10.0;
-constexpr double kMaxRequestsPerSecond = 1e6;
+using internal::Guess;
+using internal::kMaxAttempts;
+using internal::kMaxNodes;
+using internal::kMaxRequestsPerSecond;
+using internal::kMaxTimeMs;
+using internal::Reader;
+using internal::TypeName;
+using internal::YNode;
 
 constexpr absl::string_view kStepKindNames[] = {
     "preflight",   "backup", "terminate-old", "start-new",
@@ -38,242 +40,6 @@ constexpr absl::string_view kStepKindNames[] = {
 constexpr proto::StepKind kStepKindValues[] = {
     proto::PREFLIGHT,   proto::BACKUP, proto::TERMINATE_OLD, proto::START_NEW,
     proto::AWAIT_READY, proto::VERIFY, proto::ROLLBACK};
-
-absl::string_view TypeName(const YNode& node) {
-  if (node.is_map()) return "a mapping";
-  if (node.is_list()) return "a list";
-  if (node.is_null()) return "null";
-  switch (node.kind()) {
-    case NodeKind::kBool:
-      return "a boolean";
-    case NodeKind::kInt:
-      return "an integer";
-    case NodeKind::kFloat:
-      return "a number";
-    default:
-      return "a string";
-  }
-}
-
-std::string Short(const YNode& node) {
-  return document::TruncateForDisplay(node.text(), 40);
-}
-
-std::string Guess(absl::string_view word,
-                  const std::vector<absl::string_view>& names) {
-  const std::string g = plan::DidYouMean(word, names);
-  return g.empty() ? "" : absl::StrCat(" (did you mean \"", g, "\"?)");
-}
-
-// The schema walk's value readers: each records a located problem and
-// returns false when the value does not fit, so one load reports them all.
-class Reader {
- public:
-  std::vector<diag::Diagnostic>& problems() { return problems_; }
-
-  void Error(const document::Location& at, const std::string& path,
-             const std::string& code, std::string message,
-             std::string hint = "") {
-    diag::Diagnostic& p = problems_.emplace_back();
-    p.code = code;
-    p.path = path;
-    p.message = std::move(message);
-    p.hint = std::move(hint);
-    p.location = at;
-  }
-  void Error(const YNode& at, const std::string& path, const std::string& code,
-             std::string message, std::string hint = "") {
-    Error(at.location(), path, code, std::move(message), std::move(hint));
-  }
-
-  // Calls field(name, value, path) for each known key of mapping `node`;
-  // unknown keys get a did-you-mean, duplicates an error.
-  template <typename Fn>
-  bool ForFields(const YNode& node, const std::string& path,
-                 const std::vector<absl::string_view>& known, Fn field) {
-    if (!node.is_map()) {
-      Error(node, path, "schema.type",
-            absl::StrCat("expected a mapping, got ", TypeName(node)));
-      return false;
-    }
-    std::set<std::string> seen;
-    for (size_t i = 0; i < node.size(); ++i) {
-      const std::string name(node.key(i));
-      const std::string child =
-          path.empty() ? name : absl::StrCat(path, ".", name);
-      if (std::find(known.begin(), known.end(), name) == known.end()) {
-        Error(node.key_location(i), child, "schema.unknown-field",
-              absl::StrCat("unknown field \"", name, "\"", Guess(name, known)),
-              absl::StrCat("known fields here: ", absl::StrJoin(known, ", ")));
-        continue;
-      }
-      if (!seen.insert(name).second) {
-        Error(node.key_location(i), child, "schema.duplicate-field",
-              absl::StrCat("field \"", name, "\" is given twice"));
-        continue;
-      }
-      field(name, node.child(i), child);
-    }
-    return true;
-  }
-
-  bool String(const YNode& node, const std::string& path, std::string* out) {
-    if (node.kind() != NodeKind::kString) {
-      Error(node, path, "schema.type",
-            absl::StrCat("expected a string, got ", TypeName(node),
-                         node.is_scalar() && !node.is_null()
-                             ? absl::StrCat(" (", Short(node), ")")
-                             : ""),
-            node.is_scalar() && !node.is_null() ? "quote it" : "");
-      return false;
-    }
-    *out = std::string(node.text());
-    if (out->empty()) {
-      Error(node, path, "schema.empty", "expected a non-empty string");
-      return false;
-    }
-    return true;
-  }
-
-  // A plain decimal integer in [min, max].
-  bool Int(const YNode& node, const std::string& path, int64_t min, int64_t max,
-           int64_t* out) {
-    if (node.kind() != NodeKind::kInt) {
-      Error(node, path, "schema.type",
-            absl::StrCat("expected an integer, got ", TypeName(node)));
-      return false;
-    }
-    const int64_t v = node.int_value();
-    if (v < min || v > max) {
-      Error(node, path, "schema.range",
-            absl::StrCat(Short(node), " is out of range: must be between ", min,
-                         " and ", max));
-      return false;
-    }
-    *out = v;
-    return true;
-  }
-
-  // An integer or a decimal number in [min, max].
-  bool Number(const YNode& node, const std::string& path, double min,
-              double max, double* out) {
-    double v = 0;
-    if (node.kind() == NodeKind::kInt) {
-      v = static_cast<double>(node.int_value());
-    } else if (node.kind() == NodeKind::kFloat) {
-      v = node.float_value();
-    } else {
-      Error(node, path, "schema.type",
-            absl::StrCat("expected a number, got ", TypeName(node)));
-      return false;
-    }
-    if (!std::isfinite(v) || v < min || v > max) {
-      Error(node, path, "schema.range",
-            absl::StrCat(Short(node), " is out of range: must be between ", min,
-                         " and ", max));
-      return false;
-    }
-    *out = v;
-    return true;
-  }
-
-  // "90s", "2m30s", "500ms" or a plain number of seconds.
-  bool Time(const YNode& node, const std::string& path, int64_t min_ms,
-            int64_t max_ms, int64_t* out_ms) {
-    if (node.kind() != NodeKind::kString && node.kind() != NodeKind::kInt) {
-      Error(node, path, "schema.type",
-            absl::StrCat("expected a duration such as 90s, got ",
-                         TypeName(node)));
-      return false;
-    }
-    absl::StatusOr<int64_t> ms = plan::ParseDurationMs(node.text());
-    if (!ms.ok()) {
-      Error(node, path, "schema.duration", std::string(ms.status().message()),
-            "write a duration such as 90s, 2m30s, 500ms or 1h");
-      return false;
-    }
-    if (*ms < min_ms || *ms > max_ms) {
-      Error(node, path, "schema.range",
-            absl::StrCat("duration \"", Short(node),
-                         "\" is out of range: must be between ",
-                         plan::FormatDurationMs(min_ms), " and ",
-                         plan::FormatDurationMs(max_ms)));
-      return false;
-    }
-    *out_ms = *ms;
-    return true;
-  }
-
-  // A duration distribution: a duration (fixed), or exactly one of
-  // {uniform: {min, max}} / {lognormal: {median, sigma}}.
-  bool Distribution(const YNode& node, const std::string& path, Duration* out) {
-    if (!node.is_map()) {
-      int64_t ms = 0;
-      if (!Time(node, path, 0, kMaxTimeMs, &ms)) return false;
-      *out = Duration::Fixed(ms);
-      return true;
-    }
-    if (node.size() != 1) {
-      Error(node, path, "schema.distribution",
-            "expected exactly one of uniform or lognormal",
-            "write {uniform: {min: 1s, max: 3s}} or {lognormal: {median: 2s, "
-            "sigma: 0.5}}");
-      return false;
-    }
-    bool ok = true;
-    bool any = false;
-    ForFields(
-        node, path, {"uniform", "lognormal"},
-        [&](const std::string& name, const YNode& v, const std::string& p) {
-          any = true;
-          int64_t a = 0, b = 0;
-          double sigma = 0;
-          bool has_a = false, has_b = false;
-          const bool uniform = name == "uniform";
-          const std::vector<absl::string_view> known =
-              uniform ? std::vector<absl::string_view>{"min", "max"}
-                      : std::vector<absl::string_view>{"median", "sigma"};
-          if (!ForFields(v, p, known,
-                         [&](const std::string& f, const YNode& fv,
-                             const std::string& fp) {
-                           if (f == "sigma") {
-                             has_b = Number(fv, fp, 0, kMaxSigma, &sigma);
-                             ok = ok && has_b;
-                           } else if (f == "max") {
-                             has_b = Time(fv, fp, 0, kMaxTimeMs, &b);
-                             ok = ok && has_b;
-                           } else {
-                             has_a = Time(fv, fp, 0, kMaxTimeMs, &a);
-                             ok = ok && has_a;
-                           }
-                         })) {
-            ok = false;
-            return;
-          }
-          if (!ok) return;
-          if (!has_a || !has_b) {
-            Error(v, p, "schema.missing-field",
-                  absl::StrCat(name, " needs both ", known[0], " and ",
-                               known[1]));
-            ok = false;
-            return;
-          }
-          if (uniform && a > b) {
-            Error(v, p, "schema.range",
-                  absl::StrCat("min ", plan::FormatDurationMs(a),
-                               " is above max ", plan::FormatDurationMs(b)));
-            ok = false;
-            return;
-          }
-          *out =
-              uniform ? Duration::Uniform(a, b) : Duration::Lognormal(a, sigma);
-        });
-    return ok && any;
-  }
-
- private:
-  std::vector<diag::Diagnostic> problems_;
-};
 
 // Names from the compiled plan, to check the file's against.
 struct PlanNames {
