@@ -2,24 +2,28 @@
 // -----------------------------------------------------------------------------
 // Helpers shared by the Orchestrator's tests (testonly): plans from a few
 // lines of YAML (optionally edited as a proto, for fields the loader does
-// not read), an in-memory RecordSink, and a driver that plays an instant
-// runner with injected failures.
+// not read), an in-memory RecordSink, a driver that plays an instant runner
+// with injected failures, and small views of an Orchestrator (a component's
+// state and note, running until a given step is issued).
 #ifndef UPGRADE_CORE_EXEC_ORCHESTRATOR_TEST_UTIL_H_
 #define UPGRADE_CORE_EXEC_ORCHESTRATOR_TEST_UTIL_H_
 
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "upgrade_core/exec/orchestrator.h"
 #include "upgrade_core/exec/record_sink.h"
 #include "upgrade_core/plan/plan.h"
 #include "upgrade_core/plan/planner.h"
+#include "upgrade_core/util/status_matchers.h"
 
 namespace upgrade_core::exec::test_util {
 
@@ -73,6 +77,52 @@ inline OrchestratorOptions WithJournal(RecordSink* sink, uint64_t seed = 0) {
   options.journal = sink;
   options.seed = seed;
   return options;
+}
+
+inline std::unique_ptr<Orchestrator> Make(const plan::ExecutionPlan& plan,
+                                          OrchestratorOptions options = {}) {
+  absl::StatusOr<std::unique_ptr<Orchestrator>> o =
+      Orchestrator::Create(plan, options);
+  EXPECT_TRUE(o.ok()) << o.status();
+  return o.ok() ? *std::move(o) : nullptr;
+}
+
+inline std::string StateOf(const Orchestrator& o, absl::string_view id) {
+  for (const ComponentStatus& c : o.Status().components) {
+    if (c.id == id) return c.state;
+  }
+  return "?";
+}
+
+inline std::string NoteOf(const Orchestrator& o, absl::string_view id) {
+  for (const ComponentStatus& c : o.Status().components) {
+    if (c.id == id) return c.note;
+  }
+  return "?";
+}
+
+// Issues and succeeds actions until `step_id` is issued; returns it (not
+// reported).
+inline Action RunUntil(Orchestrator& o, int64_t& now,
+                       absl::string_view step_id) {
+  for (int round = 0; round < 1000; ++round) {
+    absl::StatusOr<std::vector<Action>> actions = o.NextActions(now);
+    EXPECT_TRUE(actions.ok()) << actions.status();
+    if (!actions.ok() || actions->empty()) break;
+    std::optional<Action> found;
+    for (const Action& a : *actions) {
+      if (a.step_id == step_id) {
+        found = a;
+        continue;
+      }
+      ++now;
+      EXPECT_THAT(o.Report(a.id, Outcome::Succeeded(), now),
+                  ::upgrade_core::testing::IsOk());
+    }
+    if (found) return *found;
+  }
+  ADD_FAILURE() << step_id << " was never issued\n" << o.Status().ToText();
+  return {};
 }
 
 inline std::vector<std::string> StepIds(const std::vector<Action>& actions) {
