@@ -1,10 +1,15 @@
-"""The package dependencies in BUILD files match docs/architecture.md.
+"""The package dependencies in BUILD files match docs/architecture.md, and
+no C++ file in upgrade_core/ outgrows the size the project set itself.
 
 Reads the Mermaid drawing in docs/architecture.md (edges `a --> b`) and every
 BUILD.bazel under upgrade_core/, and fails for a library target whose deps
 name another upgrade_core package without an arrow in the drawing, or for an
 arrow that points up (a cycle). Test-only targets (cc_test, and libraries
 marked testonly) may also use util's test helpers.
+
+Every .cc and .h of a package (its `cc_files` filegroup), tests included,
+stays under MAX_LINES: a file past that holds several concerns and is split
+along them (docs/architecture.md, "Files").
 """
 
 import os
@@ -12,6 +17,7 @@ import re
 import unittest
 
 ROOT_LABEL = {"//upgrade_core:version_info": "release"}
+MAX_LINES = 600
 
 
 def _workspace():
@@ -121,6 +127,33 @@ class ArchitectureTest(unittest.TestCase):
         forbidden = self.edges - {("plan", "compat")}
         self.assertTrue(any("plan --> compat" in v for v in violations(self.root, forbidden)))
         self.assertEqual(["a", "b", "a"], cycle({("a", "b"), ("b", "a")}))
+
+    def test_no_cc_file_over_the_size_limit(self):
+        base = os.path.join(self.root, "upgrade_core")
+        sizes = {}
+        for pkg in sorted(os.listdir(base)):
+            if not os.path.isfile(os.path.join(base, pkg, "BUILD.bazel")):
+                continue
+            with self.subTest(pkg=pkg):
+                files = [f for f in os.listdir(os.path.join(base, pkg))
+                         if f.endswith((".cc", ".h"))]
+                with open(os.path.join(base, pkg, "BUILD.bazel"), encoding="utf-8") as fh:
+                    has_cc = re.search(r"^cc_(library|test|binary)\(", fh.read(), re.M)
+                # A package with C++ targets must ship its files here
+                # (a :cc_files filegroup in the test's data), or they
+                # would escape the limit.
+                if has_cc:
+                    self.assertTrue(files, f"{pkg}: no C++ files in the test's "
+                                    "data (add a :cc_files filegroup to its "
+                                    "BUILD.bazel and to tests/BUILD.bazel)")
+                for f in files:
+                    with open(os.path.join(base, pkg, f), "rb") as fh:
+                        sizes[f"upgrade_core/{pkg}/{f}"] = fh.read().count(b"\n")
+        over = sorted(f"{path}: {n} lines" for path, n in sizes.items()
+                      if n > MAX_LINES)
+        self.assertEqual([], over, f"split these along their concerns "
+                         f"(limit {MAX_LINES} lines)")
+        self.assertGreater(len(sizes), 100)
 
     def test_every_package_is_drawn(self):
         drawn = {n for e in self.edges for n in e}
