@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Every benchmark suite in one command: the C++ Google Benchmark binaries in
-# benchmarks/ and the Python peer comparisons (graphlib, networkx,
-# transitions, PyYAML, DeepDiff), alternating fresh processes for three
-# rounds on generated inputs with fixed seeds. Writes one JSON result and
-# regenerates docs/performance.md from it (docs/performance.json is the
-# result the page was made from).
+# benchmarks/ and the peer comparisons (Python: graphlib, networkx,
+# transitions, PyYAML, DeepDiff; semver: node-semver, Masterminds semver),
+# alternating fresh processes for three rounds on generated inputs with fixed
+# seeds. Writes one JSON result and regenerates docs/performance.md from it
+# (docs/performance.json is the result the page was made from).
 #
 #   tools/bench.sh                 # full run (three rounds; about an hour on 2 cores)
 #   tools/bench.sh --quick         # smaller sizes, one round, short C++ runs
@@ -16,9 +16,11 @@
 #
 # The Python peers are Debian packages for Debian's /usr/bin/python3; when one
 # is missing and this runs as root it is installed with apt-get, otherwise
-# that peer is skipped with a note (so are node-semver and Masterminds semver
-# when not installed). The quick mode never touches docs/ unless asked with
-# --docs.
+# that peer is skipped with a note. So is the semver suite's Masterminds
+# semver (Debian's golang-go and golang-github-masterminds-semver-dev; its
+# driver is built under --out); node-semver is installed under --out with npm
+# where npm exists, else skipped with a note. The quick mode never touches
+# docs/ unless asked with --docs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -37,7 +39,7 @@ while [ $# -gt 0 ]; do
     --out) out="$2"; shift ;;
     --only) only="$2"; shift ;;
     --rounds) rounds="$2"; shift ;;
-    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
   shift
@@ -49,12 +51,17 @@ mkdir -p "$out"
 PY=/usr/bin/python3
 [ -x "$PY" ] || { echo "Debian's $PY is required (the peers are its packages)" >&2; exit 1; }
 
-# Peers: Debian's python3-* packages, installed when missing (root only).
+# Peers: Debian's python3-* packages, installed when missing (root only), and
+# for the semver suite Masterminds semver with the Go compiler to build its
+# driver.
+gosrc=/usr/share/gocode/src/github.com/Masterminds/semver
 missing=()
 for pair in networkx:python3-networkx transitions:python3-transitions \
             yaml:python3-yaml deepdiff:python3-deepdiff; do
   "$PY" -c "import ${pair%%:*}" 2>/dev/null || missing+=("${pair#*:}")
 done
+command -v go >/dev/null || missing+=(golang-go)
+[ -d "$gosrc" ] || missing+=(golang-github-masterminds-semver-dev)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "installing ${missing[*]} (peers, for measuring only)" >&2
@@ -81,7 +88,23 @@ for d in "$opt_bin"/benchmarks/*/; do
   for f in "$d"*_benchmark; do [ -f "$f" ] && [ -x "$f" ] && cp -L "$f" "$bins/$pkg/"; done
 done
 
+# The semver suite's other peers (run.py runs a driver only where it works).
+# Masterminds semver v3: Debian's source, GOPATH mode, built into --out.
+if command -v go >/dev/null && [ -d "$gosrc" ]; then
+  GO111MODULE=off GOPATH=/usr/share/gocode GOCACHE="$out/gocache" GOFLAGS= \
+    go build -o "$bins/semver_masterminds" tools/bench/semver_masterminds.go >&2 ||
+    echo "building the Masterminds semver driver failed: that peer is skipped" >&2
+fi
+# node-semver: from npm, under --out (never in the work tree).
+if command -v npm >/dev/null && command -v node >/dev/null; then
+  npm install --no-audit --no-fund --silent --prefix "$out/node" semver@7 >&2 ||
+    echo "npm install semver@7 failed: node-semver is skipped" >&2
+else
+  echo "no npm/node: node-semver is skipped" >&2
+fi
+
 args=(--out "$out/results.json" --site "$site" --bin "$bins")
+args+=(--node-modules "$out/node/node_modules" --masterminds "$bins/semver_masterminds")
 [ $quick = 1 ] && args+=(--quick)
 [ -n "$only" ] && args+=(--only "$only")
 [ -n "$rounds" ] && args+=(--rounds "$rounds")

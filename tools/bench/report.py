@@ -66,6 +66,15 @@ PY_RATIOS = [
      "`match()` over lists vs a loop of single `allows()` calls, pre-parsed"),
     ("semver", None, "uc_match_strings", "uc_allows_strings", "seconds", None,
      "`match()` over lists vs a loop of `Constraint(c).allows(v)`, from strings"),
+    ("semver", None, "uc_match_preparsed", "node_preparsed", "seconds", None,
+     "`match()` vs node-semver `range.test(version)`, pre-parsed"),
+    ("semver", None, "uc_match_strings", "node_strings", "seconds", None,
+     "`match()` vs node-semver `satisfies(v, c)`, from strings"),
+    ("semver", None, "uc_match_preparsed", "masterminds_preparsed", "seconds", None,
+     "`match()` vs Masterminds semver (Go) `c.Check(v)`, pre-parsed"),
+    ("semver", None, "uc_match_strings", "masterminds_strings", "seconds", None,
+     "`match()` vs Masterminds semver (Go) `NewConstraint` + `NewVersion` + `Check`, "
+     "from strings"),
     ("fsm", None, "uc_fire", "transitions", "seconds", 10,
      "`fire(event)` vs `transitions` (per event)"),
     ("fsm", None, "uc_fire", "dict", "seconds", None,
@@ -89,6 +98,13 @@ PY_NAMES = {
     "uc_match_strings": "upgrade_core `match(constraints, versions)`, strings",
     "uc_allows_preparsed": "upgrade_core loop of `c.allows(v)`, pre-parsed",
     "uc_allows_strings": "upgrade_core loop of `Constraint(c).allows(v)`",
+    "node_preparsed": "node-semver (npm `semver@7`, loose) loop of `range.test(version)`, "
+                      "pre-parsed",
+    "node_strings": "node-semver (npm `semver@7`, loose) loop of `semver.satisfies(v, c)`",
+    "masterminds_preparsed": "Masterminds semver v3 (Go, Helm's library) loop of "
+                             "`c.Check(v)`, pre-parsed",
+    "masterminds_strings": "Masterminds semver v3 (Go) loop of `NewConstraint(c)` + "
+                           "`NewVersion(v)` + `Check`",
     "uc_fire": "upgrade_core `StateMachineInstance.fire(name)`",
     "dict": "Python dict `(state, event) -> state` loop",
     "transitions": "`transitions` `Machine`, `model.<trigger>()`",
@@ -108,6 +124,17 @@ SUITE_TITLES = {
              "build included on every side",
     "cycle": "the same graphs plus one back edge closing a 100-node cycle",
     "semver": "seeded Helm-style (constraint, version) pairs",
+}
+# Said under a suite's table.
+SUITE_NOTES = {
+    "semver": ["node-semver (JavaScript, under Node) and Masterminds semver v3 (Go) run in",
+               "their own processes on the same pairs, timed the same way (process CPU",
+               "time, median of the process's repetitions; peak RSS includes the runtime).",
+               "Their semantics differ slightly from Helm's in places: node-semver's",
+               "pre-release rules and range forms are npm's, and the Masterminds version",
+               "installed (Debian's) need not be the one a given Helm release vendors. So",
+               "their match counts may differ from upgrade_core's: the `check` column shows",
+               "each one's count. A pair a peer refuses counts as a non-match."],
     "fsm": "the 6-state upgrade machine's seeded event stream",
     "yaml": "loading a seeded Helm-values-like document",
     "diff": "diffing that document against a mutated copy",
@@ -168,7 +195,7 @@ def py_values(result):
     """{(suite, size, impl): {"rounds": {round: run}}} of successful runs."""
     out = {}
     for run in result.get("runs", []):
-        if run.get("kind") != "py" or "error" in run or "seconds" not in run:
+        if run.get("kind") not in ("py", "peer") or "error" in run or "seconds" not in run:
             continue
         key = (run["suite"], run["size"], run["impl"])
         out.setdefault(key, {})[run["round"]] = run
@@ -365,7 +392,12 @@ def render(result):
                     shown, rng = fmt_time(med), fmt_range(secs, fmt_time)
                 extra = []
                 if suite == "semver":
-                    extra.append(fmt_rate(statistics.median(r["per_sec"] for r in rounds.values())))
+                    rates = [r["per_sec"] for r in rounds.values() if r.get("per_sec")]
+                    if rates:
+                        extra.append(fmt_rate(statistics.median(rates)))
+                    invalid = max(r.get("invalid", 0) for r in rounds.values())
+                    if invalid:
+                        extra.append(f"{invalid} pairs refused (non-matches)")
                 if suite == "yaml":
                     b = next(iter(rounds.values())).get("bytes", 0)
                     if b:
@@ -380,6 +412,9 @@ def render(result):
             section += table(["size", "implementation", "median", "range", "also", "peak RSS",
                               "check"], body)
             section.append("")
+            # Only where a peer outside upgrade_core ran.
+            if suite in SUITE_NOTES and any(not k[2].startswith("uc_") for k in keys):
+                section += SUITE_NOTES[suite] + [""]
         if section:
             lines += [f"## {title}", ""] + section
 

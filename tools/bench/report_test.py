@@ -22,6 +22,13 @@ def py_run(suite, impl, size, rnd, seconds, **extra):
     return run
 
 
+def peer_run(impl, size, rnd, seconds, matches, **extra):
+    """A semver peer outside Python (tools/bench/semver_node.js or
+    semver_masterminds.go) as run.py records it."""
+    return dict(py_run("semver", impl, size, rnd, seconds, **extra), kind="peer",
+                check=f"matches={matches}", peak_rss_kb=51200)
+
+
 RESULT = {
     "schema": 1, "quick": False, "rounds": 2,
     "started": "2026-12-02T10:00:00+00:00", "finished": "2026-12-02T10:30:00+00:00",
@@ -29,7 +36,9 @@ RESULT = {
                 "kernel": "6.1", "compiler": "gcc 12", "python": "Python 3.11.2",
                 "commit": "abc1234", "dirty": False},
     "load": [1.0, 2.0, 3.0],
-    "notes": ["networkx not installed for Debian's python3: skipped"],
+    "notes": ["networkx not installed for Debian's python3: skipped",
+              "Masterminds semver not installed (Debian golang-go and golang-github-"
+              "masterminds-semver-dev; tools/bench.sh builds the driver): semver peer skipped"],
     "runs": [
         cpp_run("graph_benchmark", 0, {"BM_GraphBuildWaves/1000000": 120e6,
                                        "BM_ReferenceBuildWaves/1000000": 100e6}),
@@ -44,6 +53,14 @@ RESULT = {
         py_run("graph", "graphlib", "10k", 1, 0.080, run_only_s=0.030),
         py_run("semver", "uc_match_preparsed", "100k", 0, 0.005, per_sec=20e6),
         py_run("semver", "uc_match_preparsed", "100k", 1, 0.02, per_sec=5e6),
+        py_run("semver", "uc_match_strings", "100k", 0, 0.04, per_sec=2.5e6),
+        # node-semver ran (both rounds, one pair refused); its strings job
+        # failed; Masterminds is not installed (the note above).
+        peer_run("node_preparsed", "100k", 0, 0.02, 18000, per_sec=5e6, invalid=1),
+        peer_run("node_preparsed", "100k", 1, 0.06, 18000, per_sec=1.67e6, invalid=1),
+        {"kind": "peer", "suite": "semver", "impl": "node_strings", "size": "100k",
+         "round": 0, "rc": 1, "peak_rss_kb": 1,
+         "error": "Error: Cannot find module 'semver'"},
         {"kind": "py", "suite": "fsm", "impl": "transitions", "size": "2m", "round": 0,
          "rc": 1, "peak_rss_kb": 1, "error": "ImportError: no transitions"},
     ],
@@ -62,6 +79,32 @@ class ReportTest(unittest.TestCase):
         self.assertEqual(waves, ("50x faster (40x – 60x)", "≥ 50x", True))
         semver = rows["Python 100k: `match()`, pre-parsed constraints and versions"]
         self.assertEqual(semver, ("12.5 M/s (5 M/s – 20 M/s)", "≥ 10 M/s", True))
+
+    def test_semver_peers(self):
+        rows = {what: (measured, target, met) for what, measured, target, met
+                in report.targets(RESULT)}
+        # Per-round ratios 4x and 3x: median 3.5x; no target.
+        self.assertEqual(rows["Python 100k: `match()` vs node-semver `range.test(version)`, "
+                              "pre-parsed"], ("3.5x faster (3x – 4x)", "—", None))
+        # A peer that failed or is not installed gives no ratio row.
+        for what in rows:
+            self.assertNotIn("Masterminds", what)
+            self.assertNotIn("satisfies", what)
+        self.assertEqual(sum("node-semver" in w for w in rows), 1)
+        page = report.render(RESULT)
+        for text in [
+                "| 100k | " + report.PY_NAMES["node_preparsed"] + " | 40 ms | 20 ms – 60 ms | "
+                "3.33 M/s; 1 pairs refused (non-matches) | 50 MiB | `matches=18000` |",
+                "| 100k | " + report.PY_NAMES["uc_match_strings"] + " | 40 ms |",
+                "their match counts may differ from upgrade_core's",
+                "* Masterminds semver not installed", "semver peer skipped",
+                "semver node_strings 100k, round 1: failed (Error: Cannot find module"]:
+            self.assertIn(text, page)
+        self.assertNotIn(report.PY_NAMES["masterminds_preparsed"], page)
+
+    def test_semver_note_only_with_peers(self):
+        result = dict(RESULT, runs=[r for r in RESULT["runs"] if r.get("kind") != "peer"])
+        self.assertNotIn("their match counts may differ", report.render(result))
 
     def test_page(self):
         page = report.render(RESULT)

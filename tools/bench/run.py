@@ -2,7 +2,8 @@
 """Runs every benchmark suite in fresh processes, alternating, for N rounds,
 and writes one JSON result (read by tools/bench/report.py).
 
-    run.py --out results.json [--quick] [--rounds N] [--only SUITE,...]
+    run.py --out results.json --site DIR [--quick] [--rounds N] [--only SUITE,...]
+           [--node-modules DIR] [--masterminds BIN]
 
 Called by tools/bench.sh after it built the C++ benchmark binaries and the
 Python package with `-c opt`. Per round, every job runs once in its own
@@ -10,8 +11,10 @@ process; odd rounds run the jobs in reverse order, so no implementation
 always runs first (or right after the same neighbour). Each job's peak RSS is
 its process's (os.wait4), each round's figure the job's own median of its
 in-process repetitions (C++: Google Benchmark's CPU time per iteration;
-Python: process CPU time, tools/bench/peers.py). The load average is sampled
-before every job.
+Python: process CPU time, tools/bench/peers.py; the semver suite's non-Python
+peers: their own process CPU time, tools/bench/semver_node.js and
+tools/bench/semver_masterminds.go, which print the same JSON line). The load
+average is sampled before every job.
 """
 
 import argparse
@@ -25,6 +28,8 @@ import subprocess
 import sys
 import threading
 import time
+
+import peers  # tools/bench/peers.py: the input sizes (SIZES)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PY = "/usr/bin/python3"  # Debian's interpreter: the python3-* peers live there
@@ -69,6 +74,11 @@ PY_QUICK = [
     ("yaml", "500kb", ["uc_from_yaml", "pyyaml"], 1),
     ("diff", "500kb", ["uc_diff", "deepdiff"], 1),
 ]
+# The semver suite's peers outside Python (run only where installed; see
+# semver_jobs): node-semver (npm) and Masterminds semver v3 (Debian's Go
+# package, Helm's library), each pre-parsed and from strings.
+NODE_IMPLS = ["node_preparsed", "node_strings"]
+MASTERMINDS_IMPLS = ["masterminds_preparsed", "masterminds_strings"]
 # Which Python module each peer needs (skipped with a note when missing).
 PEER_MODULES = {"networkx": "networkx", "transitions": "transitions",
                 "pyyaml": "yaml", "deepdiff": "deepdiff", "graphlib": "graphlib"}
@@ -161,6 +171,49 @@ def py_jobs(quick, inputs):
     return jobs
 
 
+def semver_jobs(quick, inputs, node_modules, masterminds, notes):
+    """The semver suite's node-semver and Masterminds jobs, at the sizes and
+    repetitions of its upgrade_core jobs (three times the table's count, as
+    for upgrade_core: the pre-parsed calls are short). Each reads the TSV that
+    peers.py generates; the generation pass (main) creates it before any
+    round, through the job's "generate" command."""
+    drivers = []
+    if node_modules and shutil.which("node") and subprocess.run(
+            ["node", "-e", "require('semver')"], capture_output=True, cwd=ROOT,
+            env=dict(os.environ, NODE_PATH=node_modules)).returncode == 0:
+        drivers.append(("node", NODE_IMPLS, {"NODE_PATH": node_modules}))
+    else:
+        why = ("no node" if not shutil.which("node") else
+               "no npm install of it" if not node_modules else "not found in the npm install")
+        notes.append(f"node-semver not installed ({why}; tools/bench.sh installs semver@7 "
+                     "with npm): semver peer skipped")
+    if masterminds and os.access(masterminds, os.X_OK):
+        drivers.append(("masterminds", MASTERMINDS_IMPLS, {}))
+    else:
+        notes.append("Masterminds semver not installed (Debian golang-go and golang-github-"
+                     "masterminds-semver-dev; tools/bench.sh builds the driver): "
+                     "semver peer skipped")
+    jobs = []
+    for suite, size, _, reps in (PY_QUICK if quick else PY_FULL):
+        if suite != "semver":
+            continue
+        tsv = os.path.join(inputs, f"semver_{peers.SIZES['semver'][size]}.tsv")
+        generate = [PY, os.path.join(ROOT, "tools", "bench", "peers.py"), "semver",
+                    "uc_match_strings", size, inputs, "--generate-only"]
+        n = str(max(3 * reps, 3))
+        for driver, impls, env in drivers:
+            for impl in impls:
+                if driver == "node":
+                    argv = ["node", os.path.join(ROOT, "tools", "bench", "semver_node.js"),
+                            tsv, impl, n, size]
+                else:
+                    argv = [os.path.abspath(masterminds), tsv, impl, n, size]
+                jobs.append({"kind": "peer", "suite": suite, "impl": impl, "size": size,
+                             "argv": argv, "env": env, "input": tsv,
+                             "generate": generate, "timeout": 900})
+    return jobs
+
+
 def module_available(module):
     return subprocess.run([PY, "-c", f"import {module}"], capture_output=True).returncode == 0
 
@@ -175,6 +228,10 @@ def main():
     ap.add_argument("--site", required=True,
                     help="directory holding the built upgrade_core package")
     ap.add_argument("--bin", default=os.path.join(ROOT, "bazel-bin", "benchmarks"))
+    ap.add_argument("--node-modules", default="",
+                    help="node_modules directory holding node-semver (NODE_PATH)")
+    ap.add_argument("--masterminds", default="",
+                    help="the built tools/bench/semver_masterminds.go driver")
     args = ap.parse_args()
     rounds = args.rounds or (1 if args.quick else 3)
     only = set(filter(None, args.only.split(",")))
@@ -200,12 +257,10 @@ def main():
             continue
         jobs.append(job)
     # node-semver and Masterminds semver: compared only where installed.
-    if subprocess.run(["node", "-e", "require('semver')"], capture_output=True,
-                      cwd=ROOT).returncode != 0 if shutil.which("node") else True:
-        notes.append("node-semver not installed (npm install semver): semver peer skipped")
-    if not os.path.isdir("/usr/share/gocode/src/github.com/Masterminds/semver"):
-        notes.append("Masterminds semver not installed (Debian golang-github-masterminds-"
-                     "semver-dev): semver peer skipped")
+    if not only or "semver" in only:
+        jobs += semver_jobs(args.quick, inputs,
+                            os.path.abspath(args.node_modules) if args.node_modules else "",
+                            args.masterminds, notes)
 
     env = dict(os.environ)
     env["PYTHONPATH"] = os.path.abspath(args.site)
@@ -219,6 +274,12 @@ def main():
         if job["kind"] == "py":
             gen = job["argv"][:2] + ["--generate-only"] + job["argv"][2:]
             subprocess.run(gen, env=env, cwd=ROOT, capture_output=True)
+        elif "generate" in job and not os.path.exists(job["input"]):
+            subprocess.run(job["generate"], env=env, cwd=ROOT, capture_output=True)
+    # A peer job never runs without its input (it would only fail each round).
+    for job in [j for j in jobs if "input" in j and not os.path.exists(j["input"])]:
+        jobs.remove(job)
+        notes.append(f"{job['suite']} {job['impl']} {job['size']}: input not generated: skipped")
     for r in range(rounds):
         order = jobs if r % 2 == 0 else list(reversed(jobs))
         for job in order:
@@ -232,8 +293,10 @@ def main():
                 argv.append(f"--benchmark_out={json_out}")
                 if os.path.exists(json_out):
                     os.remove(json_out)
-            rc, out, err, rss, wall = run_process(argv, env, job["timeout"])
-            run = {k: v for k, v in job.items() if k not in ("argv", "timeout")}
+            rc, out, err, rss, wall = run_process(argv, dict(env, **job.get("env", {})),
+                                                  job["timeout"])
+            run = {k: v for k, v in job.items()
+                   if k not in ("argv", "timeout", "env", "input", "generate")}
             run.update({"round": r, "rc": rc, "peak_rss_kb": rss, "wall_s": round(wall, 3),
                         "load": round(load, 2)})
             if rc != 0:
@@ -257,6 +320,8 @@ def main():
             else:
                 try:
                     run.update(json.loads(out.strip().splitlines()[-1]))
+                    # The job names what ran (a driver's own labels cannot change it).
+                    run.update({k: job[k] for k in ("kind", "suite", "impl", "size")})
                 except (json.JSONDecodeError, IndexError) as e:
                     run["error"] = f"unreadable driver output: {e}"
             result["runs"].append(run)
