@@ -378,7 +378,11 @@ def render(result):
             keys = sorted((k for k in py if k[0] == suite), key=lambda k: size_key(k[1]))
             if not keys:
                 continue
-            section += [f"Python, {SUITE_TITLES[suite]}:", ""]
+            # The semver peers run in their own languages (node-semver in
+            # Node.js, Masterminds in Go), beside upgrade_core's Python calls.
+            where = "Python, Node.js and Go" if any(
+                k[2].startswith(("node_", "masterminds_")) for k in keys) else "Python"
+            section += [f"{where}, {SUITE_TITLES[suite]}:", ""]
             body = []
             for key in keys:
                 rounds = py[key]
