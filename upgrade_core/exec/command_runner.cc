@@ -210,6 +210,10 @@ Outcome CommandRunner::Run(const Action& action,
     const std::string workdir =
         c.command != nullptr ? c.command->workdir() : "";
     RunResult last;
+    // Await: why the last poll that ran to its end said "not ready". A poll
+    // the step's deadline cuts short says nothing about readiness, so the
+    // failure names this answer first.
+    std::string last_answer;
     const int64_t first_start = Now();
     int32_t run = 0;
     for (;; ++run) {
@@ -218,7 +222,15 @@ Outcome CommandRunner::Run(const Action& action,
           c.timeout_ms > 0 ? std::min(stop_at, now + c.timeout_ms) : stop_at;
       last = RunOnce(action, c.what, c.run, env, workdir, deadline,
                      step_deadline, cancel, log_fd);
+      if (poll && last.stopped && deadline == stop_at && !killed_.load() &&
+          !cancel.cancelled() && !last_answer.empty()) {
+        last.why = absl::StrCat(
+            last_answer,
+            "; the try after it was stopped at the step's deadline (", last.why,
+            ")");
+      }
       if (last.ok || last.stopped) break;
+      last_answer = last.why;
       if (!poll && run >= c.retries) break;
       // Await polls until the step's deadline; a retry waits a little.
       const int64_t pause =

@@ -174,13 +174,30 @@ TEST_F(CommandRunnerTest, AwaitGivesUpAtTheStepsDeadline) {
   CommandRunner runner(*plan_, Options());
   CancellationToken token;
   const int64_t now = absl::ToUnixMillis(absl::Now());
-  // The deadline falls between the first poll (which fails at once) and the
-  // next one, 2 s later. Generous enough that a slow fork under a sanitizer
-  // on a loaded machine still finishes the first poll before it.
+  // Polls every 20 ms (Options()) until the deadline; whether the last poll
+  // ends by itself or is cut short by the deadline (a slow fork under a
+  // sanitizer), the failure names the last answer.
   const Outcome out = runner.Run(Step(proto::AWAIT_READY, now + 1500), token);
   ASSERT_EQ(out.kind, OutcomeKind::kFailed);
   EXPECT_THAT(out.reason, HasSubstr("exit code 1"));
   EXPECT_THAT(out.reason, HasSubstr("not yet"));
+  EXPECT_LT(absl::ToUnixMillis(absl::Now()) - now, 10000);
+}
+
+TEST_F(CommandRunnerTest, AwaitCutShortByTheDeadlineNamesTheLastAnswer) {
+  // The first poll answers "not ready" at once; the second hangs until the
+  // step's deadline stops it.
+  Load(absl::StrCat("    commands:\n      await: {run: 'if [ -e ", dir_,
+                    "/polled ]; then sleep 30; fi; touch ", dir_,
+                    "/polled; echo not yet; exit 3'}\n"));
+  CommandRunner runner(*plan_, Options());
+  CancellationToken token;
+  const int64_t now = absl::ToUnixMillis(absl::Now());
+  const Outcome out = runner.Run(Step(proto::AWAIT_READY, now + 1500), token);
+  ASSERT_EQ(out.kind, OutcomeKind::kFailed);
+  EXPECT_THAT(out.reason, HasSubstr("(2 tries); the last: exit code 3; the "
+                                    "try after it was stopped at the step's "
+                                    "deadline (timed out after"));
   EXPECT_LT(absl::ToUnixMillis(absl::Now()) - now, 10000);
 }
 
