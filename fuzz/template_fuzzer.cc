@@ -22,6 +22,7 @@
 //     Helm's limit; the step budget holds);
 //   * every finding has a location inside the input and a message; a
 //     finding that is not certain says why.
+// Both run with a twentieth of the default work budgets (see ReaderBudget).
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -116,15 +117,30 @@ void CheckRender(const upgrade_core::chart::RenderResult& r) {
 
 }  // namespace
 
+// Work budgets a twentieth of the defaults: an input that spends one runs
+// in well under the fuzzer's 5 s per input under the sanitizers, so a
+// timeout still means a hang; the budgets are the same code at any size.
+upgrade_core::chart::ReaderLimits ReaderBudget() {
+  upgrade_core::chart::ReaderLimits limits;
+  limits.max_steps /= 20;
+  return limits;
+}
+upgrade_core::chart::RenderLimits RenderBudget() {
+  upgrade_core::chart::RenderLimits limits;
+  limits.max_steps /= 20;
+  return limits;
+}
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   absl::string_view input(reinterpret_cast<const char*>(data), size);
   upgrade_core::fuzz::CurrentInput() = input;
-  CheckUsage(upgrade_core::chart::ReadTemplateValuesUsage(input, "t.yaml"));
+  CheckUsage(upgrade_core::chart::ReadTemplateValuesUsage(input, "t.yaml",
+                                                          ReaderBudget()));
   static const upgrade_core::document::Document* values =
       new upgrade_core::document::Document(
           *upgrade_core::document::Document::FromYaml(kValues, "v.yaml"));
-  CheckRender(
-      upgrade_core::chart::CheckRenderText(input, "t.yaml", values->root()));
+  CheckRender(upgrade_core::chart::CheckRenderText(
+      input, "t.yaml", values->root(), RenderBudget()));
 
   absl::string_view helpers, templ = input;
   if (size_t cut = input.find("\n---\n"); cut != absl::string_view::npos) {
@@ -139,7 +155,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   absl::StatusOr<upgrade_core::chart::Chart> chart =
       upgrade_core::chart::Chart::FromFiles(files, "fuzz");
   FUZZ_CHECK(chart.ok(), chart.status().ToString());
-  CheckUsage(upgrade_core::chart::ReadValuesUsage(*chart));
-  CheckRender(upgrade_core::chart::CheckRender(*chart, values->root()));
+  CheckUsage(upgrade_core::chart::ReadValuesUsage(*chart, ReaderBudget()));
+  CheckRender(
+      upgrade_core::chart::CheckRender(*chart, values->root(), RenderBudget()));
   return 0;
 }

@@ -130,6 +130,7 @@ Sym Reader::EvalOperand(const Operand& op, Ctx& ctx) {
   Sym v;
   switch (op.kind) {
     case Operand::Kind::kDot:
+      Budget(Weight(ctx.dot));
       return ctx.dot;
     case Operand::Kind::kField:
       v = ctx.dot;
@@ -157,6 +158,7 @@ Sym Reader::EvalOperand(const Operand& op, Ctx& ctx) {
       return v;
   }
   for (const std::string& f : op.fields) v = Get(v, f);
+  Budget(Weight(v));
   return v;
 }
 

@@ -53,6 +53,14 @@ struct Sym {
 // values map, a key of a dict.
 Sym Get(const Sym& s, const std::string& name);
 
+// What copying or recording `s` costs in budget units: one per path and
+// one per key of it (a dict's fields are shared, not copied).
+inline uint64_t Weight(const Sym& s) {
+  uint64_t w = s.root ? 1 + s.sub.size() : 0;
+  for (const ValuesPath& p : s.paths) w += 1 + p.size();
+  return w;
+}
+
 struct File {
   std::string source;
   ValuesPath sub;  // values prefix of the chart the file belongs to
@@ -90,7 +98,11 @@ class Reader {
 
   // template_reader_walk.cc: the step budget, what is recorded, blocks and
   // includes.
-  bool Budget();
+  // Spends `units` of the chart's budget (ReaderLimits::max_steps); false
+  // once it is spent. One unit per operand evaluated and per key of every
+  // path copied into a value or recorded, so both the time and the memory
+  // of the output stay bounded.
+  bool Budget(uint64_t units = 1);
   void Problem(const Ctx& ctx, Pos pos, std::string message) {
     out_->problems.push_back({Loc(*ctx.file, pos), std::move(message)});
   }

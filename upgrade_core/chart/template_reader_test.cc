@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -196,8 +197,10 @@ TEST(TemplateReader, DictsNestedThroughVariablesAreBounded) {
 }
 
 TEST(TemplateReader, VeryLongPathsAreBounded) {
+  // 20,000 steps deeper: far past the 64-key cap, within the work budget
+  // (each step copies a path of up to 64 keys).
   std::string text = "{{ $x := .Values.a }}";
-  for (int i = 0; i < 100000; ++i) text += "{{ $x = $x.b }}";
+  for (int i = 0; i < 20000; ++i) text += "{{ $x = $x.b }}";
   text += "{{ $x }}";
   ValuesUsage u = ReadTemplateValuesUsage(text, "t.yaml");
   ValuesPath deep = {"a"};
@@ -233,6 +236,39 @@ TEST(TemplateReader, RecursiveHelpersAreBounded) {
   // The self-include is walked once per distinct argument: no unbounded
   // recursion, and nothing is claimed about s.
   EXPECT_NE(u.Classify(P("s.y")).use, Use::kRead);
+}
+
+// Found by fuzzing: a helper that includes itself twice, each time under a
+// new condition, is walked again at every level (the condition is part of
+// what a walk records), so the walks double with each level. A 1 KB template
+// of this shape once took a minute and 7 GB. The work budget counts what is
+// copied and recorded, so the output stays within it and the rest is "not
+// analysed".
+TEST(TemplateReader, ExponentialIncludesStayWithinTheBudget) {
+  const std::string text =
+      "{{- define \"img\" -}}"
+      "{{ if .Values.a }}{{ include \"img\" . }}{{ end }}"
+      "{{ if .Values.b }}{{ include \"img\" . }}{{ end }}"
+      "{{ .Values.image.repository }}"
+      "{{- end -}}"
+      "{{ include \"img\" . }}";
+  ReaderLimits limits;
+  limits.max_steps = 200000;
+  ValuesUsage u = ReadTemplateValuesUsage(text, "t.yaml", limits);
+  EXPECT_EQ(u.Classify(P("image.repository")).use, Use::kRead);
+  bool spent = false;
+  for (const Unresolved& x : u.unresolved) {
+    spent = spent || absl::StrContains(x.reason, "steps to read");
+  }
+  EXPECT_TRUE(spent);
+  // What was kept (every path and every key of it) was paid for.
+  uint64_t kept = 0;
+  for (const ValueRead& r : u.reads) kept += 1 + r.path.size();
+  for (const Gate& g : u.gates) {
+    for (const ValuesPath& p : g.paths) kept += 1 + p.size();
+  }
+  for (const Unresolved& x : u.unresolved) kept += 1 + x.path.size();
+  EXPECT_LE(kept, limits.max_steps);
 }
 
 TEST(TemplateReader, ValuesPathToString) {

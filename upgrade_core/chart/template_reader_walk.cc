@@ -35,8 +35,9 @@ void AppendKey(const Sym& s, std::string* out) {
 
 }  // namespace
 
-bool Reader::Budget() {
-  if (++steps_ <= limits_.max_steps) return true;
+bool Reader::Budget(uint64_t units) {
+  steps_ += units;
+  if (steps_ <= limits_.max_steps) return true;
   if (!exhausted_) {
     exhausted_ = true;
     out_->unresolved.push_back(
@@ -52,6 +53,7 @@ bool Reader::Budget() {
 
 void Reader::Unresolve(const Sym& s, const Ctx& ctx, Pos pos,
                        const std::string& reason) {
+  if (!Budget(Weight(s))) return;
   document::Location loc = Loc(*ctx.file, pos);
   for (const ValuesPath& p : s.paths)
     out_->unresolved.push_back({p, reason, loc});
@@ -65,6 +67,7 @@ void Reader::Unresolve(const Sym& s, const Ctx& ctx, Pos pos,
 }
 
 void Reader::Record(const Sym& s, ReadKind kind, const Ctx& ctx, Pos pos) {
+  if (!Budget(Weight(s))) return;
   if (s.saturated) kind = ReadKind::kWhole;
   for (const ValuesPath& p : s.paths) {
     out_->reads.push_back({p, kind, Loc(*ctx.file, pos), ctx.gate});
@@ -154,6 +157,9 @@ void Reader::BlockBody(const TemplateNode& node, Ctx& ctx) {
   }
   int gate_id = ctx.gate;
   if (!gate.paths.empty()) {
+    uint64_t weight = 1;
+    for (const ValuesPath& p : gate.paths) weight += 1 + p.size();
+    Budget(weight);  // once spent, the walk below stops at its first node
     gate.location = Loc(*ctx.file, node.pos);
     gate.parent = ctx.gate;
     gate_id = static_cast<int>(out_->gates.size());
