@@ -65,8 +65,9 @@ void Evaluator::Run() {
   out_->steps = steps_;
 }
 
-bool Evaluator::Budget(const Ctx& ctx) {
-  if (++steps_ <= limits_.max_steps) return true;
+bool Evaluator::Budget(const Ctx& ctx, uint64_t units) {
+  steps_ += units;
+  if (steps_ <= limits_.max_steps) return true;
   if (!exhausted_) {
     exhausted_ = true;
     Gap({ctx.file->source, 0, 0},
@@ -76,9 +77,18 @@ bool Evaluator::Budget(const Ctx& ctx) {
   return false;
 }
 
+namespace {
+
+std::string FindingKey(RenderFinding::Kind kind, const Location& location,
+                       absl::string_view message) {
+  return absl::StrCat(static_cast<int>(kind), "\n", location.ToString(), "\n",
+                      message);
+}
+
+}  // namespace
+
 void Evaluator::AddFinding(RenderFinding r) {
-  std::string key = absl::StrCat(static_cast<int>(r.kind), "\n",
-                                 r.location.ToString(), "\n", r.message);
+  std::string key = FindingKey(r.kind, r.location, r.message);
   auto it = finding_index_.find(key);
   if (it != finding_index_.end()) {
     RenderFinding& old = out_->findings[it->second];
@@ -95,10 +105,24 @@ void Evaluator::Report(const Ctx& ctx, Pos pos, RenderFinding::Kind kind,
   // Helm stops at the first error; what follows it in this template is
   // not run.
   if (abort_) return;
+  const bool certain = ctx.certain && value_certain;
+  // Helm stops rendering at the first error: nothing after it in this
+  // template would run.
+  if (certain) abort_ = true;
+  const Location location = Loc(*ctx.file, pos);
+  // The same finding again (a helper walked once more) changes nothing
+  // unless it is now certain: skip it before copying the include chain and
+  // the conditions, which are as long as the nesting.
+  auto it = finding_index_.find(FindingKey(kind, location, message));
+  if (it != finding_index_.end() &&
+      (out_->findings[it->second].certain || !certain)) {
+    return;
+  }
+  Budget(ctx, 1 + chain_.size() + conditions_.size());
   RenderFinding r;
   r.kind = kind;
-  r.certain = ctx.certain && value_certain;
-  r.location = Loc(*ctx.file, pos);
+  r.certain = certain;
+  r.location = location;
   r.message = std::move(message);
   r.chain = chain_;
   r.conditions = conditions_;
@@ -109,10 +133,6 @@ void Evaluator::Report(const Ctx& ctx, Pos pos, RenderFinding::Kind kind,
   }
   if (!r.certain) {
     r.undecided = !ctx.certain ? ctx.undecided : std::move(why);
-  } else {
-    // Helm stops rendering at the first error: nothing after it in this
-    // template would run.
-    abort_ = true;
   }
   AddFinding(std::move(r));
 }

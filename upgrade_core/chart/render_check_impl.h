@@ -162,7 +162,10 @@ class Evaluator {
   }
 
   // render_check.cc: the step budget, findings.
-  bool Budget(const Ctx& ctx);
+  // Spends `units` of the budget (RenderLimits::max_steps): one per operand
+  // evaluated, and a finding's copies of the include chain and conditions;
+  // false once it is spent.
+  bool Budget(const Ctx& ctx, uint64_t units = 1);
   void AddFinding(RenderFinding r);
   void Report(const Ctx& ctx, Pos pos, RenderFinding::Kind kind,
               std::string message, bool value_certain = true,
