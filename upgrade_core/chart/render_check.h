@@ -52,7 +52,8 @@ struct RenderLimits {
   int max_include_depth = 1000;
   // Blocks and parentheses nested at most this deep in one template.
   int max_nesting = 100;
-  // Work units (operands evaluated) for a whole chart.
+  // Work units for a whole chart: one per operand evaluated, plus the
+  // include chain and conditions each new finding copies.
   uint64_t max_steps = 5'000'000;
   // A `range` over known values reads its body once per element, for at
   // most this many elements (the rest are like the ones read).
