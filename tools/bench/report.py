@@ -124,6 +124,9 @@ SUITE_TITLES = {
              "build included on every side",
     "cycle": "the same graphs plus one back edge closing a 100-node cycle",
     "semver": "seeded Helm-style (constraint, version) pairs",
+    "fsm": "the 6-state upgrade machine's seeded event stream",
+    "yaml": "loading a seeded Helm-values-like document",
+    "diff": "diffing that document against a mutated copy",
 }
 # Said under a suite's table.
 SUITE_NOTES = {
@@ -135,9 +138,6 @@ SUITE_NOTES = {
                "installed (Debian's) need not be the one a given Helm release vendors. So",
                "their match counts may differ from upgrade_core's: the `check` column shows",
                "each one's count. A pair a peer refuses counts as a non-match."],
-    "fsm": "the 6-state upgrade machine's seeded event stream",
-    "yaml": "loading a seeded Helm-values-like document",
-    "diff": "diffing that document against a mutated copy",
 }
 # Page sections, one per package (their anchors are linked from the package
 # pages): (title, C++ binaries, Python suites).

@@ -63,6 +63,9 @@ RESULT = {
          "error": "Error: Cannot find module 'semver'"},
         {"kind": "py", "suite": "fsm", "impl": "transitions", "size": "2m", "round": 0,
          "rc": 1, "peak_rss_kb": 1, "error": "ImportError: no transitions"},
+        py_run("fsm", "uc_fire", "2m", 0, 70e-9),
+        py_run("yaml", "uc_from_yaml", "5mb", 0, 0.05),
+        py_run("diff", "uc_diff", "5mb", 0, 0.01),
     ],
 }
 
@@ -118,6 +121,13 @@ class ReportTest(unittest.TestCase):
         # The page names no path outside the repository.
         for root in ("/usr/", "/tmp", "/work", "/home", "/root", "/opt"):
             self.assertNotIn(root, page)
+
+    def test_every_python_suite_has_its_table(self):
+        page = report.render(RESULT)
+        for suite in ("graph", "semver", "fsm", "yaml", "diff"):
+            with self.subTest(suite=suite):
+                self.assertIn(f", {report.SUITE_TITLES[suite]}:", page)
+        self.assertIn("| 2m | " + report.PY_NAMES["uc_fire"] + " | 70 ns/event |", page)
 
     def test_empty_result(self):
         page = report.render({"runs": []})
