@@ -112,6 +112,16 @@ Val Evaluator::EvalOperand(const Operand& op, const Ctx& ctx) {
   return Unknown();
 }
 
+void Evaluator::FieldOnScalar(const Val& v, const std::string& f,
+                              const std::string& written, const Ctx& ctx,
+                              Pos pos) {
+  Report(ctx, pos, RenderFinding::Kind::kFieldOnScalar,
+         absl::StrCat(written, ": ", Describe(v),
+                      " is not a map; Helm fails with \"can't evaluate field ",
+                      f, " in type ", GoType(v), "\""),
+         true, "", &v);
+}
+
 // `.a.b.c` on `base`. Reports the first field that fails and returns
 // Unknown after it (Helm stops there).
 Val Evaluator::Access(Val v, const std::vector<std::string>& fields,
@@ -180,12 +190,7 @@ Val Evaluator::Access(Val v, const std::vector<std::string>& fields,
           continue;
         }
         if (v.node.is_null()) break;  // nil below
-        Report(ctx, pos, RenderFinding::Kind::kFieldOnScalar,
-               absl::StrCat(written, ": ", Describe(v),
-                            " is not a map; Helm fails with \"can't "
-                            "evaluate field ",
-                            f, " in type ", GoType(v), "\""),
-               true, "", &v);
+        FieldOnScalar(v, f, written, ctx, pos);
         return Unknown();
       case Val::K::kDict: {
         const Val* found = nullptr;
@@ -212,12 +217,7 @@ Val Evaluator::Access(Val v, const std::vector<std::string>& fields,
       case Val::K::kString:
       case Val::K::kBool:
       case Val::K::kNumber:
-        Report(ctx, pos, RenderFinding::Kind::kFieldOnScalar,
-               absl::StrCat(written, ": ", Describe(v),
-                            " is not a map; Helm fails with \"can't "
-                            "evaluate field ",
-                            f, " in type ", GoType(v), "\""),
-               true, "", &v);
+        FieldOnScalar(v, f, written, ctx, pos);
         return Unknown();
       case Val::K::kMissing:
       case Val::K::kNil:

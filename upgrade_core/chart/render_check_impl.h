@@ -190,6 +190,9 @@ class Evaluator {
   void NotRoot(const Val& v, const std::vector<std::string>& fields, size_t i,
                const std::string& prefix, const Ctx& ctx, Pos pos,
                bool certain);
+  // Field `f` of a scalar `v` (Helm: "can't evaluate field f in type ...").
+  void FieldOnScalar(const Val& v, const std::string& f,
+                     const std::string& written, const Ctx& ctx, Pos pos);
 
   // render_check_values.cc: functions.
   Val CallInclude(const Operand& head, const Command& c, const Ctx& ctx,
