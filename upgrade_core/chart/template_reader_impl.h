@@ -53,12 +53,18 @@ struct Sym {
 // values map, a key of a dict.
 Sym Get(const Sym& s, const std::string& name);
 
-// What copying or recording `s` costs in budget units: one per path and
-// one per key of it (a dict's fields are shared, not copied).
-inline uint64_t Weight(const Sym& s) {
-  uint64_t w = s.root ? 1 + s.sub.size() : 0;
-  for (const ValuesPath& p : s.paths) w += 1 + p.size();
+// What copying or recording paths costs in budget units: one per path and
+// one per key of it.
+inline uint64_t Weight(const std::vector<ValuesPath>& paths) {
+  uint64_t w = 0;
+  for (const ValuesPath& p : paths) w += 1 + p.size();
   return w;
+}
+
+// The same for a value: its paths and its root prefix (a dict's fields are
+// shared, not copied).
+inline uint64_t Weight(const Sym& s) {
+  return Weight(s.paths) + (s.root ? 1 + s.sub.size() : 0);
 }
 
 struct File {

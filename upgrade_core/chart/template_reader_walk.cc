@@ -157,9 +157,8 @@ void Reader::BlockBody(const TemplateNode& node, Ctx& ctx) {
   }
   int gate_id = ctx.gate;
   if (!gate.paths.empty()) {
-    uint64_t weight = 1;
-    for (const ValuesPath& p : gate.paths) weight += 1 + p.size();
-    Budget(weight);  // once spent, the walk below stops at its first node
+    // Once spent, the walk below stops at its first node.
+    Budget(1 + Weight(gate.paths));
     gate.location = Loc(*ctx.file, node.pos);
     gate.parent = ctx.gate;
     gate_id = static_cast<int>(out_->gates.size());
